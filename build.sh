@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# build.sh — build, run, test and benchmark ivrbox.
+#
+#   ./build.sh            build the static binaries into dist/ (same as `build`)
+#   ./build.sh build      linux/armv6 (every Pi), linux/arm64, linux/amd64, version-stamped
+#   ./build.sh run [...]  build for this machine and run it: sim board, default config, ./data
+#   ./build.sh test       vet, unit tests (-race), end-to-end tests with SIPp, ARM checks (qemu-user)
+#   ./build.sh bench      Go media benchmarks (-benchmem) and a SIPp/loadgen call load run
+#
+# Tools the tests need (SIPp, qemu-user-static) are installed with apt-get when missing.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+export CGO_ENABLED=0
+
+VERSION="${IVRBOX_VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}"
+LDFLAGS="-s -w -X github.com/ivrbox/ivrbox/firmware/version.Version=${VERSION}"
+MAIN=./firmware/cmd/ivrbox
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# need_pkgs installs the Debian packages whose commands are missing.
+# Arguments are pairs: command package.
+need_pkgs() {
+	local missing=()
+	while [ $# -ge 2 ]; do
+		command -v "$1" >/dev/null 2>&1 || missing+=("$2")
+		shift 2
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing ${missing[*]}"
+	local sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build_one GOOS GOARCH GOARM OUT builds one static binary.
+build_one() {
+	log "build $4"
+	GOOS=$1 GOARCH=$2 GOARM=$3 go build -trimpath -ldflags "$LDFLAGS" -o "$4" "$MAIN"
+}
+
+cmd_build() {
+	mkdir -p dist
+	build_one linux arm 6 dist/ivrbox-linux-armv6
+	build_one linux arm64 "" dist/ivrbox-linux-arm64
+	build_one linux amd64 "" dist/ivrbox-linux-amd64
+	(cd dist && sha256sum ivrbox-linux-* >SHA256SUMS)
+}
+
+cmd_run() {
+	mkdir -p dist data
+	local out
+	out="dist/ivrbox-$(go env GOOS)-$(go env GOARCH)"
+	build_one "$(go env GOOS)" "$(go env GOARCH)" "" "$out"
+	log "running $out (data in ./data, Ctrl-C stops)"
+	exec "$out" -board sim -data ./data "$@"
+}
+
+cmd_test() {
+	need_pkgs sipp sip-tester qemu-arm-static qemu-user-static
+	log "gofmt"
+	local unformatted
+	unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+	if [ -n "$unformatted" ]; then
+		echo "gofmt needed:" >&2
+		echo "$unformatted" >&2
+		return 1
+	fi
+	log "go vet"
+	go vet ./...
+	cmd_build
+	log "unit tests (-race)"
+	CGO_ENABLED=1 go test -race -count=1 -timeout 15m $(go list ./... | grep -v /e2e)
+	log "end-to-end tests (binary + SIPp)"
+	IVRBOX_BIN="$PWD/dist/ivrbox-linux-amd64" go test -count=1 -timeout 15m ./e2e/...
+	arm_check
+}
+
+# arm_check runs the ARM binaries and a selection of unit tests under qemu-user.
+arm_check() {
+	local pkgs=(./media/g711 ./media/dtmf ./media/prompt ./firmware/sdp ./firmware/config)
+	local tmp
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' RETURN
+	log "ARM: -version under qemu"
+	qemu-arm-static -cpu arm1176 dist/ivrbox-linux-armv6 -version
+	qemu-aarch64-static dist/ivrbox-linux-arm64 -version
+	local p name
+	for p in "${pkgs[@]}"; do
+		name=$(basename "$p")
+		GOOS=linux GOARCH=arm GOARM=6 go test -c -o "$tmp/$name.armv6" "$p"
+		GOOS=linux GOARCH=arm64 go test -c -o "$tmp/$name.arm64" "$p"
+		log "ARM: $p (armv6 arm1176, arm64)"
+		(cd "$p" && qemu-arm-static -cpu arm1176 "$tmp/$name.armv6" -test.short -test.count=1 >/dev/null)
+		(cd "$p" && qemu-aarch64-static "$tmp/$name.arm64" -test.short -test.count=1 >/dev/null)
+	done
+	log "ARM: ok"
+}
+
+cmd_bench() {
+	need_pkgs sipp sip-tester
+	log "media benchmarks"
+	go test -run '^$' -bench . -benchmem -benchtime 2000x ./media/... ./firmware/sdp/...
+	mkdir -p dist
+	build_one "$(go env GOOS)" "$(go env GOARCH)" "" dist/ivrbox-bench
+	log "call load run"
+	go run ./e2e/loadgen -bin dist/ivrbox-bench "$@"
+}
+
+main() {
+	local cmd="${1:-build}"
+	[ $# -gt 0 ] && shift
+	case "$cmd" in
+	build) cmd_build ;;
+	run) cmd_run "$@" ;;
+	test) cmd_test ;;
+	bench) cmd_bench "$@" ;;
+	*)
+		echo "usage: $0 [build|run|test|bench]" >&2
+		return 2
+		;;
+	esac
+}
+
+main "$@"

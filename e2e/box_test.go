@@ -1,0 +1,266 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ivrbox/ivrbox/media/tone"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// ivrboxBin returns the binary under test, building it once if needed.
+func ivrboxBin(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		if p := os.Getenv("IVRBOX_BIN"); p != "" {
+			binPath = p
+			return
+		}
+		dir, err := os.MkdirTemp("", "ivrbox-e2e")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "ivrbox")
+		cmd := exec.Command("go", "build", "-o", binPath, "../firmware/cmd/ivrbox")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// toneOf maps each built-in prompt name to the tone the tests replace it with,
+// so what a caller hears can be told by frequency. None is a DTMF frequency.
+var toneOf = map[string]float64{
+	"notice": 400, "confirm": 600, "password": 1000, "holdon": 1800,
+	"music": 2200, "ok": 2600, "password1": 3000,
+}
+
+// toneFreqs lists the tone frequencies.
+func toneFreqs() []float64 {
+	out := make([]float64, 0, len(toneOf))
+	for _, f := range toneOf {
+		out = append(out, f)
+	}
+	return out
+}
+
+// promptOf is the reverse of toneOf.
+func promptOf(freq float64) string {
+	for n, f := range toneOf {
+		if f == freq {
+			return n
+		}
+	}
+	return fmt.Sprintf("%.0fHz", freq)
+}
+
+// box is one running ivrbox process.
+type box struct {
+	t        *testing.T
+	dir      string
+	sipPort  int
+	httpPort int
+	cmd      *exec.Cmd
+	logMu    sync.Mutex
+	log      bytes.Buffer
+	exited   chan struct{}
+}
+
+type boxOpts struct {
+	config string // JSON config to import before start ("" = factory defaults)
+	tones  bool   // replace the built-in prompts with tone prompts
+}
+
+// startBox starts ivrbox on free loopback ports and waits until it serves.
+func startBox(t *testing.T, o boxOpts) *box {
+	t.Helper()
+	bin := ivrboxBin(t)
+	b := &box{t: t, dir: t.TempDir(), sipPort: freePort(t), httpPort: freePort(t), exited: make(chan struct{})}
+	if o.tones {
+		pdir := filepath.Join(b.dir, "prompts")
+		if err := os.MkdirAll(pdir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, f := range toneOf {
+			wav := tone.WAV(tone.Sine([]float64{f}, 600, 0.4))
+			if err := os.WriteFile(filepath.Join(pdir, name+".wav"), wav, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if o.config != "" {
+		f := filepath.Join(b.dir, "import.json")
+		if err := os.WriteFile(f, []byte(o.config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(bin, "config", "import", "-data", b.dir, f).CombinedOutput()
+		if err != nil {
+			t.Fatalf("config import: %v\n%s", err, out)
+		}
+	}
+	rtpLow := 20000 + 200*rand.IntN(200)
+	b.cmd = exec.Command(bin, "-data", b.dir, "-board", "sim", "-log-level", "debug",
+		"-sip", fmt.Sprintf("127.0.0.1:%d", b.sipPort),
+		"-http", fmt.Sprintf("127.0.0.1:%d", b.httpPort),
+		"-rtp", fmt.Sprintf("%d-%d", rtpLow, rtpLow+199))
+	stderr, err := b.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go b.collect(stderr)
+	t.Cleanup(b.stop)
+	b.waitReady()
+	return b
+}
+
+func (b *box) collect(r io.Reader) {
+	defer close(b.exited)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		b.logMu.Lock()
+		b.log.Write(sc.Bytes())
+		b.log.WriteByte('\n')
+		b.logMu.Unlock()
+	}
+}
+
+func (b *box) waitReady() {
+	b.t.Helper()
+	url := fmt.Sprintf("http://127.0.0.1:%d/healthz", b.httpPort)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		select {
+		case <-b.exited:
+			b.t.Fatalf("ivrbox exited early:\n%s", b.logs())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	b.t.Fatalf("ivrbox not ready:\n%s", b.logs())
+}
+
+// logs returns everything ivrbox logged so far.
+func (b *box) logs() string {
+	b.logMu.Lock()
+	defer b.logMu.Unlock()
+	return b.log.String()
+}
+
+// waitLog waits until a log line contains every one of parts.
+func (b *box) waitLog(d time.Duration, parts ...string) string {
+	b.t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		for _, line := range strings.Split(b.logs(), "\n") {
+			if containsAll(line, parts) {
+				return line
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.t.Fatalf("no log line with %q within %v; log:\n%s", parts, d, b.logs())
+	return ""
+}
+
+// events returns the log lines of events of kind for call id (any call if "").
+func (b *box) events(kind, callID string) []string {
+	var out []string
+	for _, line := range strings.Split(b.logs(), "\n") {
+		if strings.Contains(line, "msg=event") && strings.Contains(line, "event.kind="+kind) &&
+			(callID == "" || strings.Contains(line, "event.call="+callID)) {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func containsAll(s string, parts []string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// stop ends the process with SIGTERM (SIGKILL after 10 s) and fails the test
+// if it logged a panic.
+func (b *box) stop() {
+	if b.cmd.Process == nil {
+		return
+	}
+	_ = b.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-b.exited:
+	case <-time.After(10 * time.Second):
+		_ = b.cmd.Process.Kill()
+		<-b.exited
+	}
+	_ = b.cmd.Wait()
+	if l := b.logs(); strings.Contains(l, "panic") || strings.Contains(l, "DATA RACE") {
+		b.t.Errorf("ivrbox log shows a panic:\n%s", l)
+	}
+	if b.t.Failed() {
+		b.t.Logf("ivrbox log:\n%s", b.logs())
+	}
+}
+
+// freePort returns a port free for both UDP and TCP on 127.0.0.1.
+func freePort(t *testing.T) int {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		u, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := u.LocalAddr().(*net.UDPAddr).Port
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		u.Close()
+		if err == nil {
+			l.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port")
+	return 0
+}
+
+// ctxFor returns a context that ends with the test or after d.
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}

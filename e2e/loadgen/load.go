@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/ipv4"
+)
+
+// lcall is one generated call.
+type lcall struct {
+	id       string
+	toTag    string
+	boxRTP   *net.UDPAddr
+	answered atomic.Bool
+	ended    atomic.Bool // the box hung up, or the call failed
+	failed   atomic.Bool
+	byeOK    atomic.Bool
+	rx       atomic.Int64 // RTP packets received from the box
+}
+
+// result is what a load run measured.
+type result struct {
+	calls, answered, failed, early int
+	cpu                            float64
+	rss                            float64
+	rxMin, rxMedian                int64
+	expected                       int64
+	byeOK                          int
+}
+
+func (r result) print(idle float64) {
+	fmt.Printf("concurrent calls:   %d (answered %d, failed %d, ended early %d, BYE answered %d)\n",
+		r.calls, r.answered, r.failed, r.early, r.byeOK)
+	fmt.Printf("ivrbox CPU:         %.1f%% of one core  => %.0f calls per core\n", r.cpu, float64(r.answered)/(r.cpu/100))
+	fmt.Printf("ivrbox RSS:         %.1f MB under load, %.1f MB idle\n", r.rss, idle)
+	fmt.Printf("RTP rx per call:    min %d, median %d (expected about %d)\n", r.rxMin, r.rxMedian, r.expected)
+}
+
+// gen holds the generator's sockets and calls.
+type gen struct {
+	sip    *net.UDPConn
+	rtp    *net.UDPConn
+	msgs   sipMsgs
+	box    netip.AddrPort
+	mu     sync.Mutex // guards byID
+	byID   map[string]*lcall
+	byPort [65536]atomic.Pointer[lcall] // box RTP port -> call
+}
+
+func loadRun(ctx context.Context, b *box, o options) (result, error) {
+	g, err := newGen(b.sipAddr)
+	if err != nil {
+		return result{}, err
+	}
+	defer g.sip.Close()
+	defer g.rtp.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); g.readSIP(ctx) }()
+	go func() { defer wg.Done(); g.readRTP(ctx) }()
+	go func() { defer wg.Done(); g.sendRTP(ctx) }()
+	defer func() { cancel(); g.sip.Close(); g.rtp.Close(); wg.Wait() }()
+
+	calls := g.ramp(ctx, o)
+	answered := g.waitAnswered(ctx, calls, 15*time.Second)
+	fmt.Printf("ramped %d calls, %d answered; measuring %v\n", len(calls), answered, o.window)
+	start := time.Now()
+	rx0 := make([]int64, len(calls))
+	for i, c := range calls {
+		rx0[i] = c.rx.Load()
+	}
+	res := result{calls: len(calls), answered: answered}
+	res.cpu = b.cpuPercent(o.window)
+	res.rss = b.rssMB()
+	res.expected = int64(time.Since(start) / (20 * time.Millisecond))
+	var rx []int64
+	for i, c := range calls {
+		rx = append(rx, c.rx.Load()-rx0[i])
+		if c.failed.Load() {
+			res.failed++
+		} else if c.ended.Load() {
+			res.early++
+		}
+	}
+	sort.Slice(rx, func(i, j int) bool { return rx[i] < rx[j] })
+	if len(rx) > 0 {
+		res.rxMin, res.rxMedian = rx[0], rx[len(rx)/2]
+	}
+	res.byeOK = g.hangupAll(ctx, calls)
+	return res, nil
+}
+
+func newGen(boxAddr string) (*gen, error) {
+	box, err := netip.ParseAddrPort(boxAddr)
+	if err != nil {
+		return nil, err
+	}
+	s, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return nil, err
+	}
+	r, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	for _, c := range []*net.UDPConn{s, r} {
+		_ = c.SetReadBuffer(16 << 20)
+		_ = c.SetWriteBuffer(16 << 20)
+	}
+	g := &gen{sip: s, rtp: r, box: box, byID: map[string]*lcall{}}
+	g.msgs = sipMsgs{local: s.LocalAddr().String(), remote: boxAddr,
+		rtpPort: r.LocalAddr().(*net.UDPAddr).Port, number: "7000"}
+	return g, nil
+}
+
+// ramp places o.calls calls at o.rate per second.
+func (g *gen) ramp(ctx context.Context, o options) []*lcall {
+	calls := make([]*lcall, 0, o.calls)
+	tick := time.NewTicker(time.Second / time.Duration(max(o.rate, 1)))
+	defer tick.Stop()
+	for i := 0; i < o.calls; i++ {
+		select {
+		case <-ctx.Done():
+			return calls
+		case <-tick.C:
+		}
+		c := &lcall{id: fmt.Sprintf("lg-%d-%d", time.Now().UnixNano(), i)}
+		g.mu.Lock()
+		g.byID[c.id] = c
+		g.mu.Unlock()
+		calls = append(calls, c)
+		_, _ = g.sip.WriteToUDPAddrPort(g.msgs.invite(c.id, 1), g.box)
+	}
+	return calls
+}
+
+// waitAnswered resends INVITEs that got no answer and waits up to d for all
+// calls to be answered or failed; it returns the number answered.
+func (g *gen) waitAnswered(ctx context.Context, calls []*lcall, d time.Duration) int {
+	deadline := time.Now().Add(d)
+	for {
+		n, pending := 0, 0
+		for _, c := range calls {
+			switch {
+			case c.answered.Load():
+				n++
+			case !c.failed.Load():
+				pending++
+				if time.Now().After(deadline) {
+					c.failed.Store(true)
+				}
+			}
+		}
+		if pending == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+			return n
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// hangupAll sends BYE for every answered call and counts the 200s.
+func (g *gen) hangupAll(ctx context.Context, calls []*lcall) int {
+	for i, c := range calls {
+		if c.answered.Load() && !c.ended.Load() {
+			_, _ = g.sip.WriteToUDPAddrPort(g.msgs.inDialog("BYE", c.id, c.toTag, 2, 2), g.box)
+			if i%200 == 199 {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		n := 0
+		for _, c := range calls {
+			if c.byeOK.Load() {
+				n++
+			}
+		}
+		if n == len(calls) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	n := 0
+	for _, c := range calls {
+		if c.byeOK.Load() {
+			n++
+		}
+	}
+	return n
+}
+
+// readSIP handles the box's responses and requests.
+func (g *gen) readSIP(ctx context.Context) {
+	buf := make([]byte, 65536)
+	for ctx.Err() == nil {
+		n, from, err := g.sip.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		m, ok := parse(buf[:n])
+		if !ok {
+			continue
+		}
+		g.mu.Lock()
+		c := g.byID[m.callID]
+		g.mu.Unlock()
+		if c == nil {
+			continue
+		}
+		g.handle(c, m, from)
+	}
+}
+
+func (g *gen) handle(c *lcall, m msg, from netip.AddrPort) {
+	switch {
+	case m.status == 0 && m.method == "BYE":
+		c.ended.Store(true)
+		_, _ = g.sip.WriteToUDPAddrPort(ok(m), from)
+	case m.status == 200 && m.method == "INVITE":
+		if c.toTag == "" {
+			c.toTag = m.toTag
+			c.boxRTP = net.UDPAddrFromAddrPort(netip.AddrPortFrom(g.box.Addr(), uint16(m.rtpPort)))
+			g.byPort[m.rtpPort].Store(c)
+		}
+		_, _ = g.sip.WriteToUDPAddrPort(g.msgs.inDialog("ACK", c.id, c.toTag, 1, 9), g.box)
+		c.answered.Store(true)
+	case m.status >= 300 && m.method == "INVITE":
+		c.failed.Store(true)
+		_, _ = g.sip.WriteToUDPAddrPort(g.msgs.inDialog("ACK", c.id, m.toTag, 1, 1), g.box)
+	case m.status == 200 && m.method == "BYE":
+		c.byeOK.Store(true)
+	}
+}
+
+// readRTP counts the box's packets per call with recvmmsg batches.
+func (g *gen) readRTP(ctx context.Context) {
+	pc := ipv4.NewPacketConn(g.rtp)
+	msgs := make([]ipv4.Message, 64)
+	for i := range msgs {
+		msgs[i].Buffers = [][]byte{make([]byte, 1500)}
+	}
+	for ctx.Err() == nil {
+		n, err := pc.ReadBatch(msgs, 0)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		for _, m := range msgs[:n] {
+			if a, ok := m.Addr.(*net.UDPAddr); ok {
+				if c := g.byPort[a.Port].Load(); c != nil {
+					c.rx.Add(1)
+				}
+			}
+		}
+	}
+}
+
+// sendRTP sends one 20 ms µ-law packet per answered call per tick, with
+// sendmmsg batches.
+func (g *gen) sendRTP(ctx context.Context) {
+	pc := ipv4.NewPacketConn(g.rtp)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var seq uint16
+	var ts uint32
+	pkt := make([]byte, 172)
+	pkt[0] = 0x80
+	for i := 12; i < 172; i++ {
+		pkt[i] = 0xFF
+	}
+	batch := make([]ipv4.Message, 0, 64)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		seq++
+		ts += 160
+		pkt[2], pkt[3] = byte(seq>>8), byte(seq)
+		pkt[4], pkt[5], pkt[6], pkt[7] = byte(ts>>24), byte(ts>>16), byte(ts>>8), byte(ts)
+		for port := range g.byPort {
+			c := g.byPort[port].Load()
+			if c == nil || !c.answered.Load() || c.ended.Load() {
+				continue
+			}
+			batch = append(batch, ipv4.Message{Buffers: [][]byte{pkt}, Addr: c.boxRTP})
+			if len(batch) == cap(batch) {
+				_, _ = pc.WriteBatch(batch, 0)
+				batch = batch[:0]
+			}
+		}
+		if len(batch) > 0 {
+			_, _ = pc.WriteBatch(batch, 0)
+			batch = batch[:0]
+		}
+	}
+}

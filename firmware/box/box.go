@@ -1,0 +1,223 @@
+// Package box wires the subsystems of one running ivrbox — config store, event
+// bus, prompt cache, RTP engine, call manager, IVR engine, SIP server and HTTP
+// server — and starts and stops them in a fixed order. It is the only package
+// that knows all of them; main only parses flags and calls it.
+package box
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ivrbox/ivrbox/board"
+	"github.com/ivrbox/ivrbox/firmware/call"
+	"github.com/ivrbox/ivrbox/firmware/event"
+	"github.com/ivrbox/ivrbox/firmware/ivr"
+	"github.com/ivrbox/ivrbox/firmware/sip"
+	"github.com/ivrbox/ivrbox/firmware/store"
+	"github.com/ivrbox/ivrbox/firmware/version"
+	"github.com/ivrbox/ivrbox/media/prompt"
+	"github.com/ivrbox/ivrbox/media/stream"
+)
+
+// Options configures a Box. Zero values are the documented defaults.
+type Options struct {
+	DataDir  string       // data directory (default "data")
+	SIPAddr  string       // SIP listen address, UDP and TCP (default ":5060")
+	HTTPAddr string       // HTTP listen address (default ":8080"); "off" disables it
+	RTPLow   int          // lowest RTP port (default 10000)
+	RTPHigh  int          // highest RTP port (default 20000)
+	Board    string       // board profile name (default "auto")
+	Log      *slog.Logger // nil: discard
+	// PromptCacheBytes is the memory budget for decoded prompts (default 64 MiB).
+	PromptCacheBytes int64
+}
+
+// Box is one running ivrbox.
+type Box struct {
+	opt     Options
+	log     *slog.Logger
+	Board   board.Profile
+	Store   *store.Store
+	Bus     *event.Bus
+	Prompts *prompt.Cache
+	Media   *stream.Engine
+	Calls   *call.Manager
+	IVR     *ivr.Engine
+	SIP     *sip.Server
+	http    *http.Server
+	httpLn  net.Listener
+}
+
+func (o *Options) defaults() {
+	if o.DataDir == "" {
+		o.DataDir = "data"
+	}
+	if o.SIPAddr == "" {
+		o.SIPAddr = ":5060"
+	}
+	if o.HTTPAddr == "" {
+		o.HTTPAddr = ":8080"
+	}
+	if o.RTPLow == 0 {
+		o.RTPLow = 10000
+	}
+	if o.RTPHigh == 0 {
+		o.RTPHigh = 20000
+	}
+	if o.PromptCacheBytes == 0 {
+		o.PromptCacheBytes = 64 << 20
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// StorePath is the config database's file inside dataDir.
+func StorePath(dataDir string) string { return filepath.Join(dataDir, "ivrbox.db") }
+
+// New opens the store and builds every subsystem; nothing listens yet.
+// On error everything opened so far is closed.
+func New(opt Options) (b *Box, err error) {
+	opt.defaults()
+	b = &Box{opt: opt, log: opt.Log}
+	defer func() {
+		if err != nil {
+			b.Close()
+		}
+	}()
+	if b.Board, err = board.Lookup(opt.Board, "/proc/device-tree/model"); err != nil {
+		return nil, err
+	}
+	if err = os.MkdirAll(filepath.Join(opt.DataDir, "prompts"), 0o750); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	if b.Store, err = store.Open(StorePath(opt.DataDir), store.Options{Log: opt.Log}); err != nil {
+		return nil, err
+	}
+	b.Bus = event.NewBus(opt.Log.With("component", "event"))
+	b.Prompts = prompt.New(prompt.Options{Dir: filepath.Join(opt.DataDir, "prompts"),
+		MaxBytes: opt.PromptCacheBytes, Log: opt.Log})
+	if b.Media, err = stream.NewEngine(stream.Options{PortLow: opt.RTPLow, PortHigh: opt.RTPHigh,
+		Log: opt.Log.With("component", "rtp")}); err != nil {
+		return nil, err
+	}
+	sipIP := listenIP(opt.SIPAddr)
+	b.Calls = call.NewManager(call.Options{Media: b.Media, Prompts: b.Prompts, Bus: b.Bus,
+		Config: b.Store.Config, Log: opt.Log, LocalIP: sipIP})
+	b.IVR = ivr.New(ivr.Options{Config: b.Store.Config, Bus: b.Bus, Log: opt.Log.With("component", "ivr")})
+	b.Calls.SetRunner(runner{b.IVR})
+	ua := "ivrbox/" + version.Version
+	if b.SIP, err = sip.NewServer(sip.Options{Addr: opt.SIPAddr, UserAgent: ua, Log: opt.Log.With("component", "sip")}, b.Calls); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// runner adapts the IVR engine to the call manager.
+type runner struct{ e *ivr.Engine }
+
+func (r runner) Has(number string) bool { return r.e.Has(number) }
+func (r runner) Run(ctx context.Context, c *call.Call, number string) error {
+	return r.e.Run(ctx, c, number)
+}
+
+// listenIP is the host part of addr when it is a concrete IP.
+func listenIP(addr string) netip.Addr {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ip
+}
+
+// Run starts the listeners and serves until ctx is done, then shuts down.
+func (b *Box) Run(ctx context.Context) error {
+	// SIP outlives ctx until the calls have been hung up, so BYEs go out.
+	sipCtx, stopSIP := context.WithCancel(context.Background())
+	defer stopSIP()
+	sipErr := make(chan error, 1)
+	go func() { sipErr <- b.SIP.Run(sipCtx) }()
+	select {
+	case <-b.SIP.Ready():
+	case err := <-sipErr:
+		return fmt.Errorf("sip: %w", err)
+	}
+	if err := b.startHTTP(); err != nil {
+		return err
+	}
+	b.log.Info("ivrbox ready", "version", version.Version, "board", b.Board.Name,
+		"sip", b.opt.SIPAddr, "http", b.opt.HTTPAddr,
+		"rtp", fmt.Sprintf("%d-%d", b.opt.RTPLow, b.opt.RTPHigh), "data", b.opt.DataDir)
+	select {
+	case <-ctx.Done():
+	case err := <-sipErr:
+		if err != nil {
+			b.log.Error("sip server stopped", "err", err)
+			return fmt.Errorf("sip: %w", err)
+		}
+	}
+	b.log.Info("shutting down")
+	_ = b.Calls.Close()
+	stopSIP()
+	<-sipErr
+	return nil
+}
+
+// startHTTP serves the box's HTTP endpoints (health now; the APIs and web page
+// mount here as they are built).
+func (b *Box) startHTTP() error {
+	if b.opt.HTTPAddr == "off" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", b.opt.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintf(w, "ok %s calls=%d\n", version.Version, len(b.Calls.Calls()))
+	})
+	b.httpLn = ln
+	b.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := b.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			b.log.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Close stops everything in reverse order of start: HTTP, calls, SIP, media,
+// store. It is safe on a partly built Box.
+func (b *Box) Close() {
+	if b.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		_ = b.http.Shutdown(ctx)
+		cancel()
+	}
+	if b.Calls != nil {
+		_ = b.Calls.Close() // hangs up every call while SIP can still send BYE
+	}
+	if b.SIP != nil {
+		_ = b.SIP.Close()
+	}
+	if b.Media != nil {
+		_ = b.Media.Close()
+	}
+	if b.Store != nil {
+		_ = b.Store.Close()
+	}
+}

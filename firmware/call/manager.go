@@ -1,0 +1,273 @@
+package call
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ivrbox/ivrbox/firmware/config"
+	"github.com/ivrbox/ivrbox/firmware/event"
+	"github.com/ivrbox/ivrbox/firmware/sdp"
+	"github.com/ivrbox/ivrbox/firmware/sip"
+	"github.com/ivrbox/ivrbox/media/prompt"
+	"github.com/ivrbox/ivrbox/media/stream"
+)
+
+// Runner runs an answered-or-ringing call through the box's logic (the IVR
+// engine). Run owns the call until it returns.
+type Runner interface {
+	Has(number string) bool
+	Run(ctx context.Context, c *Call, number string) error
+}
+
+// Options wires a Manager. Every field is required unless documented.
+type Options struct {
+	Media   *stream.Engine       // RTP streams
+	Prompts *prompt.Cache        // prompt loading
+	Bus     *event.Bus           // call events
+	Config  func() config.Config // live configuration (call limit)
+	Log     *slog.Logger         // nil: discard
+	// LocalIP is the address put in SDP. Zero: the address this host uses to
+	// reach each caller.
+	LocalIP netip.Addr
+}
+
+// Manager accepts calls from the SIP layer and runs them. It implements
+// sip.Handler.
+type Manager struct {
+	opt    Options
+	log    *slog.Logger
+	runner Runner
+	digits chan digitIn // hand-off from media shards and INFO to the pump
+
+	mu     sync.Mutex // guards calls, closed and wg.Add
+	calls  map[string]*Call
+	closed bool
+	wg     sync.WaitGroup
+	pump  sync.WaitGroup
+	stop  chan struct{}
+	once  sync.Once
+	total atomic.Uint64
+}
+
+var _ sip.Handler = (*Manager)(nil)
+
+type digitIn struct {
+	c      *Call
+	key    byte
+	source string
+}
+
+// NewManager returns a Manager; SetRunner must be called before calls arrive.
+func NewManager(opt Options) *Manager {
+	log := opt.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m := &Manager{
+		opt:    opt,
+		log:    log.With("component", "call"),
+		digits: make(chan digitIn, 1024),
+		calls:  map[string]*Call{},
+		stop:   make(chan struct{}),
+	}
+	m.pump.Add(1)
+	go m.digitPump()
+	return m
+}
+
+// SetRunner sets what runs each call (the IVR engine).
+func (m *Manager) SetRunner(r Runner) { m.runner = r }
+
+// Calls returns a snapshot of the live calls.
+func (m *Manager) Calls() []Info {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Info, 0, len(m.calls))
+	for _, c := range m.calls {
+		out = append(out, c.Info())
+	}
+	return out
+}
+
+// Call returns the live call with id, or nil.
+func (m *Manager) Call(id string) *Call {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.calls[id]
+}
+
+// Close hangs up every call, waits for them to end, and stops the digit pump.
+// It is idempotent.
+func (m *Manager) Close() error {
+	m.once.Do(func() {
+		m.mu.Lock()
+		m.closed = true
+		calls := make([]*Call, 0, len(m.calls))
+		for _, c := range m.calls {
+			calls = append(calls, c)
+		}
+		m.mu.Unlock()
+		for _, c := range calls {
+			c.setCause("shutdown")
+			c.cancel(errShutdown)
+		}
+		m.wg.Wait()
+		close(m.stop)
+		m.pump.Wait()
+	})
+	return nil
+}
+
+// HandleInvite takes a new inbound call: checks the number and the call limit,
+// negotiates media, and runs the call until it ends.
+func (m *Manager) HandleInvite(ctx context.Context, d *sip.Dialog) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		_ = d.Reject(503, reasonPhrase(503))
+		return
+	}
+	m.wg.Add(1)
+	m.mu.Unlock()
+	defer m.wg.Done()
+	log := m.log.With("call", d.CallID(), "from", d.From(), "to", d.To())
+	if m.runner == nil || !m.runner.Has(d.To()) {
+		log.Info("no IVR on this number")
+		_ = d.Reject(404, "Not Found")
+		return
+	}
+	c, status, err := m.newInbound(d, log)
+	if err != nil {
+		log.Warn("call refused", "status", status, "err", err)
+		_ = d.Reject(status, reasonPhrase(status))
+		return
+	}
+	defer m.finish(c)
+	if err := m.runner.Run(c.ctx, c, d.To()); err != nil && !errors.Is(err, context.Canceled) {
+		log.Info("call run ended", "err", err)
+	}
+}
+
+// newInbound admits the call and opens its media. On failure it returns the
+// SIP status to answer with.
+func (m *Manager) newInbound(d *sip.Dialog, log *slog.Logger) (*Call, int, error) {
+	limit := m.opt.Config().System.MaxCalls
+	if limit <= 0 {
+		limit = 4000
+	}
+	var media sdp.Media
+	if offer := d.Offer(); offer != nil {
+		var err error
+		media, err = sdp.Negotiate(offer, supportedCodecs)
+		if err != nil {
+			return nil, sdpStatus(err), fmt.Errorf("offer: %w", err)
+		}
+	}
+	c := newCall(m, d, media, log)
+	m.mu.Lock()
+	if len(m.calls) >= limit {
+		m.mu.Unlock()
+		return nil, 486, fmt.Errorf("call limit %d reached", limit)
+	}
+	m.calls[c.id] = c
+	m.mu.Unlock()
+	if err := c.openMedia(m.localIP(d.Source())); err != nil {
+		m.remove(c)
+		return nil, 503, err
+	}
+	m.total.Add(1)
+	m.opt.Bus.Publish(event.Event{Kind: event.CallStarted, CallID: c.id, From: c.from, To: c.to})
+	return c, 0, nil
+}
+
+func (m *Manager) remove(c *Call) {
+	m.mu.Lock()
+	delete(m.calls, c.id)
+	m.mu.Unlock()
+}
+
+// finish ends a call whose runner returned: BYE if still up, media closed,
+// CallEnded published.
+func (m *Manager) finish(c *Call) {
+	if r := recover(); r != nil {
+		c.log.Error("call panicked", "panic", r)
+		c.setCause("error")
+	}
+	_ = c.Hangup(context.Background(), "normal")
+	c.cancel(errEnded)
+	c.closeMedia()
+	m.remove(c)
+	m.opt.Bus.Publish(event.Event{Kind: event.CallEnded, CallID: c.id, From: c.from, To: c.to, Cause: c.Cause()})
+}
+
+// digitPump publishes digit events and queues keys for the call's reader, off
+// the media path.
+func (m *Manager) digitPump() {
+	defer m.pump.Done()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case in := <-m.digits:
+			in.c.deliverDigit(in.key, in.source)
+		}
+	}
+}
+
+// offerDigit hands a digit over without blocking; a full queue drops it with
+// a log line.
+func (m *Manager) offerDigit(c *Call, key byte, source string) {
+	select {
+	case m.digits <- digitIn{c, key, source}:
+	default:
+		m.log.Warn("digit queue full, digit dropped", "call", c.id)
+	}
+}
+
+// localIP is the address to advertise in SDP for a peer at src.
+func (m *Manager) localIP(src netip.AddrPort) netip.Addr {
+	if m.opt.LocalIP.IsValid() && !m.opt.LocalIP.IsUnspecified() {
+		return m.opt.LocalIP
+	}
+	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(src))
+	if err != nil {
+		return netip.IPv4Unspecified()
+	}
+	defer conn.Close()
+	return conn.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
+}
+
+var supportedCodecs = []uint8{uint8(stream.PCMU), uint8(stream.PCMA)}
+
+// sdpStatus maps an SDP error to the SIP status to answer with.
+func sdpStatus(err error) int {
+	if errors.Is(err, sdp.ErrNoCodec) || errors.Is(err, sdp.ErrNoAudio) {
+		return 488
+	}
+	return 400
+}
+
+// reasonPhrase is the standard reason phrase for the statuses this package sends.
+func reasonPhrase(status int) string {
+	switch status {
+	case 400:
+		return "Bad Request"
+	case 404:
+		return "Not Found"
+	case 480:
+		return "Temporarily Unavailable"
+	case 486:
+		return "Busy Here"
+	case 488:
+		return "Not Acceptable Here"
+	case 503:
+		return "Service Unavailable"
+	}
+	return "Error"
+}

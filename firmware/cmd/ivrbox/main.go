@@ -1,0 +1,146 @@
+// Command ivrbox is the firmware of the ivrbox SIP IVR appliance.
+//
+//	ivrbox [-data DIR] [-sip ADDR] [-http ADDR] [-rtp LOW-HIGH] [-board NAME] [-log-level L]
+//	ivrbox -version
+//	ivrbox config export [-data DIR]          write the whole configuration as JSON to stdout
+//	ivrbox config import [-data DIR] FILE     validate FILE and replace the configuration
+//
+// See docs/CONFIG.md for the configuration format.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/ivrbox/ivrbox/board"
+	"github.com/ivrbox/ivrbox/firmware/box"
+	"github.com/ivrbox/ivrbox/firmware/config"
+	"github.com/ivrbox/ivrbox/firmware/store"
+	"github.com/ivrbox/ivrbox/firmware/version"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "ivrbox:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "config" {
+		return runConfig(args[1:], stdout, stderr)
+	}
+	fs := flag.NewFlagSet("ivrbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		opt      box.Options
+		rtp      = fs.String("rtp", "10000-20000", "RTP port range LOW-HIGH")
+		level    = fs.String("log-level", "info", "log level: debug, info, warn, error")
+		showVers = fs.Bool("version", false, "print the version and exit")
+	)
+	fs.StringVar(&opt.DataDir, "data", "data", "data directory (config database, prompts)")
+	fs.StringVar(&opt.SIPAddr, "sip", ":5060", "SIP listen address (UDP and TCP)")
+	fs.StringVar(&opt.HTTPAddr, "http", ":8080", "HTTP listen address, or off")
+	fs.StringVar(&opt.Board, "board", "auto", "board profile: "+strings.Join(board.Names(), ", "))
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *showVers {
+		fmt.Fprintln(stdout, "ivrbox", version.Version)
+		return nil
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if opt.RTPLow, opt.RTPHigh, err = parseRange(*rtp); err != nil {
+		return err
+	}
+	if opt.Log, err = newLogger(*level, stderr); err != nil {
+		return err
+	}
+	b, err := box.New(opt)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return b.Run(ctx)
+}
+
+// parseRange parses "LOW-HIGH" RTP ports: LOW even, 1024 <= LOW < HIGH <= 65535.
+func parseRange(s string) (int, int, error) {
+	lo, hi, ok := strings.Cut(s, "-")
+	l, err1 := strconv.Atoi(lo)
+	h, err2 := strconv.Atoi(hi)
+	if !ok || err1 != nil || err2 != nil || l < 1024 || h > 65535 || h <= l {
+		return 0, 0, fmt.Errorf("-rtp %q: want LOW-HIGH with 1024 <= LOW < HIGH <= 65535", s)
+	}
+	return l, h, nil
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// runConfig implements `ivrbox config export|import`.
+func runConfig(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: ivrbox config export|import [-data DIR] [FILE]")
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("ivrbox config "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data", "data", "data directory")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	switch {
+	case sub == "export" && fs.NArg() == 0:
+		st, err := store.Open(box.StorePath(*dataDir), store.Options{})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return config.Export(stdout, st.Config())
+	case sub == "import" && fs.NArg() == 1:
+		data, err := os.ReadFile(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		cfg, err := config.Import(data)
+		if err != nil {
+			return fmt.Errorf("%s: nothing changed: %w", fs.Arg(0), err)
+		}
+		if err := os.MkdirAll(*dataDir, 0o750); err != nil {
+			return err
+		}
+		st, err := store.Open(box.StorePath(*dataDir), store.Options{})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if err := st.Replace(cfg); err != nil {
+			return fmt.Errorf("%s: nothing changed: %w", fs.Arg(0), err)
+		}
+		fmt.Fprintf(stderr, "imported %d IVRs into %s\n", len(cfg.IVRs), box.StorePath(*dataDir))
+		return nil
+	}
+	return errors.New("usage: ivrbox config export [-data DIR] | ivrbox config import [-data DIR] FILE")
+}
