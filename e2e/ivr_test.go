@@ -156,5 +156,5 @@ Content-Length: 0
 }
 
 // ringingConfig is the demo flow with 6500 ringing 5 s before answering.
-const ringingConfig = `{"version": 1, "system": {"name": "ring"}, "ivrs": [
+const ringingConfig = `{"version": 2, "system": {"name": "ring"}, "ivrs": [
  {"number": "6500", "ring": 5, "prompts": ["notice"], "timeout": {"type": "hangup"}}]}`

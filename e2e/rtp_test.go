@@ -264,4 +264,3 @@ func energy(pcm []int16) float64 {
 
 // infoBody is a SIP INFO application/dtmf-relay body.
 func infoBody(key byte) string { return fmt.Sprintf("Signal=%c\r\nDuration=160\r\n", key) }
-

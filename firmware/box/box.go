@@ -99,7 +99,7 @@ func New(opt Options) (b *Box, err error) {
 	if err = os.MkdirAll(filepath.Join(opt.DataDir, "prompts"), 0o750); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	if b.Store, err = store.Open(StorePath(opt.DataDir), store.Options{Log: opt.Log}); err != nil {
+	if b.Store, err = store.Open(StorePath(opt.DataDir), store.Options{Logger: opt.Log}); err != nil {
 		return nil, err
 	}
 	b.Bus = event.NewBus(opt.Log.With("component", "event"))

@@ -6,10 +6,10 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/ivrbox/ivrbox/firmware/config"
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/sdp"
 	"github.com/ivrbox/ivrbox/firmware/sip"
-	"github.com/ivrbox/ivrbox/media/prompt"
 	"github.com/ivrbox/ivrbox/media/stream"
 )
 
@@ -208,7 +208,11 @@ func (c *Call) load(ctx context.Context, prompts []string) [][]byte {
 	codec := stream.Codec(c.audio.Load())
 	clips := make([][]byte, 0, len(prompts))
 	for _, name := range prompts {
-		full := prompt.Expand(name, c.Var)
+		full, err := config.ExpandPrompt(name, c.Var)
+		if err != nil {
+			c.log.Warn("prompt skipped", "prompt", name, "err", err)
+			continue
+		}
 		a, err := c.m.opt.Prompts.Get(ctx, full)
 		if err != nil {
 			c.log.Warn("prompt skipped", "prompt", full, "err", err)

@@ -1,0 +1,119 @@
+// Package config is the data model of everything an admin configures on ivrbox:
+// IVRs, system settings and (in later versions) trunks, routes, accounts and API
+// access. It holds the types, their documented zero values, the factory
+// defaults, and the one validator shared by the web page, the admin API and
+// `ivrbox config import`. It never touches disk or network: package store
+// persists it.
+package config
+
+// SchemaVersion is the version of the config layout this build writes. The
+// store migrates older layouts up to it, and Import migrates older export
+// documents with the same steps (see migrate.go). Version 1 kept the IVR
+// timeouts in milliseconds (digit_timeout_ms, wait_ms); version 2 keeps
+// whole seconds, like the PBX's TIMEOUT(digit) and WaitExten.
+const SchemaVersion = 2
+
+// Config is the whole configuration of one box. Its JSON form is the
+// export/import format documented in docs/CONFIG.md.
+type Config struct {
+	// Version is the schema version of this document (SchemaVersion when written).
+	Version int `json:"version"`
+	// System holds box-wide settings.
+	System System `json:"system"`
+	// IVRs are the box's IVRs, each answering on its own number.
+	IVRs []IVR `json:"ivrs"`
+}
+
+// System holds box-wide settings. Zero values mean the documented default.
+type System struct {
+	// Name is the box's display name (default "ivrbox").
+	Name string `json:"name,omitempty"`
+	// SN is the box's serial number, reported as "sn" in PBX API events.
+	// Empty means "generate one on first start".
+	SN string `json:"sn,omitempty"`
+	// MaxCalls is the number of simultaneous calls accepted; past it new
+	// INVITEs get 486 Busy Here. 0 means 4000.
+	MaxCalls int `json:"max_calls,omitempty"`
+}
+
+// IVR is one interactive voice response menu, modelled on the PBX seed's
+// dialplan: prompts played (with barge-in) Repeat times, each round followed by
+// WaitSeconds of silence, while keys are matched against Keys and Collect.
+type IVR struct {
+	// Number is the dialable number the IVR answers on, e.g. "6500". Digits only.
+	Number string `json:"number"`
+	// Name is a label for people; default is the number.
+	Name string `json:"name,omitempty"`
+	// RingSeconds is how long the box sends 180 Ringing before it answers
+	// (Asterisk's Ringing() + Wait()). 0 answers at once.
+	RingSeconds int `json:"ring,omitempty"`
+	// Prompts are played in order each round; a key stops them (barge-in).
+	// Names may hold ${EXTEN}, ${CALLERID}, ${CALLEE} and other call variables.
+	Prompts []string `json:"prompts"`
+	// Repeat is how many rounds of prompts+wait are played before the timeout
+	// action (the seed plays twice). 0 means 1.
+	Repeat int `json:"repeat,omitempty"`
+	// DigitTimeout is TIMEOUT(digit): seconds to wait for the next key once a
+	// key has been pressed. 0 means 3.
+	DigitTimeout int `json:"digit_timeout,omitempty"`
+	// WaitSeconds is WaitExten: seconds to wait for a first key after the
+	// prompts of a round. 0 means no wait.
+	WaitSeconds int `json:"wait,omitempty"`
+	// Keys maps a single key ("0"-"9", "*", "#") to its action.
+	Keys map[string]Action `json:"keys,omitempty"`
+	// Collect, when set, accepts a digit string (the seed's `_X.#`).
+	Collect *Collect `json:"collect,omitempty"`
+	// Timeout runs when all rounds pass without a key. Zero value: hang up.
+	Timeout Action `json:"timeout,omitzero"`
+	// Invalid runs when the keys match nothing. Zero value: replay this IVR.
+	Invalid Action `json:"invalid,omitzero"`
+}
+
+// ActionType says what an Action does.
+type ActionType string
+
+// The action types.
+const (
+	// ActNone means "the default for this place" (see each field's doc).
+	ActNone ActionType = ""
+	// ActIVR goes to the IVR whose number is Target.
+	ActIVR ActionType = "ivr"
+	// ActTransfer transfers the call to the number Target (an IVR number
+	// works inside the box; other numbers need trunks and routes).
+	ActTransfer ActionType = "transfer"
+	// ActHangup hangs up.
+	ActHangup ActionType = "hangup"
+	// ActAPI hands control of the call to the API (api_start), playing hold
+	// music until an API command moves it.
+	ActAPI ActionType = "api"
+	// ActRepeat replays the current IVR from its start.
+	ActRepeat ActionType = "repeat"
+)
+
+// Action is what happens on a key, a string, a timeout or an invalid entry.
+type Action struct {
+	// Type is the kind of action.
+	Type ActionType `json:"type,omitempty"`
+	// Target is the IVR number (ActIVR) or the number to call (ActTransfer).
+	Target string `json:"target,omitempty"`
+}
+
+// Collect describes digit-string collection: keys until Terminator, between
+// MinLen and MaxLen digits, reported as a DTMF string event (the seed's
+// UserEvent DtmfEndString), followed by the hold prompts and then After.
+type Collect struct {
+	// MinLen is the fewest digits accepted (default 1).
+	MinLen int `json:"min_len,omitempty"`
+	// MaxLen is the most digits accepted; reaching it ends the string without
+	// the terminator. 0 means 32.
+	MaxLen int `json:"max_len,omitempty"`
+	// Terminator ends the string; it is not part of the reported digits.
+	// Empty means "#".
+	Terminator string `json:"terminator,omitempty"`
+	// HoldPrompts play (without barge-in) after the string is reported, while
+	// the application server decides (the seed: holdon, music, holdon, music).
+	HoldPrompts []string `json:"hold_prompts,omitempty"`
+	// After runs when the hold prompts end and no API command moved the call.
+	// Zero value: replay this IVR (the seed's Goto back to the IVR's start).
+	After Action `json:"after,omitzero"`
+}

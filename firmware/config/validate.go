@@ -1,0 +1,282 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits checked by Validate.
+const (
+	MaxIVRs      = 1000  // IVRs per box
+	MaxNumberLen = 32    // digits in an IVR number or a transfer target
+	MaxNameLen   = 64    // bytes in a name (box, IVR)
+	MaxPrompts   = 50    // prompts in one list (prompts, hold_prompts)
+	MaxSeconds   = 600   // any time in seconds (ring, digit_timeout, wait)
+	MaxRepeat    = 100   // rounds of an IVR
+	MaxDigits    = 64    // collect min_len and max_len
+	MaxCallLimit = 10000 // system.max_calls
+	MaxSNLen     = 32    // digits in system.sn
+
+	maxProblems = 100 // problems reported by one Validate call
+)
+
+// ValidationError is one problem found by Validate: Field is the JSON path of
+// the offending value (`ivrs[1].keys["x"]`), Problem says what is wrong.
+type ValidationError struct {
+	Field   string
+	Problem string
+}
+
+// Error returns "field: problem".
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Problem }
+
+// Problems returns every *ValidationError in err (as returned by Validate or
+// Import, possibly wrapped), in order; nil if there are none.
+func Problems(err error) []*ValidationError {
+	var out []*ValidationError
+	var walk func(error)
+	walk = func(e error) {
+		if ve, ok := e.(*ValidationError); ok {
+			out = append(out, ve)
+			return
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				walk(x)
+			}
+		case interface{ Unwrap() error }:
+			if x := u.Unwrap(); x != nil {
+				walk(x)
+			}
+		}
+	}
+	if err != nil {
+		walk(err)
+	}
+	return out
+}
+
+// Validate checks c and returns nil or all problems joined (errors.Join),
+// each a *ValidationError naming the field; see Problems. It is the one
+// validator behind the web page, the admin API, import and the store: a
+// config that passes can be stored and run. At most 100 problems are
+// listed, then a count of the rest.
+func Validate(c Config) error {
+	v := validator{numbers: make(map[string]int, len(c.IVRs))}
+	if c.Version != SchemaVersion {
+		v.add("version", "%d is not %d, the version this firmware writes", c.Version, SchemaVersion)
+	}
+	v.system(c.System)
+	v.ivrs(c.IVRs)
+	return v.err()
+}
+
+// validator collects problems.
+type validator struct {
+	probs   []error
+	more    int            // problems past maxProblems
+	numbers map[string]int // IVR number → index of its first IVR
+}
+
+func (v *validator) add(field, format string, args ...any) {
+	if len(v.probs) >= maxProblems {
+		v.more++
+		return
+	}
+	v.probs = append(v.probs, &ValidationError{Field: field, Problem: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) err() error {
+	if v.more > 0 {
+		v.probs = append(v.probs, &ValidationError{Field: "config", Problem: fmt.Sprintf("%d more problems not shown", v.more)})
+	}
+	return errors.Join(v.probs...)
+}
+
+func (v *validator) system(s System) {
+	v.label("system.name", s.Name)
+	switch {
+	case s.SN == "":
+	case len(s.SN) > MaxSNLen:
+		v.add("system.sn", "is %d bytes long, the limit is %d digits", len(s.SN), MaxSNLen)
+	case !allDigits(s.SN):
+		v.add("system.sn", "%q must be digits", s.SN)
+	}
+	switch {
+	case s.MaxCalls < 0:
+		v.add("system.max_calls", "%d must not be negative (0 means %d)", s.MaxCalls, DefaultMaxCalls)
+	case s.MaxCalls > MaxCallLimit:
+		v.add("system.max_calls", "%d is more than the limit %d", s.MaxCalls, MaxCallLimit)
+	}
+}
+
+func (v *validator) ivrs(ivrs []IVR) {
+	if len(ivrs) > MaxIVRs {
+		v.add("ivrs", "%d IVRs, the limit is %d", len(ivrs), MaxIVRs)
+	}
+	// First pass: numbers, so that actions can point at any IVR.
+	for n, i := range ivrs {
+		p := fmt.Sprintf("ivrs[%d].number", n)
+		switch {
+		case i.Number == "":
+			v.add(p, "is required")
+		case len(i.Number) > MaxNumberLen:
+			v.add(p, "is %d bytes long, the limit is %d digits", len(i.Number), MaxNumberLen)
+		case !allDigits(i.Number):
+			v.add(p, "%q must be digits", i.Number)
+		default:
+			if first, dup := v.numbers[i.Number]; dup {
+				v.add(p, "%q is also the number of ivrs[%d]", i.Number, first)
+			} else {
+				v.numbers[i.Number] = n
+			}
+		}
+	}
+	for n, i := range ivrs {
+		v.ivr(fmt.Sprintf("ivrs[%d]", n), i)
+	}
+}
+
+func (v *validator) ivr(p string, i IVR) {
+	v.label(p+".name", i.Name)
+	v.seconds(p+".ring", i.RingSeconds)
+	v.prompts(p+".prompts", i.Prompts)
+	if i.Repeat < 0 || i.Repeat > MaxRepeat {
+		v.add(p+".repeat", "%d must be between 1 and %d (0 means 1)", i.Repeat, MaxRepeat)
+	}
+	v.seconds(p+".digit_timeout", i.DigitTimeout)
+	v.seconds(p+".wait", i.WaitSeconds)
+	for _, k := range slices.Sorted(maps.Keys(i.Keys)) {
+		kp := p + ".keys[" + strconv.Quote(k) + "]"
+		if !isKey(k) {
+			v.add(kp, "key must be one of 0-9, *, #")
+			continue
+		}
+		v.action(kp, i.Keys[k], true)
+	}
+	if i.Collect != nil {
+		v.collect(p+".collect", *i.Collect, i.Keys)
+	}
+	v.action(p+".timeout", i.Timeout, false)
+	v.action(p+".invalid", i.Invalid, false)
+}
+
+func (v *validator) collect(p string, c Collect, keys map[string]Action) {
+	lenOK := true
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"min_len", c.MinLen}, {"max_len", c.MaxLen}} {
+		if f.n < 0 || f.n > MaxDigits {
+			v.add(p+"."+f.name, "%d must be between 1 and %d (0 means the default)", f.n, MaxDigits)
+			lenOK = false
+		}
+	}
+	if lenOK && c.Min() > c.Max() {
+		v.add(p+".min_len", "%d is more than max_len %d", c.Min(), c.Max())
+	}
+	switch {
+	case c.Terminator != "" && (len(c.Terminator) != 1 || !isKey(c.Terminator)):
+		v.add(p+".terminator", "%q must be one of #, *, 0-9", c.Terminator)
+	default:
+		if _, clash := keys[c.Term()]; clash {
+			v.add(p+".terminator", "%q is also a key in keys", c.Term())
+		}
+	}
+	v.prompts(p+".hold_prompts", c.HoldPrompts)
+	v.action(p+".after", c.After, false)
+}
+
+// action checks a; required means the zero action is not allowed here.
+func (v *validator) action(p string, a Action, required bool) {
+	switch a.Type {
+	case ActNone:
+		if required {
+			v.add(p+".type", "is required")
+		} else if a.Target != "" {
+			v.add(p+".target", "must be empty when type is empty")
+		}
+	case ActIVR:
+		if a.Target == "" {
+			v.add(p+".target", "is required for type ivr")
+		} else if _, ok := v.numbers[a.Target]; !ok {
+			v.add(p+".target", "no IVR has number %q", a.Target)
+		}
+	case ActTransfer:
+		if a.Target == "" {
+			v.add(p+".target", "is required for type transfer")
+		} else if !dialable(a.Target) {
+			v.add(p+".target", "%q is not a number (digits, *, #, a leading +; at most %d)", a.Target, MaxNumberLen)
+		}
+	case ActHangup, ActAPI, ActRepeat:
+		if a.Target != "" {
+			v.add(p+".target", "must be empty for type %s", a.Type)
+		}
+	default:
+		v.add(p+".type", "unknown action type %q (one of ivr, transfer, hangup, api, repeat)", string(a.Type))
+	}
+}
+
+func (v *validator) prompts(p string, names []string) {
+	if len(names) > MaxPrompts {
+		v.add(p, "%d prompts, the limit is %d", len(names), MaxPrompts)
+	}
+	for n, name := range names {
+		if prob := promptProblem(name); prob != "" {
+			v.add(fmt.Sprintf("%s[%d]", p, n), "%s", prob)
+		}
+	}
+}
+
+func (v *validator) seconds(p string, n int) {
+	switch {
+	case n < 0:
+		v.add(p, "%d must not be negative", n)
+	case n > MaxSeconds:
+		v.add(p, "%d is more than %d seconds", n, MaxSeconds)
+	}
+}
+
+func (v *validator) label(p, s string) {
+	switch {
+	case len(s) > MaxNameLen:
+		v.add(p, "is %d bytes long, the limit is %d", len(s), MaxNameLen)
+	case !utf8.ValidString(s):
+		v.add(p, "is not valid UTF-8")
+	case strings.ContainsFunc(s, unicode.IsControl):
+		v.add(p, "contains a control character")
+	}
+}
+
+func isKey(k string) bool {
+	return len(k) == 1 && (k[0] >= '0' && k[0] <= '9' || k[0] == '*' || k[0] == '#')
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func dialable(s string) bool {
+	body := strings.TrimPrefix(s, "+")
+	if body == "" || len(s) > MaxNumberLen {
+		return false
+	}
+	for i := 0; i < len(body); i++ {
+		if !isKey(body[i : i+1]) {
+			return false
+		}
+	}
+	return true
+}
