@@ -104,7 +104,7 @@ func New(opt Options) (b *Box, err error) {
 	}
 	b.Bus = event.NewBus(opt.Log.With("component", "event"))
 	b.Prompts = prompt.New(prompt.Options{Dir: filepath.Join(opt.DataDir, "prompts"),
-		MaxBytes: opt.PromptCacheBytes, Log: opt.Log})
+		MaxBytes: opt.PromptCacheBytes, Revalidate: 2 * time.Second, Logger: opt.Log.With("component", "prompt")})
 	if b.Media, err = stream.NewEngine(stream.Options{PortLow: opt.RTPLow, PortHigh: opt.RTPHigh,
 		Log: opt.Log.With("component", "rtp")}); err != nil {
 		return nil, err
