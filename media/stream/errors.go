@@ -1,0 +1,21 @@
+package stream
+
+import "errors"
+
+// Errors returned by the package; test with errors.Is.
+var (
+	// ErrNoPorts reports that every port pair of the range is in use.
+	ErrNoPorts = errors.New("stream: no free RTP port pair")
+	// ErrClosed reports use of a closed Engine or Stream.
+	ErrClosed = errors.New("stream: closed")
+	// ErrCodec reports a codec other than PCMU and PCMA, or a DTMF payload
+	// type that is not a valid dynamic one.
+	ErrCodec = errors.New("stream: unsupported codec")
+	// ErrNoDTMF reports SendDigit on a stream without a negotiated
+	// telephone-event payload type.
+	ErrNoDTMF = errors.New("stream: no telephone-event payload type negotiated")
+	// ErrBusy reports SendDigit with too many digits already queued.
+	ErrBusy = errors.New("stream: too many digits queued")
+	// errOptions reports bad Options.
+	errOptions = errors.New("stream: bad options")
+)

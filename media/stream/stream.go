@@ -1,0 +1,312 @@
+package stream
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/ivrbox/ivrbox/media/dtmf"
+)
+
+// Buffer sizes.
+const (
+	maxPacket    = 2048 // largest datagram read; longer ones are invalid
+	maxDigits    = 16   // digits SendDigit can queue
+	digitGap     = 2    // frames of audio between two sent digits
+	eventQuiet   = 50   // ticks (1 s) of no in-band detection after an event
+	readsPerTick = 64   // most packets drained per socket per tick
+	rtcpEvery    = 10   // ticks between RTCP drains
+)
+
+// Stream is one call's RTP media. Its methods are safe for concurrent use;
+// the media work happens on its engine's shard goroutine.
+type Stream struct {
+	e       *Engine
+	sh      *shard
+	log     *slog.Logger
+	port    int
+	rtpConn *net.UDPConn
+	rtcp    *net.UDPConn
+	onDigit func(key byte, source string)
+	inband  bool
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	stats     counters
+
+	// mu guards the control state below, shared between the API and the
+	// shard. The shard holds it only to copy settings and fill one frame.
+	mu      sync.Mutex
+	remote  netip.AddrPort
+	codec   Codec
+	dtmfPT  uint8
+	sending bool
+	relearn bool           // the remote changed: learn the source again
+	learned netip.AddrPort // copy of the learned source, for Stats
+	play    playback
+	digits  digitQueue
+
+	// Owned by the shard goroutine (set up in newStream).
+	media media
+}
+
+// candidate is an address sending valid packets while the source is being
+// learned.
+type candidate struct {
+	addr  netip.AddrPort
+	seq   uint16 // its last sequence number
+	count int    // its valid packets with consecutive sequence numbers
+}
+
+// media is the per-stream state only the shard goroutine touches.
+type media struct {
+	rx, rxRTCP receiver
+	in         [maxPacket]byte
+	out        [maxPacket]byte
+	frame      [frameSamples]byte
+	pcm        [maxPacket]int16
+	hdr        rtp.Header // reused for every received packet
+	hdrOut     rtp.Header // reused for every sent packet
+
+	// Settings copied from the control state at the start of each tick.
+	codec  Codec
+	dtmfPT uint8
+
+	source netip.AddrPort // learned source; invalid while learning
+	cands  [learnSlots]candidate
+	nextC  int // slot the next new candidate replaces
+
+	seq       uint16
+	ts        uint32 // RTP timestamp of the next frame
+	marker    bool   // set the marker bit on the next audio packet
+	sender    dtmf.Sender
+	eventTS   uint32 // RTP timestamp of the digit being sent
+	gap       int    // frames to wait before the next queued digit
+	receiver  dtmf.Receiver
+	detector  dtmf.Detector
+	ticks     uint64
+	lastEvent uint64 // tick of the last telephone-event packet, 0 if none
+	sendErr   bool   // a send error has been logged
+}
+
+func newStream(e *Engine, sh *shard, cfg Config, rtpConn, rtcp *net.UDPConn, port int) (*Stream, error) {
+	s := &Stream{
+		e: e, sh: sh, port: port, rtpConn: rtpConn, rtcp: rtcp,
+		log:     e.log.With("rtp_port", port),
+		onDigit: cfg.OnDigit,
+		inband:  cfg.InbandDTMF,
+		remote:  cfg.Remote,
+		codec:   cfg.Codec,
+		dtmfPT:  cfg.DTMFPT,
+		sending: true,
+	}
+	m := &s.media
+	if err := m.rx.init(rtpConn, m.in[:]); err != nil {
+		return nil, fmt.Errorf("stream: rtp socket: %w", err)
+	}
+	if err := m.rxRTCP.init(rtcp, m.in[:]); err != nil {
+		return nil, fmt.Errorf("stream: rtcp socket: %w", err)
+	}
+	m.hdr.CSRC = make([]uint32, 0, 15)
+	m.hdr.Extensions = make([]rtp.Extension, 0, 8)
+	m.hdrOut = rtp.Header{Version: 2, SSRC: rand.Uint32()}
+	m.seq = uint16(rand.Uint32())
+	m.ts = rand.Uint32()
+	m.marker = true
+	m.codec, m.dtmfPT = cfg.Codec, cfg.DTMFPT
+	return s, nil
+}
+
+// LocalPort returns the stream's RTP port (RTCP is the port above).
+func (s *Stream) LocalPort() int { return s.port }
+
+// SetRemote sets the peer's media address from SDP. A change of address
+// (a re-INVITE to another media server) forgets the learned source so the
+// new one can be learned; setting the same address again changes nothing.
+func (s *Stream) SetRemote(addr netip.AddrPort) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if addr != s.remote {
+		s.remote = addr
+		s.relearn = true
+	}
+}
+
+// SetCodec changes the audio codec and the telephone-event payload type
+// (0: none). A codec other than PCMU or PCMA, or an invalid event payload
+// type, is logged and ignored. Removing the event type drops queued digits.
+func (s *Stream) SetCodec(c Codec, dtmfPT uint8) {
+	if !c.valid() || !validDTMFPT(c, dtmfPT) {
+		s.log.Warn("ignoring unsupported codec", "pt", uint8(c), "dtmf_pt", dtmfPT)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.codec, s.dtmfPT = c, dtmfPT
+	if dtmfPT == 0 {
+		s.digits = digitQueue{}
+	}
+}
+
+// SetSending turns sending on or off (off: the call is on hold, nothing is
+// sent). While off, playback and digits pause; the RTP clock runs on, and
+// the first packet after resuming carries the marker bit.
+func (s *Stream) SetSending(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sending = on
+}
+
+// Play sends clips back to back, in 160-byte frames (the last padded with
+// silence), then silence. The clips must already be in the stream's codec
+// and must not be modified until the returned channel is closed. The
+// channel is closed when the last frame has been sent, or when Stop,
+// another Play or Close ends the playback first.
+func (s *Stream) Play(clips [][]byte) <-chan struct{} {
+	done := make(chan struct{})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.play.stop()
+	if s.closed.Load() || totalLen(clips) == 0 {
+		close(done)
+		return done
+	}
+	s.play = playback{clips: clips, done: done}
+	return done
+}
+
+// Stop ends the current playback, if any, and closes its channel.
+func (s *Stream) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.play.stop()
+}
+
+// SendDigit queues key to be sent as RFC 4733 telephone-events lasting d
+// (0 means dtmf.DefaultDuration; d must be within dtmf.MinDuration and
+// dtmf.MaxDuration) and returns at once. Audio pauses while a digit is
+// sent; queued digits are sent one after another with a short gap.
+func (s *Stream) SendDigit(key byte, d time.Duration) error {
+	if _, ok := dtmf.Code(key); !ok {
+		return fmt.Errorf("stream: send digit: %w: %q", dtmf.ErrKey, key)
+	}
+	if dtmf.Packets(d) == 0 {
+		return fmt.Errorf("stream: send digit: %w: %v", dtmf.ErrDuration, d)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed.Load():
+		return ErrClosed
+	case s.dtmfPT == 0:
+		return ErrNoDTMF
+	case !s.digits.push(key, d):
+		return fmt.Errorf("%w (%d)", ErrBusy, maxDigits)
+	}
+	return nil
+}
+
+// Close stops the stream, closes any pending Play channel and releases its
+// ports. It is idempotent.
+func (s *Stream) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		s.sh.remove(s)
+		s.e.forget(s)
+		s.mu.Lock()
+		s.play.stop()
+		s.digits = digitQueue{}
+		s.mu.Unlock()
+		err = errors.Join(s.rtpConn.Close(), s.rtcp.Close())
+		s.e.ports.release(s.port)
+		st := s.Stats()
+		s.log.Debug("stream closed", "packets_in", st.PacketsIn, "packets_out", st.PacketsOut,
+			"strangers", st.Strangers, "invalid", st.Invalid)
+	})
+	return err
+}
+
+// playback is the state of Play; guarded by Stream.mu.
+type playback struct {
+	clips [][]byte
+	clip  int           // index of the clip being sent
+	off   int           // offset in it
+	done  chan struct{} // closed when the playback ends; nil when idle
+}
+
+// stop ends the playback and closes its channel.
+func (p *playback) stop() {
+	if p.done != nil {
+		close(p.done)
+	}
+	*p = playback{}
+}
+
+// fill copies the next frame into frame, padding with silence after the
+// last clip. When the last clip is used up it returns the done channel, for
+// the caller to close once the frame is sent, and goes idle.
+func (p *playback) fill(frame []byte, silence byte) (finished chan struct{}) {
+	n := 0
+	for n < len(frame) && p.clip < len(p.clips) {
+		k := copy(frame[n:], p.clips[p.clip][p.off:])
+		n += k
+		p.off += k
+		if p.off >= len(p.clips[p.clip]) {
+			p.clip, p.off = p.clip+1, 0
+		}
+	}
+	for i := n; i < len(frame); i++ {
+		frame[i] = silence
+	}
+	if p.done != nil && p.clip >= len(p.clips) {
+		finished = p.done
+		*p = playback{}
+	}
+	return finished
+}
+
+func totalLen(clips [][]byte) int {
+	n := 0
+	for _, c := range clips {
+		n += len(c)
+	}
+	return n
+}
+
+// digitQueue is a small ring of digits waiting to be sent; guarded by
+// Stream.mu.
+type digitQueue struct {
+	keys [maxDigits]byte
+	durs [maxDigits]time.Duration
+	head int
+	n    int
+}
+
+func (q *digitQueue) push(key byte, d time.Duration) bool {
+	if q.n == maxDigits {
+		return false
+	}
+	i := (q.head + q.n) % maxDigits
+	q.keys[i], q.durs[i] = key, d
+	q.n++
+	return true
+}
+
+func (q *digitQueue) pop() (byte, time.Duration, bool) {
+	if q.n == 0 {
+		return 0, 0, false
+	}
+	key, d := q.keys[q.head], q.durs[q.head]
+	q.head = (q.head + 1) % maxDigits
+	q.n--
+	return key, d, true
+}
