@@ -28,6 +28,7 @@ type peer struct {
 	frames  []frame        // audio received, in order
 	events  int            // telephone-event packets received
 	boxAddr netip.AddrPort // where the box's RTP comes from
+	tonesOn bool // an in-band key is being sent: no silence meanwhile
 	seq     uint16
 	ts      uint32
 	ssrc    uint32
@@ -111,7 +112,9 @@ func (p *peer) sendSilence() {
 			return
 		case <-tick.C:
 			p.mu.Lock()
-			p.sendAudioLocked(silence, false)
+			if !p.tonesOn {
+				p.sendAudioLocked(silence, false)
+			}
 			p.mu.Unlock()
 		}
 	}
@@ -183,6 +186,14 @@ func (p *peer) rfc4733(key byte) {
 // inband sends key as a 100 ms DTMF tone in the audio stream.
 func (p *peer) inband(key byte) {
 	pcm := dtmf.Tone(key, 100, 0.3)
+	p.mu.Lock()
+	p.tonesOn = true
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.tonesOn = false
+		p.mu.Unlock()
+	}()
 	for off := 0; off+160 <= len(pcm); off += 160 {
 		p.mu.Lock()
 		p.sendAudioLocked(pcm[off:off+160], false)

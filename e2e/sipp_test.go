@@ -85,7 +85,11 @@ Max-Forwards: 70
 %sContent-Length: [len]
 
 %s`, method, s.cseq, method, headers, body)
-	return s.send(msg, `retrans="500"`).recv(`response="200"`)
+	s.send(msg, `retrans="500"`)
+	if method == "INVITE" {
+		s.recv(`response="100" optional="true"`)
+	}
+	return s.recv(`response="200"`)
 }
 
 // info sends a SIP INFO dtmf-relay key.

@@ -57,6 +57,9 @@ func (e Event) LogValue() slog.Value {
 	add("to", e.To)
 	add("ivr", e.IVR)
 	add("digit", e.Digit)
+	if e.Kind == DTMFDigit {
+		attrs = append(attrs, slog.Int("flag", e.Flag))
+	}
 	add("digits", e.Digits)
 	add("prompt", e.Prompt)
 	add("cause", e.Cause)
