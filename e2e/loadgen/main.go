@@ -46,7 +46,7 @@ func main() {
 }
 
 // benchConfig is an IVR that plays the hold music with no end.
-const benchConfig = `{"version": %d, "system": {"name": "bench", "max_calls": 30000},
+const benchConfig = `{"version": %d, "system": {"name": "bench", "max_calls": 10000},
  "ivrs": [{"number": "7000", "prompts": ["music"], "repeat": 100, "timeout": {"type": "hangup"}}]}`
 
 func run(ctx context.Context, o options) error {

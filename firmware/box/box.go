@@ -114,6 +114,7 @@ func New(opt Options) (b *Box, err error) {
 		Config: b.Store.Config, Log: opt.Log, LocalIP: sipIP})
 	b.IVR = ivr.New(ivr.Options{Config: b.Store.Config, Bus: b.Bus, Log: opt.Log.With("component", "ivr")})
 	b.Calls.SetRunner(runner{b.IVR})
+	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))
 	ua := "ivrbox/" + version.Version
 	if b.SIP, err = sip.NewServer(sip.Options{Addr: opt.SIPAddr, UserAgent: ua, Log: opt.Log.With("component", "sip")}, b.Calls); err != nil {
 		return nil, err

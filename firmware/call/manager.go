@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -177,7 +176,7 @@ func (m *Manager) newInbound(d *sip.Dialog, log *slog.Logger) (*Call, int, error
 	}
 	m.calls[c.id] = c
 	m.mu.Unlock()
-	if err := c.openMedia(m.localIP(d.Source())); err != nil {
+	if err := c.openMedia(m.localIP(d)); err != nil {
 		m.remove(c)
 		return nil, 503, err
 	}
@@ -230,17 +229,13 @@ func (m *Manager) offerDigit(c *Call, key byte, source string) {
 	}
 }
 
-// localIP is the address to advertise in SDP for a peer at src.
-func (m *Manager) localIP(src netip.AddrPort) netip.Addr {
+// localIP is the address to advertise in SDP for the dialog: the configured
+// one, else the address the caller reached us on.
+func (m *Manager) localIP(d *sip.Dialog) netip.Addr {
 	if m.opt.LocalIP.IsValid() && !m.opt.LocalIP.IsUnspecified() {
 		return m.opt.LocalIP
 	}
-	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(src))
-	if err != nil {
-		return netip.IPv4Unspecified()
-	}
-	defer conn.Close()
-	return conn.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
+	return d.LocalAddr().Addr().Unmap()
 }
 
 var supportedCodecs = []uint8{uint8(stream.PCMU), uint8(stream.PCMA)}

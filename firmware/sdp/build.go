@@ -1,0 +1,92 @@
+package sdp
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// OfferDTMFPT is the telephone-event payload type Offer uses.
+const OfferDTMFPT uint8 = 101
+
+// Answer builds our answer to an offer negotiated into m: RTP on local, the
+// chosen codec m.Codecs[0] (with the offer's rtpmap name), telephone-event
+// with the offer's payload type and events 0-16 when the offer had one,
+// a=ptime:20, and the offer's direction mirrored (sendonly → recvonly,
+// recvonly → sendonly, inactive and sendrecv unchanged).
+//
+// sessID stays fixed for the call and version must grow by one for each new
+// answer in it (re-INVITE), per RFC 3264 section 8. A Media without codecs
+// yields a rejected stream (port 0).
+func Answer(local netip.AddrPort, m Media, sessID, version uint64) []byte {
+	var b strings.Builder
+	header(&b, local.Addr(), sessID, version)
+	if len(m.Codecs) == 0 {
+		b.WriteString("m=audio 0 RTP/AVP 0\r\n")
+		return []byte(b.String())
+	}
+	pt := m.Codecs[0]
+	enc := m.Rtpmap[pt]
+	if enc == "" {
+		enc = staticEncoding(pt)
+	}
+	pts := []uint8{pt}
+	if m.DTMFPT != 0 && m.DTMFPT != pt {
+		pts = append(pts, m.DTMFPT)
+	}
+	mline(&b, local.Port(), pts)
+	rtpmap(&b, pt, enc)
+	if len(pts) > 1 {
+		rtpmap(&b, m.DTMFPT, "telephone-event/8000")
+		fmtp(&b, m.DTMFPT)
+	}
+	b.WriteString("a=ptime:20\r\na=" + mirror(m.Direction) + "\r\n")
+	return []byte(b.String())
+}
+
+// Offer builds our offer for a call we place or a late-offer INVITE: PCMU,
+// PCMA and telephone-event (OfferDTMFPT, events 0-16), 20 ms, sendrecv.
+func Offer(local netip.AddrPort, sessID, version uint64) []byte {
+	var b strings.Builder
+	header(&b, local.Addr(), sessID, version)
+	mline(&b, local.Port(), []uint8{PCMU, PCMA, OfferDTMFPT})
+	rtpmap(&b, PCMU, "PCMU/8000")
+	rtpmap(&b, PCMA, "PCMA/8000")
+	rtpmap(&b, OfferDTMFPT, "telephone-event/8000")
+	fmtp(&b, OfferDTMFPT)
+	b.WriteString("a=ptime:20\r\na=sendrecv\r\n")
+	return []byte(b.String())
+}
+
+// header writes v=, o=, s=, c= and t=.
+func header(b *strings.Builder, ip netip.Addr, sessID, version uint64) {
+	ip = ip.Unmap()
+	family := "IP4"
+	if ip.Is6() {
+		family = "IP6"
+	}
+	if !ip.IsValid() {
+		ip = netip.IPv4Unspecified()
+	}
+	addr := ip.WithZone("").String()
+	b.WriteString("v=0\r\no=ivrbox ")
+	b.WriteString(strconv.FormatUint(sessID, 10) + " " + strconv.FormatUint(version, 10))
+	b.WriteString(" IN " + family + " " + addr + "\r\n")
+	b.WriteString("s=ivrbox\r\nc=IN " + family + " " + addr + "\r\nt=0 0\r\n")
+}
+
+func mline(b *strings.Builder, port uint16, pts []uint8) {
+	b.WriteString("m=audio " + strconv.Itoa(int(port)) + " RTP/AVP")
+	for _, pt := range pts {
+		b.WriteString(" " + strconv.Itoa(int(pt)))
+	}
+	b.WriteString("\r\n")
+}
+
+func rtpmap(b *strings.Builder, pt uint8, enc string) {
+	b.WriteString("a=rtpmap:" + strconv.Itoa(int(pt)) + " " + enc + "\r\n")
+}
+
+func fmtp(b *strings.Builder, pt uint8) {
+	b.WriteString("a=fmtp:" + strconv.Itoa(int(pt)) + " 0-16\r\n")
+}

@@ -1,0 +1,19 @@
+// Package sip is the SIP user agent of ivrbox: it listens on UDP and TCP,
+// accepts calls (the UAS side of INVITE, ACK, BYE, CANCEL, re-INVITE, INFO,
+// OPTIONS) and hands each new call to a Handler as a Dialog, which the call
+// engine answers, rejects or hangs up. The shape leaves room for the UAC side
+// (placing calls, REFER, REGISTER) later.
+//
+// It is built on github.com/emiago/sipgo for parsing, transports and
+// transactions, and keeps its own dialog state: 2xx retransmission until the
+// ACK, CSeq ordering, remote target and route set, and symmetric signalling
+// (responses go back where the request came from, rport per RFC 3581;
+// in-dialog requests over UDP leave from the listening socket, over TCP on the
+// caller's connection).
+//
+// It must never let one call harm another or the process: every Handler runs
+// panic-recovered on the goroutine sipgo gives the INVITE, and there is no
+// other per-call goroutine, so thousands of dialogs stay cheap. It never
+// touches media (see package sdp for the bodies) and never blocks sipgo's
+// transport loops.
+package sip

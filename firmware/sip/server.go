@@ -1,0 +1,385 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/emiago/sipgo"
+	sipmsg "github.com/emiago/sipgo/sip"
+)
+
+// autoHangupTimeout bounds the BYE the package sends by itself (handler
+// returned, panic, ACK timeout, shutdown).
+const autoHangupTimeout = 5 * time.Second
+
+// Options configures a Server. The zero value listens on :5060.
+type Options struct {
+	// Addr is the host:port to listen on, UDP and TCP both; empty means
+	// ":5060". Port 0 picks a free port (the same for both); see Server.Addr.
+	Addr string
+	// UserAgent is sent in User-Agent and Server headers, e.g.
+	// "ivrbox/1.2.0"; empty means "ivrbox".
+	UserAgent string
+	// Log receives the package's and sipgo's logs; nil discards them.
+	Log *slog.Logger
+}
+
+// Handler takes calls.
+type Handler interface {
+	// HandleInvite runs on its own goroutine for each new INVITE (not for
+	// re-INVITEs), panic-recovered and logged by this package: a panic
+	// answers 500 if the call was not answered yet and hangs up if it was.
+	// It owns the dialog until it returns; when it returns and the dialog is
+	// still up, the package hangs up (BYE if answered, else 480, or 503 when
+	// the server is shutting down). ctx is cancelled when the dialog ends or
+	// the server closes.
+	HandleInvite(ctx context.Context, d *Dialog)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, d *Dialog)
+
+var _ Handler = HandlerFunc(nil)
+
+// HandleInvite calls f(ctx, d).
+func (f HandlerFunc) HandleInvite(ctx context.Context, d *Dialog) { f(ctx, d) }
+
+// Server is a SIP user agent server. Create it with NewServer, start it with
+// Run, stop it with Close or by cancelling Run's context.
+type Server struct {
+	opts   Options
+	h      Handler
+	log    *slog.Logger
+	ua     *sipgo.UserAgent
+	sg     *sipgo.Server
+	client *sipgo.Client
+
+	ready      chan struct{} // closed when both listeners are up
+	closing    chan struct{} // closed when Close starts
+	base       context.Context
+	cancelBase context.CancelFunc
+	closeOnce  sync.Once
+
+	invites sync.WaitGroup // HandleInvite goroutines; Add only while !shutdown
+	reqs    sync.WaitGroup // other request callbacks; Add only while !stopped
+	serving sync.WaitGroup // the two listener loops
+
+	mu       sync.Mutex // guards the fields below
+	running  bool
+	shutdown bool // no new calls
+	stopped  bool // no new requests at all
+	udp      net.PacketConn
+	tcp      net.Listener
+	addr     netip.AddrPort
+	dialogs  map[string]*Dialog
+}
+
+// NewServer returns a server that hands new calls to h.
+func NewServer(opts Options, h Handler) (*Server, error) {
+	if h == nil {
+		return nil, errors.New("sip: nil Handler")
+	}
+	if opts.Addr == "" {
+		opts.Addr = ":5060"
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "ivrbox"
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "sip")
+	s := &Server{opts: opts, h: h, log: log, ready: make(chan struct{}), closing: make(chan struct{}),
+		dialogs: make(map[string]*Dialog)}
+	s.base, s.cancelBase = context.WithCancel(context.Background())
+	ua, err := sipgo.NewUA(
+		sipgo.WithUserAgent(opts.UserAgent),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sipmsg.WithTransactionLayerLogger(log),
+			sipmsg.WithTransactionLayerUnhandledResponseHandler(func(r *sipmsg.Response) {
+				log.Debug("unmatched response", "status", r.StatusCode, "call_id", callID(r))
+			}),
+		),
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sip: user agent: %w", err)
+	}
+	s.ua = ua
+	if s.sg, err = sipgo.NewServer(ua, sipgo.WithServerLogger(log)); err == nil {
+		s.client, err = sipgo.NewClient(ua, sipgo.WithClientLogger(log))
+	}
+	if err != nil {
+		ua.Close()
+		return nil, fmt.Errorf("sip: %w", err)
+	}
+	s.route()
+	return s, nil
+}
+
+// Ready is closed when both listeners are up.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Addr returns the address both listeners are bound to; valid after Ready.
+func (s *Server) Addr() netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
+}
+
+// Run listens on UDP and TCP at Options.Addr and serves until ctx is done or
+// Close is called, then shuts down like Close. A listen failure (port in use)
+// is returned at once. Run may be called once.
+func (s *Server) Run(ctx context.Context) error {
+	udp, tcp, err := listen(s.opts.Addr)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.running || s.shutdown {
+		s.mu.Unlock()
+		udp.Close()
+		tcp.Close()
+		if s.shutdown {
+			return ErrClosed
+		}
+		return errors.New("sip: Run called twice")
+	}
+	s.running, s.udp, s.tcp = true, udp, tcp
+	s.addr = udp.LocalAddr().(*net.UDPAddr).AddrPort()
+	s.mu.Unlock()
+
+	errc := make(chan error, 2)
+	s.serving.Add(2)
+	go func() { defer s.serving.Done(); errc <- s.sg.ServeUDP(udp) }()
+	go func() { defer s.serving.Done(); errc <- s.sg.ServeTCP(tcp) }()
+	close(s.ready)
+	s.log.Info("listening", "addr", s.addr.String())
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case <-s.closing:
+	case err := <-errc:
+		select {
+		case <-s.closing:
+		default:
+			runErr = fmt.Errorf("sip: serve: %w", err)
+		}
+	}
+	s.Close()
+	return runErr
+}
+
+// Close stops taking calls (new INVITEs get 503), cancels every handler's
+// context, hangs up every call (BYE, or 503 if unanswered), waits for the
+// handlers to return, then closes the listeners and sipgo's transports and
+// waits for every callback. It is idempotent.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.shutdown = true
+		close(s.closing)
+		s.mu.Unlock()
+		s.cancelBase()
+		s.hangupAll()
+		s.invites.Wait()
+
+		s.mu.Lock()
+		s.stopped = true
+		udp, tcp := s.udp, s.tcp
+		s.mu.Unlock()
+		if udp != nil {
+			udp.Close()
+			tcp.Close()
+		}
+		s.serving.Wait()
+		s.ua.Close()
+		s.reqs.Wait()
+		// Requests read just before the listeners closed may have made sipgo
+		// open a socket to answer them; drop any such.
+		s.ua.TransportLayer().Close()
+		s.log.Info("closed")
+	})
+	return nil
+}
+
+// hangupAll ends every dialog in parallel, waiting at most autoHangupTimeout.
+func (s *Server) hangupAll() {
+	s.mu.Lock()
+	ds := make([]*Dialog, 0, len(s.dialogs))
+	for _, d := range s.dialogs {
+		ds = append(ds, d)
+	}
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), autoHangupTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, d := range ds {
+		wg.Go(func() { d.terminate(ctx, 503, CauseHangup) })
+	}
+	wg.Wait()
+}
+
+// listen opens UDP and TCP on the same address; with port 0 it retries until
+// both get the same free port.
+func listen(addr string) (net.PacketConn, net.Listener, error) {
+	for attempt := 0; ; attempt++ {
+		udp, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("sip: listen udp %s: %w", addr, err)
+		}
+		host, _, _ := net.SplitHostPort(addr)
+		port := udp.LocalAddr().(*net.UDPAddr).Port
+		tcp, err := net.Listen("tcp", net.JoinHostPort(host, fmt.Sprint(port)))
+		if err == nil {
+			return udp, tcp, nil
+		}
+		udp.Close()
+		_, p, _ := net.SplitHostPort(addr)
+		if p != "0" || !errors.Is(err, syscall.EADDRINUSE) || attempt == 20 {
+			return nil, nil, fmt.Errorf("sip: listen tcp %s: %w", addr, err)
+		}
+	}
+}
+
+// enterInvite registers a HandleInvite goroutine; false once shutting down.
+func (s *Server) enterInvite() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutdown {
+		return false
+	}
+	s.invites.Add(1)
+	return true
+}
+
+// enterRequest registers a request callback; false once stopped.
+func (s *Server) enterRequest() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return false
+	}
+	s.reqs.Add(1)
+	return true
+}
+
+func (s *Server) isShuttingDown() bool {
+	select {
+	case <-s.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+// udpLaddr is the listening socket's address, used to send in-dialog UDP
+// requests from it.
+func (s *Server) udpLaddr() sipmsg.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.udp == nil {
+		return sipmsg.Addr{}
+	}
+	a := s.udp.LocalAddr().(*net.UDPAddr)
+	return sipmsg.Addr{IP: a.IP, Port: a.Port}
+}
+
+// Dialog registry, keyed by Call-ID and both tags.
+
+func dialogKey(callID, localTag, remoteTag string) string {
+	return callID + "\x00" + localTag + "\x00" + remoteTag
+}
+
+func (s *Server) register(d *Dialog) {
+	s.mu.Lock()
+	s.dialogs[d.key] = d
+	s.mu.Unlock()
+}
+
+func (s *Server) forget(d *Dialog) {
+	s.mu.Lock()
+	if s.dialogs[d.key] == d {
+		delete(s.dialogs, d.key)
+	}
+	s.mu.Unlock()
+}
+
+// lookup finds the dialog an in-dialog request belongs to (we are the UAS:
+// the To tag is ours, the From tag theirs).
+func (s *Server) lookup(req *sipmsg.Request) *Dialog {
+	to, from, cid := req.To(), req.From(), req.CallID()
+	if to == nil || from == nil || cid == nil {
+		return nil
+	}
+	localTag, _ := to.Params.Get("tag")
+	remoteTag, _ := from.Params.Get("tag")
+	if localTag == "" {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dialogs[dialogKey(cid.Value(), localTag, remoteTag)]
+}
+
+// Dialogs returns the number of dialogs in progress.
+func (s *Server) Dialogs() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.dialogs)
+}
+
+func callID(m sipmsg.Message) string {
+	if h := m.CallID(); h != nil {
+		return h.Value()
+	}
+	return ""
+}
+
+// localAddr finds our address as the peer at src reaches it: the bound IP
+// if there is one, else the local end of the caller's TCP connection, else
+// the source address the kernel would use to reach src over UDP.
+func (s *Server) localAddr(transport string, src netip.AddrPort) netip.AddrPort {
+	bound := s.Addr()
+	port := bound.Port()
+	if ip := bound.Addr().Unmap(); ip.IsValid() && !ip.IsUnspecified() {
+		return netip.AddrPortFrom(ip, port)
+	}
+	if !src.IsValid() {
+		return netip.AddrPortFrom(netip.IPv4Unspecified(), port)
+	}
+	if transport != "UDP" {
+		if conn, err := s.ua.TransportLayer().GetConnection(transport, src.String()); err == nil {
+			defer conn.TryClose() // GetConnection took a reference
+			if a, ok := conn.LocalAddr().(*net.TCPAddr); ok {
+				return netip.AddrPortFrom(a.AddrPort().Addr().Unmap(), port)
+			}
+		}
+	}
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(src)) // a route lookup; sends nothing
+	if err != nil {
+		return netip.AddrPortFrom(netip.IPv4Unspecified(), port)
+	}
+	defer c.Close()
+	return netip.AddrPortFrom(c.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap(), port)
+}
+
+// SetLibraryLogger sets the logger sipgo uses for the few messages it logs
+// outside any user agent (connection reference counting, lazy header
+// parsing). sipgo keeps it in a global: call this once, before NewServer;
+// otherwise those messages go to slog.Default.
+func SetLibraryLogger(l *slog.Logger) {
+	if l == nil {
+		l = slog.New(slog.DiscardHandler)
+	}
+	sipmsg.SetDefaultLogger(l.With("component", "sipgo"))
+}
