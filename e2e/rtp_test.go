@@ -28,7 +28,7 @@ type peer struct {
 	frames  []frame        // audio received, in order
 	events  int            // telephone-event packets received
 	boxAddr netip.AddrPort // where the box's RTP comes from
-	tonesOn bool // an in-band key is being sent: no silence meanwhile
+	tonesOn bool           // an in-band key is being sent: no silence meanwhile
 	seq     uint16
 	ts      uint32
 	ssrc    uint32

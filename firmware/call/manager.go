@@ -48,10 +48,10 @@ type Manager struct {
 	calls  map[string]*Call
 	closed bool
 	wg     sync.WaitGroup
-	pump  sync.WaitGroup
-	stop  chan struct{}
-	once  sync.Once
-	total atomic.Uint64
+	pump   sync.WaitGroup
+	stop   chan struct{}
+	once   sync.Once
+	total  atomic.Uint64
 }
 
 var _ sip.Handler = (*Manager)(nil)

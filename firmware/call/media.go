@@ -274,4 +274,3 @@ func (c *Call) Stats() stream.Stats {
 	}
 	return st.Stats()
 }
-
