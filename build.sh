@@ -83,7 +83,6 @@ arm_check() {
 	local pkgs=(./media/g711 ./media/dtmf ./media/prompt ./firmware/sdp ./firmware/config)
 	local tmp
 	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' RETURN
 	log "ARM: -version under qemu"
 	qemu-arm-static -cpu arm1176 dist/ivrbox-linux-armv6 -version
 	qemu-aarch64-static dist/ivrbox-linux-arm64 -version
@@ -96,6 +95,7 @@ arm_check() {
 		(cd "$p" && qemu-arm-static -cpu arm1176 "$tmp/$name.armv6" -test.short -test.count=1 >/dev/null)
 		(cd "$p" && qemu-aarch64-static "$tmp/$name.arm64" -test.short -test.count=1 >/dev/null)
 	done
+	rm -rf "$tmp"
 	log "ARM: ok"
 }
 
