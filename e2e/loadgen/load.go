@@ -169,36 +169,33 @@ func (g *gen) waitAnswered(ctx context.Context, calls []*lcall, d time.Duration)
 	}
 }
 
-// hangupAll sends BYE for every answered call and counts the 200s.
+// hangupAll sends BYE for every answered call, resending to those not yet
+// answered each second (UDP), and counts the 200s.
 func (g *gen) hangupAll(ctx context.Context, calls []*lcall) int {
-	for i, c := range calls {
-		if c.answered.Load() && !c.ended.Load() {
-			_, _ = g.sip.WriteToUDPAddrPort(g.msgs.inDialog("BYE", c.id, c.toTag, 2, 2), g.box)
-			if i%200 == 199 {
-				time.Sleep(10 * time.Millisecond)
-			}
-		}
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
+	count := func() int {
 		n := 0
 		for _, c := range calls {
 			if c.byeOK.Load() {
 				n++
 			}
 		}
-		if n == len(calls) {
+		return n
+	}
+	for try := 0; try < 5 && ctx.Err() == nil; try++ {
+		for i, c := range calls {
+			if c.answered.Load() && !c.ended.Load() && !c.byeOK.Load() {
+				_, _ = g.sip.WriteToUDPAddrPort(g.msgs.inDialog("BYE", c.id, c.toTag, 2, 2), g.box)
+				if i%100 == 99 {
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+		}
+		time.Sleep(time.Second)
+		if count() == len(calls) {
 			break
 		}
-		time.Sleep(200 * time.Millisecond)
 	}
-	n := 0
-	for _, c := range calls {
-		if c.byeOK.Load() {
-			n++
-		}
-	}
-	return n
+	return count()
 }
 
 // readSIP handles the box's responses and requests.

@@ -92,7 +92,7 @@ func startBox(ctx context.Context, bin, dir string) (*box, error) {
 	}
 	b := &box{sipAddr: "127.0.0.1:25060"}
 	b.cmd = exec.CommandContext(ctx, bin, "-data", dir, "-board", "sim", "-log-level", "warn",
-		"-sip", b.sipAddr, "-http", "127.0.0.1:28080", "-rtp", "30000-65000")
+		"-sip", b.sipAddr, "-http", "127.0.0.1:28080", "-rtp", "30000-65000", "-debug", "127.0.0.1:28081")
 	b.cmd.Stderr = os.Stderr
 	if err := b.cmd.Start(); err != nil {
 		return nil, err

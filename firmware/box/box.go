@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -36,6 +37,9 @@ type Options struct {
 	RTPHigh  int          // highest RTP port (default 20000)
 	Board    string       // board profile name (default "auto")
 	Log      *slog.Logger // nil: discard
+	// DebugAddr, when set, serves Go's net/http/pprof profiles there (for
+	// performance work; keep it on loopback).
+	DebugAddr string
 	// PromptCacheBytes is the memory budget for decoded prompts (default 64 MiB).
 	PromptCacheBytes int64
 }
@@ -53,7 +57,7 @@ type Box struct {
 	IVR     *ivr.Engine
 	SIP     *sip.Server
 	http    *http.Server
-	httpLn  net.Listener
+	debug   *http.Server
 }
 
 func (o *Options) defaults() {
@@ -191,23 +195,42 @@ func (b *Box) startHTTP() error {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintf(w, "ok %s calls=%d\n", version.Version, len(b.Calls.Calls()))
 	})
-	b.httpLn = ln
-	b.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	b.http = b.serve(ln, mux)
+	if b.opt.DebugAddr != "" {
+		dl, err := net.Listen("tcp", b.opt.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("debug: %w", err)
+		}
+		dm := http.NewServeMux()
+		dm.HandleFunc("/debug/pprof/", pprof.Index)
+		dm.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		dm.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		dm.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		b.debug = b.serve(dl, dm)
+	}
+	return nil
+}
+
+// serve runs an HTTP server on ln until Close shuts it down.
+func (b *Box) serve(ln net.Listener, h http.Handler) *http.Server {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
-		if err := b.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			b.log.Error("http server stopped", "err", err)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			b.log.Error("http server stopped", "addr", ln.Addr(), "err", err)
 		}
 	}()
-	return nil
+	return srv
 }
 
 // Close stops everything in reverse order of start: HTTP, calls, SIP, media,
 // store. It is safe on a partly built Box.
 func (b *Box) Close() {
-	if b.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		_ = b.http.Shutdown(ctx)
-		cancel()
+	for _, srv := range []*http.Server{b.http, b.debug} {
+		if srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			_ = srv.Shutdown(ctx)
+			cancel()
+		}
 	}
 	if b.Calls != nil {
 		_ = b.Calls.Close() // hangs up every call while SIP can still send BYE

@@ -52,6 +52,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&opt.DataDir, "data", "data", "data directory (config database, prompts)")
 	fs.StringVar(&opt.SIPAddr, "sip", ":5060", "SIP listen address (UDP and TCP)")
 	fs.StringVar(&opt.HTTPAddr, "http", ":8080", "HTTP listen address, or off")
+	fs.StringVar(&opt.DebugAddr, "debug", "", "serve pprof profiles on this address (performance work only)")
 	fs.StringVar(&opt.Board, "board", "auto", "board profile: "+strings.Join(board.Names(), ", "))
 	if err := fs.Parse(args); err != nil {
 		return err
