@@ -22,6 +22,23 @@ type Config struct {
 	System System `json:"system"`
 	// IVRs are the box's IVRs, each answering on its own number.
 	IVRs []IVR `json:"ivrs"`
+	// API holds the LAN integration settings: the PBX API user and where
+	// events are delivered. Zero value: no API user, no event delivery.
+	API API `json:"api,omitzero"`
+}
+
+// API holds the LAN integration settings shared by the vendor-style APIs.
+type API struct {
+	// User is the PBX API user name given to login; empty disables the PBX API.
+	User string `json:"user,omitempty"`
+	// PasswordMD5 is the lower-case hex MD5 of the API user's password, which
+	// is what the PBX API's login sends.
+	PasswordMD5 string `json:"password_md5,omitempty"`
+	// AppURL is the application server's URL that events are POSTed to
+	// (http or https); empty: events are not delivered.
+	AppURL string `json:"app_url,omitempty"`
+	// Secret, when set, signs every event with HMAC-SHA256 in a header.
+	Secret string `json:"secret,omitempty"`
 }
 
 // System holds box-wide settings. Zero values mean the documented default.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,6 +76,7 @@ func Validate(c Config) error {
 	}
 	v.system(c.System)
 	v.ivrs(c.IVRs)
+	v.api(c.API)
 	return v.err()
 }
 
@@ -279,4 +281,29 @@ func dialable(s string) bool {
 		}
 	}
 	return true
+}
+
+// api checks the integration settings.
+func (v *validator) api(a API) {
+	switch {
+	case a.User == "":
+		if a.PasswordMD5 != "" {
+			v.add("api.user", "is needed when a password is set")
+		}
+	case len(a.User) > 64 || strings.ContainsFunc(a.User, func(r rune) bool {
+		return !(r == '_' || r == '-' || r == '.' || r == '@' || unicode.IsLetter(r) || unicode.IsDigit(r))
+	}):
+		v.add("api.user", "%q must be 1 to 64 letters, digits, or _ - . @", a.User)
+	case len(a.PasswordMD5) != 32 || strings.Trim(a.PasswordMD5, "0123456789abcdef") != "":
+		v.add("api.password_md5", "must be 32 lower-case hex digits (the MD5 of the password)")
+	}
+	if a.AppURL != "" {
+		u, err := url.Parse(a.AppURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(a.AppURL) > 1024 {
+			v.add("api.app_url", "%q must be an http:// or https:// URL", a.AppURL)
+		}
+	}
+	if len(a.Secret) > 256 {
+		v.add("api.secret", "is %d bytes long, the limit is 256", len(a.Secret))
+	}
 }

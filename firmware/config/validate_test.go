@@ -39,6 +39,21 @@ func TestValidate(t *testing.T) {
 		{"max calls big", func(c *Config) { c.System.MaxCalls = 10001 }, []string{
 			"system.max_calls: 10001 is more than the limit 10000"}},
 
+		// api
+		{"api ok", func(c *Config) {
+			c.API = API{User: "app", PasswordMD5: "5f4dcc3b5aa765d61d8327deb882cf99", AppURL: "http://10.0.0.5:8080/events", Secret: "s"}
+		}, nil},
+		{"api password without user", func(c *Config) { c.API.PasswordMD5 = "5f4dcc3b5aa765d61d8327deb882cf99" }, []string{
+			"api.user: is needed when a password is set"}},
+		{"api user chars", func(c *Config) { c.API = API{User: "a b", PasswordMD5: "5f4dcc3b5aa765d61d8327deb882cf99"} }, []string{
+			`api.user: "a b" must be 1 to 64 letters, digits, or _ - . @`}},
+		{"api md5 upper", func(c *Config) { c.API = API{User: "app", PasswordMD5: "5F4DCC3B5AA765D61D8327DEB882CF99"} }, []string{
+			"api.password_md5: must be 32 lower-case hex digits (the MD5 of the password)"}},
+		{"api url scheme", func(c *Config) { c.API.AppURL = "ftp://x/y" }, []string{
+			`api.app_url: "ftp://x/y" must be an http:// or https:// URL`}},
+		{"api secret long", func(c *Config) { c.API.Secret = long(257) }, []string{
+			"api.secret: is 257 bytes long, the limit is 256"}},
+
 		// ivrs and numbers
 		{"too many ivrs", func(c *Config) {
 			c.IVRs = nil
