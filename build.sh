@@ -59,7 +59,7 @@ cmd_run() {
 }
 
 cmd_test() {
-	need_pkgs sipp sip-tester qemu-arm-static qemu-user-static
+	need_pkgs sipp sip-tester qemu-arm-static qemu-user-static chromium chromium
 	log "gofmt"
 	local unformatted
 	unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
