@@ -14,7 +14,8 @@ func TestDTMFWays(t *testing.T) {
 			t.Parallel()
 			b := startBox(t, boxOpts{tones: true})
 			p := newPeer(t, 0)
-			sc := new(scenario).invite(false).answered(false)
+			sc := &scenario{noEvents: way == "inband"}
+			sc.invite(false).answered(false)
 			if way == "info" {
 				sc.pause(900 * time.Millisecond).info('1') // during confirm
 			}

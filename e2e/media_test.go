@@ -42,11 +42,21 @@ func TestHoldUnhold(t *testing.T) {
 
 // TestStrangerRTPIgnored: RTP from another address — audio with an in-band
 // key, and RFC 4733 events — is dropped: no digit, the call goes on.
+// Both DTMF modes: with telephone-event offered (RFC 4733 listened to) and
+// without (in-band detection on).
 func TestStrangerRTPIgnored(t *testing.T) {
-	t.Parallel()
+	for _, mode := range []string{"rfc4733", "inband"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			strangerCall(t, &scenario{noEvents: mode == "inband"})
+		})
+	}
+}
+
+func strangerCall(t *testing.T, sc *scenario) {
 	b := startBox(t, boxOpts{tones: true})
 	p := newPeer(t, 0)
-	r := sipp(t, b, "6500", new(scenario).invite(false).answered(false).awaitBye(20*time.Second), p, "udp")
+	r := sipp(t, b, "6500", sc.invite(false).answered(false).awaitBye(20*time.Second), p, "udp")
 	p.waitMedia(5 * time.Second)
 	time.Sleep(300 * time.Millisecond) // the box has learned the peer by now
 	p.mu.Lock()

@@ -14,8 +14,9 @@ import (
 // A scenario is a SIPp UAC scenario built from steps; the test writes it to a
 // file and runs SIPp on it for one call.
 type scenario struct {
-	steps []string
-	cseq  int
+	steps    []string
+	cseq     int
+	noEvents bool // offer no telephone-event (a caller that sends in-band tones)
 }
 
 const inviteSDP = `
@@ -41,9 +42,17 @@ Max-Forwards: 70
 User-Agent: SIPp
 `
 
+// sdp is the caller's SDP.
+func (s *scenario) sdp() string {
+	if s.noEvents {
+		return strings.NewReplacer(" 101\n", "\n", "a=rtpmap:101 telephone-event/8000\n", "", "a=fmtp:101 0-16\n", "").Replace(inviteSDP)
+	}
+	return inviteSDP
+}
+
 // invite sends an INVITE with SDP (late=false) or without (late offer).
 func (s *scenario) invite(late bool) *scenario {
-	body := "Content-Type: application/sdp\nContent-Length: [len]\n" + inviteSDP
+	body := "Content-Type: application/sdp\nContent-Length: [len]\n" + s.sdp()
 	if late {
 		body = "Content-Length: 0\n"
 	}
@@ -64,7 +73,7 @@ CSeq: 1 ACK
 Max-Forwards: 70
 `
 	if late {
-		ack += "Content-Type: application/sdp\nContent-Length: [len]\n" + inviteSDP
+		ack += "Content-Type: application/sdp\nContent-Length: [len]\n" + s.sdp()
 	} else {
 		ack += "Content-Length: 0\n"
 	}
@@ -102,7 +111,7 @@ func (s *scenario) bye() *scenario { return s.request("BYE", "", "") }
 
 // reinvite sends a re-INVITE with direction (sendrecv, sendonly...) and ACKs.
 func (s *scenario) reinvite(direction string) *scenario {
-	s.request("INVITE", "Content-Type: application/sdp\n", strings.TrimPrefix(inviteSDP, "\n")+"a="+direction+"\n")
+	s.request("INVITE", "Content-Type: application/sdp\n", strings.TrimPrefix(s.sdp(), "\n")+"a="+direction+"\n")
 	return s.send(fmt.Sprintf(`ACK [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
 From: "Caller" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]

@@ -163,7 +163,7 @@ func (m *Manager) newInbound(d *sip.Dialog, log *slog.Logger) (*Call, int, error
 	var media sdp.Media
 	if offer := d.Offer(); offer != nil {
 		var err error
-		media, err = sdp.Negotiate(offer, supportedCodecs)
+		media, err = negotiate(offer)
 		if err != nil {
 			return nil, sdpStatus(err), fmt.Errorf("offer: %w", err)
 		}
@@ -239,6 +239,19 @@ func (m *Manager) localIP(d *sip.Dialog) netip.Addr {
 }
 
 var supportedCodecs = []uint8{uint8(stream.PCMU), uint8(stream.PCMA)}
+
+// negotiate answers an offer. G.711 offered only under a dynamic payload type
+// is refused (ErrNoCodec): the media path sends the static types.
+func negotiate(offer []byte) (sdp.Media, error) {
+	m, err := sdp.Negotiate(offer, supportedCodecs)
+	if err != nil {
+		return m, err
+	}
+	if pt := m.Codecs[0]; pt != uint8(stream.PCMU) && pt != uint8(stream.PCMA) {
+		return m, fmt.Errorf("%w: G.711 only under dynamic payload type %d", sdp.ErrNoCodec, pt)
+	}
+	return m, nil
+}
 
 // sdpStatus maps an SDP error to the SIP status to answer with.
 func sdpStatus(err error) int {

@@ -13,7 +13,10 @@ import (
 	"github.com/ivrbox/ivrbox/media/stream"
 )
 
-// openMedia opens the call's RTP stream on a port pair from the range.
+// openMedia opens the call's RTP stream on a port pair from the range. DTMF
+// works like Asterisk's dtmf_mode=auto: RFC 4733 when the peer offers
+// telephone-event, in-band tone detection when it does not (and until a
+// late offer's answer says).
 func (c *Call) openMedia(local netip.Addr) error {
 	codec, dtmfPT := stream.PCMU, uint8(0)
 	if c.media.Codecs != nil {
@@ -23,7 +26,7 @@ func (c *Call) openMedia(local netip.Addr) error {
 		Remote:     c.media.Addr,
 		Codec:      codec,
 		DTMFPT:     dtmfPT,
-		InbandDTMF: true,
+		InbandDTMF: dtmfPT == 0, // Asterisk's dtmf_mode=auto
 		OnDigit:    func(key byte, source string) { c.m.offerDigit(c, key, source) },
 	})
 	if err != nil {
@@ -96,6 +99,7 @@ func (c *Call) setMedia(m sdp.Media) {
 	}
 	codec := stream.Codec(m.Codecs[0])
 	st.SetCodec(codec, m.DTMFPT)
+	st.SetInband(m.DTMFPT == 0)
 	c.audio.Store(uint32(codec))
 	c.applyDirection(m)
 }
@@ -124,7 +128,7 @@ func (c *Call) reInvite(offer []byte) ([]byte, error) {
 		defer c.mu.Unlock()
 		return c.sdpLocked(false), nil
 	}
-	m, err := sdp.Negotiate(offer, supportedCodecs)
+	m, err := negotiate(offer)
 	if err != nil {
 		return nil, &sip.StatusError{Code: sdpStatus(err), Reason: reasonPhrase(sdpStatus(err)), Err: err}
 	}

@@ -29,12 +29,16 @@ func ParseAnswer(body []byte) (Media, error) {
 	return choose(d.Audio, []uint8{PCMU, PCMA})
 }
 
-// choose narrows m.Codecs to the first payload type whose codec is supported.
+// choose narrows m.Codecs to the first payload type whose codec is
+// supported, preferring the static types (0, 8) to a dynamic one that maps
+// to the same codec.
 func choose(m Media, supported []uint8) (Media, error) {
-	for _, pt := range m.Codecs {
-		if c, ok := m.Codec(pt); ok && slices.Contains(supported, c) {
-			m.Codecs = []uint8{pt}
-			return m, nil
+	for _, static := range []bool{true, false} {
+		for _, pt := range m.Codecs {
+			if c, ok := m.Codec(pt); ok && (pt < 96) == static && slices.Contains(supported, c) {
+				m.Codecs = []uint8{pt}
+				return m, nil
+			}
 		}
 	}
 	return Media{}, fmt.Errorf("%w: offered payload types %v, supported codecs %v", ErrNoCodec, m.Codecs, supported)

@@ -213,3 +213,17 @@ func TestParseAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestNegotiatePrefersStatic: G.711 offered both under a dynamic type and
+// statically is answered with the static type, whatever the offer's order.
+func TestNegotiatePrefersStatic(t *testing.T) {
+	offer := "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n" +
+		"m=audio 4000 RTP/AVP 96 8 101\r\na=rtpmap:96 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+	m, err := Negotiate([]byte(offer), []uint8{PCMU, PCMA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Codecs[0] != PCMA {
+		t.Fatalf("chose %v, want the static PCMA (8)", m.Codecs)
+	}
+}

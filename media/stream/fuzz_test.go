@@ -10,8 +10,9 @@ import (
 // offlineStream is a Stream without sockets or engine, for driving the
 // receive path directly.
 func offlineStream(cfg Config) *Stream {
-	s := &Stream{log: discard(), onDigit: cfg.OnDigit, inband: cfg.InbandDTMF,
+	s := &Stream{log: discard(), onDigit: cfg.OnDigit,
 		codec: cfg.Codec, dtmfPT: cfg.DTMFPT, sending: true}
+	s.inband.Store(cfg.InbandDTMF)
 	s.media.codec, s.media.dtmfPT = cfg.Codec, cfg.DTMFPT
 	s.media.hdr.CSRC = make([]uint32, 0, 15)
 	s.media.ticks = 1

@@ -64,7 +64,7 @@ func (s *Stream) handle(b []byte, from netip.AddrPort) {
 		s.event(payload)
 		return
 	}
-	if s.inband && (m.lastEvent == 0 || m.ticks-m.lastEvent > eventQuiet) {
+	if s.inband.Load() && (m.lastEvent == 0 || m.ticks-m.lastEvent > eventQuiet) {
 		n := m.codec.decode(m.pcm[:], payload)
 		if key, ok := m.detector.Feed(m.pcm[:n]); ok {
 			s.digit(key, SourceInband)

@@ -36,7 +36,7 @@ type Stream struct {
 	rtpConn *net.UDPConn
 	rtcp    *net.UDPConn
 	onDigit func(key byte, source string)
-	inband  bool
+	inband  atomic.Bool // run the in-band detector on received audio
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -102,12 +102,12 @@ func newStream(e *Engine, sh *shard, cfg Config, rtpConn, rtcp *net.UDPConn, por
 		e: e, sh: sh, port: port, rtpConn: rtpConn, rtcp: rtcp,
 		log:     e.log.With("rtp_port", port),
 		onDigit: cfg.OnDigit,
-		inband:  cfg.InbandDTMF,
 		remote:  cfg.Remote,
 		codec:   cfg.Codec,
 		dtmfPT:  cfg.DTMFPT,
 		sending: true,
 	}
+	s.inband.Store(cfg.InbandDTMF)
 	m := &s.media
 	if err := m.rx.init(rtpConn, m.in[:]); err != nil {
 		return nil, fmt.Errorf("stream: rtp socket: %w", err)
@@ -155,6 +155,10 @@ func (s *Stream) SetCodec(c Codec, dtmfPT uint8) {
 		s.digits = digitQueue{}
 	}
 }
+
+// SetInband turns the in-band (Goertzel) DTMF detector on or off, for
+// example once a late-offer answer shows the peer sends RFC 4733 events.
+func (s *Stream) SetInband(on bool) { s.inband.Store(on) }
 
 // SetSending turns sending on or off (off: the call is on hold, nothing is
 // sent). While off, playback and digits pause; the RTP clock runs on, and
