@@ -86,8 +86,8 @@ func sippRun(ctx context.Context, b *box, n int, hold time.Duration) error {
 	}
 	rate := max(n/5, 1)
 	cmd := exec.CommandContext(ctx, "sipp", b.sipAddr, "-sf", sf, "-s", "7000", "-m", fmt.Sprint(n),
-		"-l", fmt.Sprint(n), "-r", fmt.Sprint(rate), "-i", "127.0.0.1", "-mi", "127.0.0.1",
-		"-min_rtp_port", "40000", "-max_rtp_port", "49999", "-timeout", fmt.Sprint(int(hold.Seconds())+60)+"s",
+		"-l", fmt.Sprint(n), "-r", fmt.Sprint(rate), "-i", "127.0.0.1", "-mi", "127.0.0.1", "-mp", "40000",
+		"-timeout", fmt.Sprint(int(hold.Seconds())+60)+"s",
 		"-nostdin", "-trace_stat", "-stf", filepath.Join(dir, "stat.csv"))
 	cmd.Dir = dir
 	var out bytes.Buffer
