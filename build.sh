@@ -6,6 +6,7 @@
 #   ./build.sh run [...]  build for this machine and run it: sim board, default config, ./data
 #   ./build.sh test       vet, unit tests (-race), end-to-end tests with SIPp, ARM checks (qemu-user)
 #   ./build.sh bench      Go media benchmarks (-benchmem) and a SIPp/loadgen call load run
+#   ./build.sh package    the binaries plus .deb packages (armhf, arm64, amd64) and tarballs
 #
 # Tools the tests need (SIPp, qemu-user-static) are installed with apt-get when missing.
 set -euo pipefail
@@ -49,6 +50,47 @@ cmd_build() {
 	(cd dist && sha256sum ivrbox-linux-* >SHA256SUMS)
 }
 
+# cmd_package builds the binaries, then what an installer installs: a .deb per
+# Debian architecture (nfpm, config in board/package/) and a tarball per binary
+# with the same systemd unit and an install.sh; SHA256SUMS covers them all.
+cmd_package() {
+	cmd_build
+	# dpkg wants a version starting with a digit: v1.2.3 -> 1.2.3,
+	# v1.2.3-4-gabc1234 -> 1.2.3+git4.abc1234, v1.2.3-rc1 -> 1.2.3~rc1,
+	# abc1234 (no tag yet) -> 0.0.0~git<commit count>.abc1234; -dirty -> .dirty
+	local v=${VERSION#v} dirty="" debver
+	case $v in *-dirty) dirty=.dirty v=${v%-dirty} ;; esac
+	if [[ $v =~ ^[0-9]+(\.[0-9]+)+ ]]; then
+		v=$(sed -E 's/-([0-9]+)-g([0-9a-f]+)$/+git\1.\2/; s/^([0-9][0-9.]*)-/\1~/' <<<"$v")
+	else
+		v="0.0.0~git$(git rev-list --count HEAD 2>/dev/null || echo 0).$v"
+	fi
+	debver=$(tr -c 'A-Za-z0-9.+~\n' '.' <<<"$v$dirty")
+	local -x SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}"
+	rm -f dist/ivrbox_*.deb dist/ivrbox-*.tar.gz
+	local pair bin debarch name stage
+	for pair in armv6:armhf arm64:arm64 amd64:amd64; do
+		bin=dist/ivrbox-linux-${pair%%:*}
+		debarch=${pair#*:}
+		log "package ivrbox_${debver}_$debarch.deb"
+		IVRBOX_DEB_VERSION=$debver IVRBOX_DEB_ARCH=$debarch IVRBOX_BIN=$bin \
+			go tool nfpm package -f board/package/nfpm.yaml -p deb -t dist/ >/dev/null
+		name=ivrbox-${VERSION#v}-linux-${pair%%:*}
+		log "package $name.tar.gz"
+		stage=$(mktemp -d)
+		mkdir "$stage/$name"
+		cp "$bin" "$stage/$name/ivrbox"
+		cp board/package/ivrbox.service board/package/ivrbox.default board/package/60-ivrbox-leds.rules \
+			board/package/install.sh docs/INSTALL.md "$stage/$name/"
+		chmod 0755 "$stage/$name/ivrbox" "$stage/$name/install.sh"
+		tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
+			-cf - "$name" | gzip -n >"dist/$name.tar.gz"
+		rm -rf "$stage"
+	done
+	(cd dist && sha256sum ivrbox-linux-* ivrbox_*.deb ivrbox-*.tar.gz >SHA256SUMS)
+	log "packages in dist/ (version $debver)"
+}
+
 cmd_run() {
 	mkdir -p dist data
 	local out
@@ -76,6 +118,7 @@ cmd_test() {
 	log "end-to-end tests (binary + SIPp)"
 	IVRBOX_BIN="$PWD/dist/ivrbox-linux-amd64" go test -count=1 -timeout 15m ./e2e/...
 	arm_check
+	package_check
 }
 
 # arm_check runs the ARM binaries and a selection of unit tests under qemu-user.
@@ -99,6 +142,19 @@ arm_check() {
 	log "ARM: ok"
 }
 
+# package_check makes the packages and checks them (board/package/check.sh):
+# each .deb's architecture, files, conffiles and maintainer scripts, its binary
+# running -version (qemu-user for ARM), the tarballs, the systemd unit, and an
+# install/reinstall/remove/purge of the .deb and of install.sh in a Debian root
+# (debootstrap, cached in ~/.cache/ivrbox; skipped with the reason if impossible).
+package_check() {
+	need_pkgs dpkg-deb dpkg debootstrap debootstrap qemu-arm-static qemu-user-static
+	local t0=$SECONDS
+	cmd_package
+	board/package/check.sh dist "$VERSION"
+	log "package: ok ($((SECONDS - t0))s)"
+}
+
 cmd_bench() {
 	need_pkgs sipp sip-tester
 	log "media benchmarks"
@@ -117,8 +173,9 @@ main() {
 	run) cmd_run "$@" ;;
 	test) cmd_test ;;
 	bench) cmd_bench "$@" ;;
+	package) cmd_package ;;
 	*)
-		echo "usage: $0 [build|run|test|bench]" >&2
+		echo "usage: $0 [build|run|test|bench|package]" >&2
 		return 2
 		;;
 	esac
