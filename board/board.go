@@ -1,6 +1,7 @@
 // Package board knows the boards ivrbox runs on: their names, how to detect
-// them from the device tree, and (with the HAL) which LEDs and buttons they
-// have. It never imports firmware/ or api/.
+// them from the device tree, where their LEDs and button are (Pins), and how
+// to open them through the hal drivers (Open). It never imports firmware/ or
+// api/, and it never decides what an LED shows (firmware/status does).
 package board
 
 import (
@@ -17,21 +18,29 @@ type Profile struct {
 	// Model is the prefix of /proc/device-tree/model that identifies it;
 	// empty for profiles that are never detected (sim, generic).
 	Model string
+	// Pins is where the board's LEDs and button are by default; the config
+	// may replace it (Options.Pins).
+	Pins Pins
 }
 
-var profiles = []Profile{
-	{Name: "pi-zero-2w", Model: "Raspberry Pi Zero 2 W"},
-	{Name: "pi3", Model: "Raspberry Pi 3"},
-	{Name: "pi4", Model: "Raspberry Pi 4"},
-	{Name: "pi5", Model: "Raspberry Pi 5"},
-	{Name: "generic"},
-	{Name: "sim"},
+// profiles is the list of known boards (Detect relies on the order: a
+// model prefix must come before any shorter prefix of it). Each Profile is
+// built fresh, so callers may change what they get.
+func profiles() []Profile {
+	return []Profile{
+		{Name: "pi-zero-2w", Model: "Raspberry Pi Zero 2 W", Pins: piPins(1)},
+		{Name: "pi3", Model: "Raspberry Pi 3", Pins: piPins(2)},
+		{Name: "pi4", Model: "Raspberry Pi 4", Pins: piPins(2)},
+		{Name: "pi5", Model: "Raspberry Pi 5", Pins: piPins(2)},
+		{Name: "generic", Pins: Pins{Onboard: onboard(2)}},
+		{Name: "sim", Pins: Pins{LEDs: []int{17, 27, 22}, Button: 23}},
+	}
 }
 
 // Names lists the known profile names, sorted, plus "auto".
 func Names() []string {
 	out := []string{"auto"}
-	for _, p := range profiles {
+	for _, p := range profiles() {
 		out = append(out, p.Name)
 	}
 	sort.Strings(out)
@@ -44,7 +53,7 @@ func Lookup(name, modelFile string) (Profile, error) {
 	if name == "" || name == "auto" {
 		return Detect(modelFile), nil
 	}
-	for _, p := range profiles {
+	for _, p := range profiles() {
 		if p.Name == name {
 			return p, nil
 		}
@@ -58,11 +67,12 @@ func Detect(modelFile string) Profile {
 	b, err := os.ReadFile(modelFile)
 	if err == nil {
 		model := strings.TrimRight(string(b), "\x00\n")
-		for _, p := range profiles {
+		for _, p := range profiles() {
 			if p.Model != "" && strings.HasPrefix(model, p.Model) {
 				return p
 			}
 		}
 	}
-	return Profile{Name: "generic"}
+	p, _ := Lookup("generic", "")
+	return p
 }
