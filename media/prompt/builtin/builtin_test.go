@@ -11,7 +11,8 @@ func TestNames(t *testing.T) {
 		"confirm",
 		"digits/0", "digits/1", "digits/2", "digits/3", "digits/4",
 		"digits/5", "digits/6", "digits/7", "digits/8", "digits/9",
-		"holdon", "music", "notice", "ok", "password", "password1",
+		"dot", "holdon", "ipaddress", "music", "notice", "ok", "password", "password1",
+		"state-fault", "state-ready",
 	}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Fatalf("Names() = %q, want %q", got, want)

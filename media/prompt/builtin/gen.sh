@@ -12,7 +12,8 @@
 # runs without dither (-D) so the output is the same on every run.
 #
 # The prompt names follow the PBX demo flow: notice, confirm, password,
-# holdon, ok, password1, music, and digits/0 … digits/9 for say-digits.
+# holdon, ok, password1, music, and digits/0 … digits/9 for say-digits;
+# ipaddress, dot, state-ready and state-fault speak the service announcement.
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -43,6 +44,13 @@ speak password "Please enter the verification code from your text message, then 
 speak holdon "Please hold on."
 speak ok "Your booking is confirmed. Goodbye."
 speak password1 "The code was wrong. Please enter the verification code from your text message, then press the pound key."
+
+# The service announcement (a short press on the board's button, then a
+# call to the service number): the address, digit by digit, and the state.
+speak ipaddress "The I P address is"
+speak dot "dot"
+speak state-ready "The box is ready."
+speak state-fault "The box reports a fault. Please check the web page."
 
 words=(zero one two three four five six seven eight nine)
 for d in "${!words[@]}"; do
