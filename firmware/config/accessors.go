@@ -26,6 +26,17 @@ func (s System) DisplayName() string {
 	return s.Name
 }
 
+// DefaultServiceNumber is System.ServiceNumber's zero-value meaning.
+const DefaultServiceNumber = "6599"
+
+// Service is the service number: ServiceNumber, or 6599 when empty.
+func (s System) Service() string {
+	if s.ServiceNumber == "" {
+		return DefaultServiceNumber
+	}
+	return s.ServiceNumber
+}
+
 // CallLimit is the number of simultaneous calls accepted: MaxCalls, or 4000
 // when zero.
 func (s System) CallLimit() int {

@@ -51,6 +51,10 @@ type System struct {
 	// MaxCalls is the number of simultaneous calls accepted; past it new
 	// INVITEs get 486 Busy Here. 0 means 4000.
 	MaxCalls int `json:"max_calls,omitempty"`
+	// ServiceNumber is the number that, for ten minutes after a short press
+	// of the board's button, answers with the box's IP address and state.
+	// At other times it is not answered (404). "" means 6599.
+	ServiceNumber string `json:"service_number,omitempty"`
 }
 
 // IVR is one interactive voice response menu, modelled on the PBX seed's

@@ -76,6 +76,11 @@ func Validate(c Config) error {
 	}
 	v.system(c.System)
 	v.ivrs(c.IVRs)
+	if n, clash := v.numbers[c.System.Service()]; clash && c.System.ServiceNumber != "" {
+		v.add("system.service_number", "%q is also the number of ivrs[%d]", c.System.ServiceNumber, n)
+	} else if clash {
+		v.add(fmt.Sprintf("ivrs[%d].number", n), "%q is the service number; set system.service_number to another one", c.System.Service())
+	}
 	v.api(c.API)
 	return v.err()
 }
@@ -103,6 +108,11 @@ func (v *validator) err() error {
 }
 
 func (v *validator) system(s System) {
+	switch sn := s.ServiceNumber; {
+	case sn == "":
+	case len(sn) > MaxNumberLen || !allDigits(sn):
+		v.add("system.service_number", "%q must be 1 to %d digits", sn, MaxNumberLen)
+	}
 	v.label("system.name", s.Name)
 	switch {
 	case s.SN == "":

@@ -39,6 +39,15 @@ func TestValidate(t *testing.T) {
 		{"max calls big", func(c *Config) { c.System.MaxCalls = 10001 }, []string{
 			"system.max_calls: 10001 is more than the limit 10000"}},
 
+		// service number
+		{"service number ok", func(c *Config) { c.System.ServiceNumber = "7000" }, nil},
+		{"service number letters", func(c *Config) { c.System.ServiceNumber = "70a" }, []string{
+			`system.service_number: "70a" must be 1 to 32 digits`}},
+		{"service number clash", func(c *Config) { c.System.ServiceNumber = "6501" }, []string{
+			`system.service_number: "6501" is also the number of ivrs[1]`}},
+		{"ivr on default service number", func(c *Config) { c.IVRs[3].Number = "6599" }, []string{
+			`ivrs[3].number: "6599" is the service number; set system.service_number to another one`}},
+
 		// api
 		{"api ok", func(c *Config) {
 			c.API = API{User: "app", PasswordMD5: "5f4dcc3b5aa765d61d8327deb882cf99", AppURL: "http://10.0.0.5:8080/events", Secret: "s"}
