@@ -1,7 +1,8 @@
 // Package box wires the subsystems of one running ivrbox — config store, event
-// bus, prompt cache, RTP engine, call manager, IVR engine, SIP server and HTTP
-// server — and starts and stops them in a fixed order. It is the only package
-// that knows all of them; main only parses flags and calls it.
+// bus, prompt cache, RTP engine, call manager, IVR engine, call records, SIP
+// server, admin API and HTTP server — and starts and stops them in a fixed
+// order. It is the only package that knows all of them; main only parses
+// flags and calls it (and builds a new Box when Run returns ErrRestart).
 package box
 
 import (
@@ -17,8 +18,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ivrbox/ivrbox/api/admin"
 	"github.com/ivrbox/ivrbox/board"
 	"github.com/ivrbox/ivrbox/firmware/call"
+	"github.com/ivrbox/ivrbox/firmware/cdr"
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/ivr"
 	"github.com/ivrbox/ivrbox/firmware/sip"
@@ -26,6 +29,7 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/version"
 	"github.com/ivrbox/ivrbox/media/prompt"
 	"github.com/ivrbox/ivrbox/media/stream"
+	"github.com/ivrbox/ivrbox/webui"
 )
 
 // Options configures a Box. Zero values are the documented defaults.
@@ -42,7 +46,18 @@ type Options struct {
 	DebugAddr string
 	// PromptCacheBytes is the memory budget for decoded prompts (default 64 MiB).
 	PromptCacheBytes int64
+	// MaxRecords is the number of call records kept (default 10000).
+	MaxRecords int
+	// Started is when the process started, for the uptime the admin API
+	// shows (zero: when New runs). main passes the same time to every Box it
+	// builds across restarts.
+	Started time.Time
 }
+
+// ErrRestart is returned by Run when a restart was asked for (admin API
+// restart or factory reset): the caller closes this Box and builds a new one
+// from the same Options, in the same process.
+var ErrRestart = errors.New("box: restart requested")
 
 // Box is one running ivrbox.
 type Box struct {
@@ -55,9 +70,14 @@ type Box struct {
 	Media   *stream.Engine
 	Calls   *call.Manager
 	IVR     *ivr.Engine
+	Records *cdr.Store
 	SIP     *sip.Server
+	Admin   *admin.API
 	http    *http.Server
 	debug   *http.Server
+
+	recorder *cdr.Recorder
+	restart  chan struct{} // a value asks Run to return ErrRestart
 }
 
 func (o *Options) defaults() {
@@ -91,7 +111,7 @@ func StorePath(dataDir string) string { return filepath.Join(dataDir, "ivrbox.db
 // On error everything opened so far is closed.
 func New(opt Options) (b *Box, err error) {
 	opt.defaults()
-	b = &Box{opt: opt, log: opt.Log}
+	b = &Box{opt: opt, log: opt.Log, restart: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			b.Close()
@@ -118,6 +138,17 @@ func New(opt Options) (b *Box, err error) {
 		Config: b.Store.Config, Log: opt.Log, LocalIP: sipIP})
 	b.IVR = ivr.New(ivr.Options{Config: b.Store.Config, Bus: b.Bus, Log: opt.Log.With("component", "ivr")})
 	b.Calls.SetRunner(runner{b.IVR})
+	if b.Records, err = cdr.New(b.Store.DB(), opt.MaxRecords); err != nil {
+		return nil, err
+	}
+	b.recorder = cdr.NewRecorder(b.Records, b.Bus, opt.Log.With("component", "cdr"))
+	b.Admin = admin.New(admin.Options{
+		Store: b.Store, Calls: admin.LiveCalls(b.Calls), Bus: b.Bus, Prompts: b.Prompts,
+		PromptDir: filepath.Join(opt.DataDir, "prompts"), Records: b.Records,
+		HAL:     nil, // TODO(lead): the board's HAL (LEDs, buttons) once package hal implements admin.HAL
+		Restart: b.Restart, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
+		Log: opt.Log.With("component", "admin"),
+	})
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))
 	ua := "ivrbox/" + version.Version
 	if b.SIP, err = sip.NewServer(sip.Options{Addr: opt.SIPAddr, UserAgent: ua, Log: opt.Log.With("component", "sip")}, b.Calls); err != nil {
@@ -147,7 +178,17 @@ func listenIP(addr string) netip.Addr {
 	return ip
 }
 
-// Run starts the listeners and serves until ctx is done, then shuts down.
+// Restart asks Run to shut down and return ErrRestart. It does not block.
+func (b *Box) Restart() {
+	select {
+	case b.restart <- struct{}{}:
+	default: // already asked
+	}
+}
+
+// Run starts the listeners and serves until ctx is done (nil), Restart is
+// called (ErrRestart) or SIP fails, then shuts the calls and SIP down; Close
+// releases the rest.
 func (b *Box) Run(ctx context.Context) error {
 	// SIP outlives ctx until the calls have been hung up, so BYEs go out.
 	sipCtx, stopSIP := context.WithCancel(context.Background())
@@ -165,23 +206,30 @@ func (b *Box) Run(ctx context.Context) error {
 	b.log.Info("ivrbox ready", "version", version.Version, "board", b.Board.Name,
 		"sip", b.opt.SIPAddr, "http", b.opt.HTTPAddr,
 		"rtp", fmt.Sprintf("%d-%d", b.opt.RTPLow, b.opt.RTPHigh), "data", b.opt.DataDir)
+	var result error
 	select {
 	case <-ctx.Done():
+	case <-b.restart:
+		result = ErrRestart
 	case err := <-sipErr:
 		if err != nil {
 			b.log.Error("sip server stopped", "err", err)
 			return fmt.Errorf("sip: %w", err)
 		}
 	}
-	b.log.Info("shutting down")
+	if result != nil {
+		b.log.Info("restarting")
+	} else {
+		b.log.Info("shutting down")
+	}
 	_ = b.Calls.Close()
 	stopSIP()
 	<-sipErr
-	return nil
+	return result
 }
 
-// startHTTP serves the box's HTTP endpoints (health now; the APIs and web page
-// mount here as they are built).
+// startHTTP serves the box's HTTP endpoints: health, the admin API under
+// /api/admin/ and the web page at / (and, as they are built, the other APIs).
 func (b *Box) startHTTP() error {
 	if b.opt.HTTPAddr == "off" {
 		return nil
@@ -195,6 +243,8 @@ func (b *Box) startHTTP() error {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintf(w, "ok %s calls=%d\n", version.Version, len(b.Calls.Calls()))
 	})
+	mux.Handle(admin.Prefix, b.Admin.Handler())
+	mux.Handle("/", webui.Handler())
 	b.http = b.serve(ln, mux)
 	if b.opt.DebugAddr != "" {
 		dl, err := net.Listen("tcp", b.opt.DebugAddr)
@@ -222,9 +272,14 @@ func (b *Box) serve(ln net.Listener, h http.Handler) *http.Server {
 	return srv
 }
 
-// Close stops everything in reverse order of start: HTTP, calls, SIP, media,
-// store. It is safe on a partly built Box.
+// Close stops everything in reverse order of start: the admin API's event
+// streams, HTTP (waiting for requests in progress), calls, SIP, call
+// records (after the calls' last events), media, store. It is safe on a
+// partly built Box.
 func (b *Box) Close() {
+	if b.Admin != nil {
+		b.Admin.Close() // ends SSE streams, so Shutdown need not wait for them
+	}
 	for _, srv := range []*http.Server{b.http, b.debug} {
 		if srv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -237,6 +292,9 @@ func (b *Box) Close() {
 	}
 	if b.SIP != nil {
 		_ = b.SIP.Close()
+	}
+	if b.recorder != nil {
+		b.recorder.Close()
 	}
 	if b.Media != nil {
 		_ = b.Media.Close()

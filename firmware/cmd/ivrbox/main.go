@@ -4,8 +4,11 @@
 //	ivrbox -version
 //	ivrbox config export [-data DIR]          write the whole configuration as JSON to stdout
 //	ivrbox config import [-data DIR] FILE     validate FILE and replace the configuration
+//	ivrbox passwd [-data DIR]                 set the admin password (read from stdin)
 //
-// See docs/CONFIG.md for the configuration format.
+// See docs/CONFIG.md for the configuration format and docs/API-ADMIN.md for
+// the admin API. The box restarts in-process (same PID) when the admin API
+// asks it to.
 package main
 
 import (
@@ -20,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ivrbox/ivrbox/board"
 	"github.com/ivrbox/ivrbox/firmware/box"
@@ -40,6 +44,9 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "config" {
 		return runConfig(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "passwd" {
+		return runPasswd(args[1:], os.Stdin, stderr)
 	}
 	fs := flag.NewFlagSet("ivrbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -71,14 +78,30 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if opt.Log, err = newLogger(*level, stderr); err != nil {
 		return err
 	}
-	b, err := box.New(opt)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
+	opt.Started = time.Now()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return b.Run(ctx)
+	return serve(ctx, opt)
+}
+
+// serve runs boxes until ctx is done: when one returns box.ErrRestart it is
+// closed (releasing its ports and data file) and a new one is built from the
+// same options.
+func serve(ctx context.Context, opt box.Options) error {
+	for {
+		b, err := box.New(opt)
+		if err != nil {
+			return err
+		}
+		err = b.Run(ctx)
+		b.Close()
+		switch {
+		case !errors.Is(err, box.ErrRestart):
+			return err
+		case ctx.Err() != nil:
+			return nil // stopped while restarting
+		}
+	}
 }
 
 // parseRange parses "LOW-HIGH" RTP ports: LOW even, 1024 <= LOW < HIGH <= 65535.

@@ -1,0 +1,200 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/ivrbox/ivrbox/api/admin/auth"
+	"github.com/ivrbox/ivrbox/firmware/call"
+	"github.com/ivrbox/ivrbox/firmware/cdr"
+	"github.com/ivrbox/ivrbox/firmware/config"
+	"github.com/ivrbox/ivrbox/firmware/event"
+	"github.com/ivrbox/ivrbox/media/prompt"
+)
+
+// Prefix is the path the API is mounted at.
+const Prefix = "/api/admin/"
+
+// Store is the config store (a *store.Store).
+type Store interface {
+	Config() config.Config
+	Update(fn func(*config.Config) error) error
+	Replace(c config.Config) error
+	ResetToDefaults() error
+	DB() *bbolt.DB // for the admin credentials' bucket
+}
+
+// Calls are the live calls (LiveCalls adapts a *call.Manager).
+type Calls interface {
+	Calls() []call.Info
+	// Hangup ends the live call id with cause; an error wrapping ErrNoCall
+	// when there is no such call.
+	Hangup(ctx context.Context, id, cause string) error
+}
+
+// ErrNoCall means a call id names no live call.
+var ErrNoCall = errors.New("no such call")
+
+// Bus is the event bus (an *event.Bus).
+type Bus interface {
+	Subscribe(buf int) *event.Subscription
+	Hook(f func(event.Event))
+}
+
+// Prompts is the prompt cache (a *prompt.Cache).
+type Prompts interface {
+	Get(ctx context.Context, name string) (*prompt.Audio, error)
+	Expire()
+}
+
+// Records are the call records (a *cdr.Store).
+type Records interface {
+	List(limit int, before time.Time) ([]cdr.Record, error)
+	Clear() error
+}
+
+// HAL is the board's LEDs and buttons.
+type HAL interface {
+	LEDs() []LED
+	Buttons() []string
+	// Press presses the button name for d (a simulated press on the sim
+	// board; on hardware, what the firmware would do on such a press).
+	Press(name string, d time.Duration) error
+}
+
+// LED is the state of one LED.
+type LED struct {
+	Name    string `json:"name"`    // "ready", "call", ...
+	On      bool   `json:"on"`      // lit now
+	Pattern string `json:"pattern"` // "", "blink", "heartbeat"...
+}
+
+// Options wires an API. Store, Calls, Bus, Prompts, PromptDir and Records
+// are required.
+type Options struct {
+	Store     Store   // the config store; its DB also holds the admin credentials
+	Calls     Calls   // the live calls
+	Bus       Bus     // the event bus (event stream, recent events)
+	Prompts   Prompts // the prompt cache the calls play from
+	PromptDir string  // the local prompt folder (<data>/prompts)
+	Records   Records // the call records
+	HAL       HAL     // nil: the box has no LEDs or buttons to show
+	Restart   func()  // asks the box to restart in-process; nil: POST restart answers 501
+	Board     string  // board profile name, for status
+	SIPAddr   string  // SIP listen address, for status
+	// Started is when the process started, for status' uptime (zero: when
+	// New ran). Pass the same time to every API built across restarts.
+	Started time.Time
+	Log     *slog.Logger     // nil: discard
+	Now     func() time.Time // nil: time.Now
+
+	authParams auth.Params // tests: cheaper argon2id
+}
+
+// API serves the admin API. Build it with New; serve Handler; Close it.
+type API struct {
+	opt      Options
+	log      *slog.Logger
+	auth     *auth.Store
+	throttle *auth.Throttle
+	ring     *ring
+	handler  http.Handler
+	load     loadSampler
+	promptMu sync.Mutex // serialises changes to the prompt folder
+
+	mu      sync.Mutex // guards closed, nstreams and streams.Add
+	closed  bool
+	nstream int           // open event streams
+	closing chan struct{} // closed by Close: SSE streams end
+	streams sync.WaitGroup
+}
+
+// New builds the API. It starts no goroutine: event streams run in their
+// requests' goroutines and end with the request or Close.
+func New(opt Options) *API {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Started.IsZero() {
+		opt.Started = opt.Now()
+	}
+	a := &API{
+		opt:      opt,
+		log:      opt.Log,
+		auth:     auth.New(opt.Store.DB(), auth.Options{Now: opt.Now, Params: opt.authParams}),
+		throttle: auth.NewThrottle(opt.Now),
+		ring:     newRing(ringSize),
+		closing:  make(chan struct{}),
+	}
+	a.load.start(opt.Now())
+	opt.Bus.Hook(a.ring.add)
+	a.handler = a.buildHandler()
+	return a
+}
+
+// Handler serves the API; mount it at Prefix ("/api/admin/"). Its patterns
+// hold the full paths, so mount it without stripping the prefix.
+func (a *API) Handler() http.Handler { return a.handler }
+
+// Close ends every event stream and waits for their handlers to return.
+// Other requests are not interrupted (the HTTP server's Shutdown waits for
+// them). It is idempotent.
+func (a *API) Close() {
+	a.mu.Lock()
+	if !a.closed {
+		a.closed = true
+		close(a.closing)
+	}
+	a.mu.Unlock()
+	a.streams.Wait()
+}
+
+// maxStreams bounds the open event streams.
+const maxStreams = 32
+
+// startStream registers an event stream: 503 once Close has begun or when
+// maxStreams are open. endStream unregisters it.
+func (a *API) startStream() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case a.closed:
+		return httpErr(http.StatusServiceUnavailable, "the box is restarting")
+	case a.nstream >= maxStreams:
+		return httpErr(http.StatusServiceUnavailable, "too many event streams open (%d): close one", maxStreams)
+	}
+	a.nstream++
+	a.streams.Add(1)
+	return nil
+}
+
+func (a *API) endStream() {
+	a.mu.Lock()
+	a.nstream--
+	a.mu.Unlock()
+	a.streams.Done()
+}
+
+// LiveCalls adapts a call manager to Calls.
+func LiveCalls(m *call.Manager) Calls { return liveCalls{m} }
+
+type liveCalls struct{ m *call.Manager }
+
+func (l liveCalls) Calls() []call.Info { return l.m.Calls() }
+
+func (l liveCalls) Hangup(ctx context.Context, id, cause string) error {
+	c := l.m.Call(id)
+	if c == nil {
+		return ErrNoCall
+	}
+	return c.Hangup(ctx, cause)
+}

@@ -1,0 +1,171 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/ivrbox/ivrbox/firmware/config"
+)
+
+// HTTPError is an error a handler returns to answer with Code: Msg is shown
+// to the user, Problems list the fields at fault (422), Err is the cause,
+// logged for 5xx and never shown.
+type HTTPError struct {
+	Code     int
+	Msg      string
+	Problems []Problem
+	Err      error
+}
+
+// Problem is one field at fault in a 422 answer.
+type Problem struct {
+	Field   string `json:"field"`   // JSON path, e.g. ivrs[1].keys["x"]
+	Problem string `json:"problem"` // what is wrong with it
+}
+
+// Error returns the message and the cause.
+func (e *HTTPError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%d %s: %v", e.Code, e.Msg, e.Err)
+	}
+	return fmt.Sprintf("%d %s", e.Code, e.Msg)
+}
+
+// Unwrap returns the cause.
+func (e *HTTPError) Unwrap() error { return e.Err }
+
+// httpErr returns an HTTPError with a formatted message.
+func httpErr(code int, format string, args ...any) *HTTPError {
+	return &HTTPError{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// errorBody is the JSON of every error answer.
+type errorBody struct {
+	Error    string    `json:"error"`
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+// handlerFunc is an endpoint: it writes a success answer or returns an error.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// writeError answers with err: its HTTPError code and message, or 500.
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var he *HTTPError
+	if !errors.As(err, &he) {
+		he = &HTTPError{Code: http.StatusInternalServerError, Msg: "internal error", Err: err}
+	}
+	if he.Code >= 500 {
+		a.log.Error("admin: request failed", "method", r.Method, "path", r.URL.Path, "status", he.Code, "err", err)
+	}
+	writeJSON(w, he.Code, errorBody{Error: he.Msg, Problems: he.Problems})
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		code, data = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = w.Write(append(data, '\n'))
+}
+
+// noContent answers 204.
+func noContent(w http.ResponseWriter) error {
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Body size limits.
+const (
+	maxJSONBody   = 64 << 10               // small JSON bodies (login, IVR, system)
+	maxConfigBody = config.MaxDocumentSize // whole config documents
+	maxUpload     = 20 << 20               // prompt files
+	maxMultipart  = maxUpload + 1<<20      // upload request with its multipart framing
+)
+
+// decodeJSON reads one JSON value of at most limit bytes into v, refusing
+// unknown fields and trailing data: 400 if malformed, 413 if too large.
+func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return bodyError(err, limit)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err != nil {
+			return bodyError(err, limit)
+		}
+		return httpErr(http.StatusBadRequest, "malformed JSON: data after the JSON value")
+	}
+	return nil
+}
+
+// readBody reads the whole body, at most limit bytes (413 beyond).
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return nil, bodyError(err, limit)
+	}
+	return data, nil
+}
+
+// bodyError maps a body read or decode error to 413 or 400.
+func bodyError(err error, limit int64) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &HTTPError{Code: http.StatusRequestEntityTooLarge,
+			Msg: fmt.Sprintf("request body too large: the limit is %s", sizeText(limit)), Err: err}
+	}
+	if errors.Is(err, io.EOF) {
+		return httpErr(http.StatusBadRequest, "malformed JSON: the body is empty")
+	}
+	return &HTTPError{Code: http.StatusBadRequest, Msg: "malformed JSON: " + err.Error(), Err: err}
+}
+
+// sizeText writes n bytes for people: 20 MiB, 64 KiB.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// importError maps a config.Import error: 422 with the problems, 413 for
+// an oversized document, 400 for a malformed one.
+func importError(err error, what string) error {
+	switch {
+	case len(config.Problems(err)) > 0:
+		return storeError(err, what)
+	case errors.Is(err, config.ErrTooLarge):
+		return &HTTPError{Code: http.StatusRequestEntityTooLarge, Msg: err.Error(), Err: err}
+	}
+	return &HTTPError{Code: http.StatusBadRequest, Msg: err.Error(), Err: err}
+}
+
+// storeError maps a store write error: 422 with the problems when
+// config.Validate refused the change, the HTTPError a change function
+// returned, else the error itself (500).
+func storeError(err error, what string) error {
+	probs := config.Problems(err)
+	if len(probs) == 0 {
+		return err
+	}
+	he := &HTTPError{Code: http.StatusUnprocessableEntity, Err: err,
+		Msg: fmt.Sprintf("%s: %d problems, nothing changed", what, len(probs))}
+	if len(probs) == 1 {
+		he.Msg = fmt.Sprintf("%s: %s; nothing changed", what, probs[0].Error())
+	}
+	for _, p := range probs {
+		he.Problems = append(he.Problems, Problem{Field: p.Field, Problem: p.Problem})
+	}
+	return he
+}

@@ -1,0 +1,188 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/ivrbox/ivrbox/api/admin/auth"
+)
+
+// route is one endpoint: method and path under Prefix, whether it is open
+// without authentication, and its handler.
+type route struct {
+	method, path string
+	public       bool
+	h            handlerFunc
+}
+
+// routes lists every endpoint. The tests walk this list, so an endpoint
+// added here is covered by the authentication and cross-origin checks.
+func (a *API) routes() []route {
+	return []route{
+		{"GET", "session", true, a.getSession},
+		{"POST", "setup", true, a.postSetup},
+		{"POST", "login", true, a.postLogin},
+		{"POST", "logout", false, a.postLogout},
+		{"POST", "password", false, a.postPassword},
+		{"GET", "tokens", false, a.getTokens},
+		{"POST", "tokens", false, a.postToken},
+		{"DELETE", "tokens/{id}", false, a.deleteToken},
+
+		{"GET", "status", false, a.getStatus},
+		{"GET", "calls", false, a.getCalls},
+		{"DELETE", "calls/{id...}", false, a.deleteCall},
+		{"GET", "events", false, a.getEvents},
+		{"GET", "events/recent", false, a.getRecentEvents},
+		{"GET", "records", false, a.getRecords},
+
+		{"GET", "config", false, a.getConfig},
+		{"PUT", "config", false, a.putConfig},
+		{"GET", "ivrs", false, a.getIVRs},
+		{"POST", "ivrs", false, a.postIVR},
+		{"GET", "ivrs/{number}", false, a.getIVR},
+		{"PUT", "ivrs/{number}", false, a.putIVR},
+		{"DELETE", "ivrs/{number}", false, a.deleteIVR},
+		{"GET", "system", false, a.getSystem},
+		{"PUT", "system", false, a.putSystem},
+		{"GET", "api-access", false, a.getAPIAccess},
+		{"PUT", "api-access", false, a.putAPIAccess},
+		{"GET", "backup", false, a.getBackup},
+		{"POST", "restore", false, a.postRestore},
+
+		{"GET", "prompts", false, a.getPrompts},
+		{"POST", "prompts", false, a.postPrompt},
+		{"GET", "prompts/{name...}", false, a.getPrompt}, // .../audio: the audio
+		{"DELETE", "prompts/{name...}", false, a.deletePrompt},
+
+		{"POST", "restart", false, a.postRestart},
+		{"POST", "factory-reset", false, a.postFactoryReset},
+		{"GET", "hal", false, a.getHAL},
+		{"POST", "hal/buttons/{name}/press", false, a.postPress},
+	}
+}
+
+// buildHandler mounts the routes behind the security layers: headers on
+// every answer, panic recovery, cross-origin protection on every state
+// change, then authentication.
+func (a *API) buildHandler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range a.routes() {
+		h := a.serve(rt.h)
+		if !rt.public {
+			h = a.requireAuth(h)
+		}
+		mux.Handle(rt.method+" "+Prefix+rt.path, h)
+	}
+	mux.Handle(Prefix, a.serve(func(w http.ResponseWriter, r *http.Request) error {
+		return httpErr(http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+	}))
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(a.serve(func(w http.ResponseWriter, r *http.Request) error {
+		a.log.Warn("admin: cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+			"origin", r.Header.Get("Origin"), "addr", clientAddr(r))
+		return httpErr(http.StatusForbidden, "cross-origin request refused")
+	}))
+	return securityHeaders(cop.Handler(mux))
+}
+
+// serve adapts a handlerFunc: errors become JSON answers, panics 500.
+func (a *API) serve(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				a.log.Error("admin: handler panicked", "method", r.Method, "path", r.URL.Path, "panic", p)
+				a.writeError(w, r, httpErr(http.StatusInternalServerError, "internal error"))
+			}
+		}()
+		if err := h(w, r); err != nil {
+			a.writeError(w, r, err)
+		}
+	})
+}
+
+// securityHeaders sets the headers every API answer carries.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Cache-Control", "no-store")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Cross-Origin-Resource-Policy", "same-origin")
+		hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Who made an authenticated request.
+type principal struct {
+	session string // session id (cookie), or ""
+	token   string // token id, or ""
+}
+
+type principalKey struct{}
+
+// who returns the principal of an authenticated request.
+func who(r *http.Request) principal {
+	p, _ := r.Context().Value(principalKey{}).(principal)
+	return p
+}
+
+// requireAuth lets requests with a valid bearer token or session cookie
+// through; others get 401.
+func (a *API) requireAuth(h http.Handler) http.Handler {
+	return a.serve(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := a.authenticate(w, r)
+		if err != nil {
+			return err
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		return nil
+	})
+}
+
+// authenticate checks the Authorization header when there is one (a bad
+// token is refused, never retried as a cookie), else the session cookie.
+func (a *API) authenticate(w http.ResponseWriter, r *http.Request) (principal, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ivrbox"`)
+		scheme, secret, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return principal{}, httpErr(http.StatusUnauthorized, "Authorization: want Bearer <token>")
+		}
+		tok, err := a.auth.CheckToken(strings.TrimSpace(secret))
+		if errors.Is(err, auth.ErrNoToken) {
+			return principal{}, httpErr(http.StatusUnauthorized, "invalid or revoked token")
+		}
+		if err != nil {
+			return principal{}, err
+		}
+		return principal{token: tok.ID}, nil
+	}
+	c, err := r.Cookie(cookieName)
+	if err != nil {
+		return principal{}, httpErr(http.StatusUnauthorized, "not logged in")
+	}
+	if _, err := a.auth.Session(c.Value); errors.Is(err, auth.ErrNoSession) {
+		clearCookie(w, r)
+		return principal{}, httpErr(http.StatusUnauthorized, "the session has ended: log in again")
+	} else if err != nil {
+		return principal{}, err
+	}
+	return principal{session: c.Value}, nil
+}
+
+// clientAddr is the request's peer IP (proxies are not trusted).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,140 @@
+package cdr
+
+import (
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ivrbox/ivrbox/firmware/event"
+)
+
+// Limits on what one record keeps of a call.
+const (
+	maxIVRs   = 64  // IVR numbers per record
+	maxDigits = 256 // keys per record
+	// staleAfter is how long a call with no call.ended is tracked before it
+	// is dropped (its call.ended was lost).
+	staleAfter = 24 * time.Hour
+	// batch is the most records written in one transaction.
+	batch = 128
+	// subBuffer is the subscription's buffer, in events.
+	subBuffer = 4096
+)
+
+// Bus is the event source a Recorder reads (an *event.Bus).
+type Bus interface {
+	Subscribe(buf int) *event.Subscription
+}
+
+// Recorder writes one Record per call to a Store, built from the call's
+// events. It runs its own goroutine from NewRecorder until Close.
+type Recorder struct {
+	st    *Store
+	sub   *event.Subscription
+	log   *slog.Logger
+	now   func() time.Time
+	once  sync.Once
+	done  chan struct{}
+	calls map[string]*Record // calls in progress; owned by the goroutine
+	ready []Record           // finished, not yet written; owned by the goroutine
+	lost  uint64             // dropped events already logged; owned by the goroutine
+}
+
+// NewRecorder subscribes to bus and starts recording into st. log may be
+// nil (no logging).
+func NewRecorder(st *Store, bus Bus, log *slog.Logger) *Recorder {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Recorder{st: st, sub: bus.Subscribe(subBuffer), log: log, now: time.Now,
+		done: make(chan struct{}), calls: map[string]*Record{}}
+	go r.run()
+	return r
+}
+
+// Close stops recording: the events already received are applied and the
+// finished calls written, then it returns. Calls still in progress are not
+// recorded. It is idempotent and waits.
+func (r *Recorder) Close() {
+	r.once.Do(r.sub.Close)
+	<-r.done
+}
+
+func (r *Recorder) run() {
+	defer close(r.done)
+	sweep := time.NewTicker(10 * time.Minute)
+	defer sweep.Stop()
+	for {
+		select {
+		case e, ok := <-r.sub.C():
+			if !ok {
+				r.flush()
+				return
+			}
+			r.apply(e)
+			if len(r.ready) >= batch || (len(r.ready) > 0 && len(r.sub.C()) == 0) {
+				r.flush()
+			}
+		case <-sweep.C:
+			r.sweep()
+		}
+	}
+}
+
+// apply adds one event to its call's record.
+func (r *Recorder) apply(e event.Event) {
+	rec := r.calls[e.CallID]
+	if rec == nil {
+		if e.Kind != event.CallStarted && e.Kind != event.CallEnded {
+			return // a call that started before we subscribed
+		}
+		rec = &Record{ID: e.CallID, From: e.From, To: e.To}
+		r.calls[e.CallID] = rec
+	}
+	switch e.Kind {
+	case event.CallStarted:
+		rec.Started = e.Time
+	case event.CallAnswered:
+		rec.Answered = e.Time
+	case event.IVREntered:
+		if n := len(rec.IVRs); (n == 0 || rec.IVRs[n-1] != e.IVR) && n < maxIVRs {
+			rec.IVRs = append(rec.IVRs, e.IVR)
+		}
+	case event.DTMFDigit:
+		if len(rec.Digits)+len(e.Digit) <= maxDigits {
+			rec.Digits += e.Digit
+		}
+	case event.CallEnded:
+		rec.Ended, rec.Cause = e.Time, e.Cause
+		if rec.Started.IsZero() {
+			rec.Started = e.Time
+		}
+		r.ready = append(r.ready, *rec)
+		delete(r.calls, e.CallID)
+	}
+}
+
+// flush writes the finished records.
+func (r *Recorder) flush() {
+	if d := r.sub.Dropped(); d > r.lost {
+		r.log.Warn("cdr: events lost, some call records are incomplete", "lost", d-r.lost)
+		r.lost = d
+	}
+	if len(r.ready) == 0 {
+		return
+	}
+	if err := r.st.Add(r.ready...); err != nil {
+		r.log.Error("cdr: call records not written", "records", len(r.ready), "err", err)
+	}
+	r.ready = r.ready[:0]
+}
+
+// sweep forgets calls whose call.ended never came.
+func (r *Recorder) sweep() {
+	for id, rec := range r.calls {
+		if r.now().Sub(rec.Started) > staleAfter {
+			r.log.Warn("cdr: call never ended, no record kept", "call", id, "started", rec.Started)
+			delete(r.calls, id)
+		}
+	}
+}

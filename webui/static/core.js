@@ -1,0 +1,287 @@
+'use strict';
+// core.js: DOM and format helpers, the API client, translations, forms with
+// per-field errors, the live event stream, and the router with the page shell.
+
+const $ = (sel, root) => (root || document).querySelector(sel);
+
+// h builds an element: h('button', {class: 'pri', onclick: fn}, 'text', child...).
+function h(tag, props, ...kids) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (v == null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'for') el.htmlFor = v;
+    else if (k in el && k !== 'list' && k !== 'type') el[k] = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  add(el, kids);
+  return el;
+}
+function add(el, ...kids) {
+  for (const c of kids.flat(9)) {
+    if (c == null || c === false) continue;
+    el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+function clear(el, ...kids) { el.replaceChildren(); return add(el, kids); }
+
+// Translations: DICT comes from i18n.js.
+let lang = 'en';
+function t(key, ...args) {
+  const s = (DICT[lang] && DICT[lang][key]) || DICT.en[key] || key;
+  return s.replace(/\{(\d)\}/g, (_, i) => args[i]);
+}
+function pickLang(serverLang) {
+  let l = null;
+  try { l = localStorage.getItem('ivrbox.lang'); } catch (e) { /* storage off */ }
+  if (!l) l = serverLang || ((navigator.language || '').startsWith('zh') ? 'zh' : 'en');
+  setLang(l === 'zh' ? 'zh' : 'en', false);
+}
+function setLang(l, remember) {
+  lang = l;
+  document.documentElement.lang = l === 'zh' ? 'zh-CN' : 'en';
+  if (remember) try { localStorage.setItem('ivrbox.lang', l); } catch (e) { /* storage off */ }
+}
+function langButton() {
+  return h('button', {id: 'lang', class: 'lang', type: 'button', title: t('lang.switch'),
+    onclick: () => { setLang(lang === 'zh' ? 'en' : 'zh', true); rerender(); }}, lang === 'zh' ? 'English' : '中文');
+}
+
+// Formatting.
+const locale = () => (lang === 'zh' ? 'zh-CN' : 'en-GB');
+function fmtTime(s) {
+  if (!s) return '—';
+  const d = new Date(s);
+  return isNaN(d) ? s : d.toLocaleString(locale(), {dateStyle: 'short', timeStyle: 'medium'});
+}
+function fmtClock(s) {
+  const d = new Date(s);
+  return isNaN(d) ? '' : d.toLocaleTimeString(locale());
+}
+function fmtSecs(n) {
+  n = Math.max(0, Math.round(n || 0));
+  const d = Math.floor(n / 86400), hh = Math.floor(n % 86400 / 3600), m = Math.floor(n % 3600 / 60), s = n % 60;
+  if (d) return t('fmt.dh', d, hh);
+  if (hh) return t('fmt.hm', hh, m);
+  if (m) return t('fmt.ms', m, s);
+  return t('fmt.s', s);
+}
+function fmtBytes(n) {
+  if (n == null) return '—';
+  if (n < 1024) return n + ' B';
+  if (n < 1048576) return (n / 1024).toFixed(1) + ' KB';
+  return (n / 1048576).toFixed(1) + ' MB';
+}
+const since = s => fmtSecs((Date.now() - new Date(s)) / 1000);
+
+// apiError is what api() throws: message, HTTP status, problems, Retry-After.
+class apiError extends Error {
+  constructor(msg, status, problems, retry) {
+    super(msg); this.status = status; this.problems = problems || []; this.retry = retry;
+  }
+}
+// errText turns an error into a message for people, in the page's language.
+function errText(e) {
+  if (!(e instanceof apiError)) return t('err.net');
+  const k = 'err.' + e.status;
+  if (e.status === 429) return t('err.429', e.retry || 300);
+  if (e.status === 422) return t(k); // the problems are listed or shown at their fields
+  const known = DICT.en[k] ? t(k) : '';
+  return known && e.message && e.message !== known ? known + ' (' + e.message + ')' : known || e.message;
+}
+
+// api calls the admin API; it throws apiError on an error status. A 401 on
+// anything but login/setup/password means the session ended: back to login.
+async function api(method, path, body, raw) {
+  const opt = {method, credentials: 'same-origin', headers: {Accept: 'application/json'}};
+  if (body !== undefined) {
+    opt.headers['Content-Type'] = 'application/json';
+    opt.body = raw ? body : JSON.stringify(body);
+  }
+  let r;
+  try { r = await fetch('/api/admin/' + path, opt); } catch (e) { throw new Error('network'); }
+  const ct = r.headers.get('Content-Type') || '';
+  const data = ct.includes('json') ? await r.json().catch(() => null) : null;
+  if (!r.ok) {
+    if (r.status === 401 && !/^(login|setup|password|session)$/.test(path)) sessionEnded();
+    throw new apiError((data && data.error) || r.statusText || 'HTTP ' + r.status, r.status,
+      data && data.problems, r.headers.get('Retry-After'));
+  }
+  return data;
+}
+const enc = name => name.split('/').map(encodeURIComponent).join('/');
+
+function toast(msg) {
+  let el = $('#toast');
+  if (!el) document.body.append(el = h('div', {id: 'toast', class: 'toast', role: 'status'}));
+  el.textContent = msg;
+  el.classList.add('show');
+  clearTimeout(el.timer);
+  el.timer = setTimeout(() => el.classList.remove('show'), 2500);
+}
+// msgBox shows an error (or, with ok, a success) with its problem list.
+function msgBox(el, e, ok) {
+  if (!e) return clear(el);
+  if (ok || typeof e === 'string') { el.className = ok ? 'msg ok' : 'msg'; return clear(el, e); }
+  el.className = 'msg';
+  const probs = (e.problems || []).map(p => h('li', {}, p.field ? p.field + ': ' : '', p.problem));
+  return clear(el, errText(e), probs.length ? h('ul', {}, probs) : null);
+}
+
+// Form keeps the fields of one form by API path, to show 422 problems next
+// to them. field() builds a labelled field and registers it.
+class Form {
+  constructor(prefix) { this.fields = new Map(); this.prefix = prefix; }
+  field(path, label, input, hint, wide) {
+    const err = h('div', {class: 'err'});
+    const id = 'f-' + path.replace(/[^a-z0-9]+/gi, '-');
+    if (!input.id) input.id = id;
+    const box = h('div', {class: 'field' + (wide ? ' wide' : '')},
+      h('label', {for: input.id}, label), input, hint ? h('div', {class: 'hint'}, hint) : null, err);
+    this.fields.set(path, {box, err});
+    return box;
+  }
+  slot(path, box, err) { this.fields.set(path, {box, err}); }
+  clear() {
+    for (const f of this.fields.values()) { f.err.textContent = ''; f.box.classList.remove('invalid'); }
+  }
+  // show puts each problem next to its field (the nearest registered path)
+  // and returns those that have no field.
+  show(problems) {
+    this.clear();
+    const rest = [];
+    let first = null;
+    for (const p of problems || []) {
+      let path = String(p.field || '');
+      if (this.prefix) path = path.replace(this.prefix, '');
+      let f = null;
+      for (; path && !(f = this.fields.get(path)); path = parentPath(path));
+      if (!f) { rest.push(p); continue; }
+      f.err.textContent = (f.err.textContent ? f.err.textContent + '; ' : '') + p.problem;
+      f.box.classList.add('invalid');
+      first = first || f.box;
+    }
+    if (first) first.scrollIntoView({block: 'center'});
+    return rest;
+  }
+}
+// parentPath drops the last step of an API field path: a.b[2] → a.b → a.
+function parentPath(p) {
+  const q = p.replace(/(\.[^.[\]]*|\[[^\]]*\])$/, '');
+  return q === p ? '' : q;
+}
+const num = v => (v === '' || v == null ? 0 : Number(v));
+function numInput(value, min, max, ph) {
+  return h('input', {type: 'number', min: min, max: max, step: 1, value: value == null ? '' : value, inputmode: 'numeric', placeholder: ph});
+}
+// confirmBtn is a button that asks "Sure?" on the first click and runs fn
+// on a second click within 4 s (no browser dialogs).
+function confirmBtn(label, fn, props) {
+  const b = h('button', Object.assign({type: 'button', class: 'danger sm'}, props), label);
+  let armed = 0;
+  b.addEventListener('click', async () => {
+    if (!armed) {
+      b.textContent = t('sure');
+      armed = setTimeout(() => { armed = 0; b.textContent = label; }, 4000);
+      return;
+    }
+    clearTimeout(armed);
+    armed = 0;
+    b.disabled = true;
+    try { await fn(); } finally { b.disabled = false; b.textContent = label; }
+  });
+  return b;
+}
+// thead makes a table head from translation keys; "key|cls" adds a class.
+const thead = keys => h('thead', {}, h('tr', {}, keys.map(k => {
+  const [key, cls] = k.split('|');
+  return h('th', {class: cls}, key ? t(key) : '');
+})));
+const emptyRow = (n, key) => h('tr', {}, h('td', {class: 'empty', colSpan: n}, t(key || 'none')));
+
+// Live events: one EventSource while logged in; pages subscribe with onEvent.
+const KINDS = ['call.started', 'call.ringing', 'call.answered', 'call.ended', 'dtmf.digit', 'dtmf.string',
+  'prompt.finished', 'ivr.entered', 'ivr.left', 'ivr.api', 'component.finished'];
+const live = {es: null, subs: new Set(), timer: 0};
+function startLive() {
+  if (live.es) return;
+  const es = live.es = new EventSource('/api/admin/events');
+  const got = m => { let ev; try { ev = JSON.parse(m.data); } catch (e) { return; } live.subs.forEach(f => f(ev)); };
+  KINDS.forEach(k => es.addEventListener(k, got));
+  es.onmessage = got;
+  es.onopen = () => liveDot(true);
+  es.onerror = () => {
+    liveDot(false);
+    if (es.readyState !== EventSource.CLOSED) return;
+    live.es = null;
+    clearTimeout(live.timer);
+    live.timer = setTimeout(() => { if (S.loggedIn) startLive(); }, 5000);
+  };
+}
+function stopLive() {
+  clearTimeout(live.timer);
+  if (live.es) live.es.close();
+  live.es = null;
+}
+function onEvent(fn) { live.subs.add(fn); return () => live.subs.delete(fn); }
+function liveDot(on) {
+  const d = $('#live-dot');
+  if (d) { d.classList.toggle('on', on); d.title = t(on ? 'live.on' : 'live.off'); }
+}
+
+// Router: #/page/arg. PAGES is filled by the page files.
+const PAGES = {};
+const NAV = ['dashboard', 'ivrs', 'prompts', 'access', 'events', 'records', 'system'];
+const S = {loggedIn: false, setup: false, cleanup: null};
+function rerender() { S.rerendering = true; try { route(); } finally { S.rerendering = false; } }
+function sessionEnded() {
+  if (!S.loggedIn) return;
+  S.loggedIn = false;
+  stopLive();
+  location.hash = '#/login';
+}
+function route() {
+  if (S.cleanup) { try { S.cleanup(); } catch (e) { console.error(e); } S.cleanup = null; }
+  const [name, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
+  const arg = rest.map(decodeURIComponent).join('/');
+  const app = $('#app');
+  document.title = 'ivrbox';
+  if (S.setup || !S.loggedIn) {
+    const page = S.setup ? 'setup' : 'login';
+    if (name !== page) return location.replace('#/' + page);
+    app.className = '';
+    const c = PAGES[page](clear(app));
+    S.cleanup = typeof c === 'function' ? c : null;
+    return;
+  }
+  const page = PAGES[name] && !['setup', 'login'].includes(name) ? name : 'dashboard';
+  if (page !== name) return location.replace('#/dashboard');
+  const main = h('main', {id: 'main'});
+  app.className = 'shell';
+  clear(app, shell(page), main);
+  liveDot(!!(live.es && live.es.readyState === EventSource.OPEN));
+  const c = PAGES[page](main, arg);
+  S.cleanup = typeof c === 'function' ? c : null;
+  window.scrollTo(0, 0);
+}
+function shell(cur) {
+  const nav = h('nav', {id: 'nav', 'aria-label': t('nav.menu')}, NAV.map(p =>
+    h('a', {href: '#/' + p, id: 'nav-' + p, class: p === cur ? 'cur' : null}, t('nav.' + p))));
+  nav.addEventListener('click', e => { if (e.target.tagName === 'A') nav.classList.remove('open'); });
+  const top = h('header', {class: 'top'},
+    h('button', {id: 'menu-btn', type: 'button', 'aria-label': t('nav.menu'), 'aria-controls': 'nav',
+      onclick: () => nav.classList.toggle('open')}, '☰'),
+    h('span', {class: 'brand'}, h('img', {src: '/favicon.svg', alt: ''}), 'ivrbox'),
+    h('span', {id: 'live-dot', class: 'dot'}), h('span', {class: 'grow'}), langButton(),
+    h('button', {id: 'logout', type: 'button', onclick: logout}, t('nav.logout')));
+  return [top, nav];
+}
+async function logout() {
+  try { await api('POST', 'logout', {}); } catch (e) { /* gone anyway */ }
+  S.loggedIn = false;
+  stopLive();
+  location.hash = '#/login';
+  route();
+}

@@ -1,0 +1,77 @@
+'use strict';
+// dash.js: the dashboard — status, load, live calls (kept current by the
+// event stream), and the board's LEDs and buttons when the box has a HAL.
+
+PAGES.dashboard = main => {
+  const msg = h('div', {class: 'msg', role: 'alert'});
+  const cards = h('div', {class: 'cards', id: 'status'});
+  const calls = h('tbody');
+  const count = h('span', {class: 'badge', id: 'calls-count'}, '0');
+  const leds = h('div', {class: 'card', id: 'leds', hidden: true});
+  add(main, h('h1', {}, t('nav.dashboard')), msg, cards,
+    h('div', {class: 'card'}, h('h2', {}, t('dash.calls'), ' ', count),
+      h('div', {class: 'tw'}, h('table', {id: 'calls'},
+        thead(['dash.from', 'dash.to', 'dash.started', 'dash.state', 'dash.codec', 'dash.source', '']), calls))),
+    leds);
+  let hal = true, deb = 0;
+  const loadStatus = async () => {
+    try {
+      statusCards(cards, await api('GET', 'status'));
+      msgBox(msg);
+    } catch (e) { msgBox(msg, e); }
+    if (hal) hal = await halPanel(leds);
+  };
+  const loadCalls = async () => {
+    try { callRows(calls, count, (await api('GET', 'calls')) || [], loadCalls); } catch (e) { msgBox(msg, e); }
+  };
+  const off = onEvent(ev => {
+    if (!String(ev.kind).startsWith('call.')) return;
+    clearTimeout(deb);
+    deb = setTimeout(() => { loadCalls(); loadStatus(); }, 150);
+  });
+  loadStatus();
+  loadCalls();
+  const tick = setInterval(() => { loadStatus(); loadCalls(); }, 5000);
+  return () => { off(); clearInterval(tick); clearTimeout(deb); };
+};
+
+function statusCards(el, s) {
+  const l = s.load || {};
+  const stat = (key, v) => h('div', {class: 'stat'}, h('span', {}, t(key)), h('b', {}, v == null ? '—' : v));
+  clear(el, stat('dash.calls', s.calls), stat('dash.uptime', fmtSecs(s.uptime_s)),
+    stat('dash.cpu', l.cpu_percent == null ? null : Number(l.cpu_percent).toFixed(1) + ' %'),
+    stat('dash.mem', l.rss_mb == null ? null : Number(l.rss_mb).toFixed(1) + ' MB'),
+    stat('dash.goroutines', l.goroutines), stat('dash.sip', s.sip),
+    stat('dash.version', s.version), stat('dash.board', s.board));
+}
+
+function callRows(body, count, list, reload) {
+  count.textContent = list.length;
+  if (!list.length) return clear(body, emptyRow(7, 'dash.nocalls'));
+  clear(body, list.map(c => h('tr', {'data-id': c.id},
+    h('td', {}, c.from || '—'), h('td', {}, c.to || '—'),
+    h('td', {class: 'num'}, fmtClock(c.started), ' ', h('span', {class: 'hint'}, '(' + since(c.started) + ')')),
+    h('td', {}, h('span', {class: 'badge'}, t(c.answered ? 'dash.answered' : 'dash.ringing'))),
+    h('td', {}, c.codec || '—'), h('td', {}, c.source || '—'),
+    h('td', {}, confirmBtn(t('dash.hangup'), async () => {
+      try { await api('DELETE', 'calls/' + encodeURIComponent(c.id)); toast(t('dash.hungup')); } catch (e) { toast(errText(e)); }
+      reload();
+    }, {class: 'danger sm hangup'})))));
+}
+
+// halPanel shows the LEDs and buttons; false when the box has none (no more polling).
+async function halPanel(el) {
+  let hal;
+  try { hal = await api('GET', 'hal'); } catch (e) { el.hidden = true; return e.status !== 404 && e.status !== 405; }
+  el.hidden = !(hal.leds || []).length && !(hal.buttons || []).length;
+  if (el.hidden) return false;
+  const still = p => !p || ['on', 'off', 'solid', 'steady'].includes(p);
+  clear(el, h('h2', {}, t('dash.leds')), h('div', {class: 'leds'}, (hal.leds || []).map(l =>
+    h('span', {class: 'led', title: l.pattern || ''}, h('i', {class: (l.on ? 'on' : '') + (still(l.pattern) ? '' : ' blink')}),
+      l.name, l.pattern && !still(l.pattern) ? h('span', {class: 'hint'}, l.pattern) : null))),
+  (hal.buttons || []).length ? h('div', {class: 'actions'}, hal.buttons.map(b =>
+    h('button', {type: 'button', onclick: async () => {
+      try { await api('POST', 'hal/buttons/' + encodeURIComponent(b.name) + '/press', {ms: 100}); toast(t('dash.pressed', b.name)); } catch (e) { toast(errText(e)); }
+    }}, t('dash.press', b.name)))) : null);
+  return true;
+}

@@ -1,0 +1,261 @@
+'use strict';
+// ivr.js: the IVR list and the editor of one IVR (prompts, timing, key
+// actions, digit-string collection, timeout and invalid actions). Save sends
+// the IVR to the API and shows its validation problems next to the fields.
+
+const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '*', '#'];
+const ACTS = ['', 'ivr', 'transfer', 'hangup', 'api', 'repeat'];
+const keyID = k => (k === '*' ? 'star' : k === '#' ? 'hash' : k);
+let ivrDraft = null; // {num, ivr}: unsaved edits kept across a language switch
+
+PAGES.ivrs = (main, arg) => {
+  if (arg) ivrEditor(main, arg); else ivrList(main);
+  return () => { if (!S.rerendering) ivrDraft = null; };
+};
+
+function actText(a) {
+  if (!a || !a.type) return t('act.default');
+  return t('act.' + a.type) + (a.target ? ' ' + a.target : '');
+}
+
+async function ivrList(main) {
+  const msg = h('div', {class: 'msg', role: 'alert'});
+  const body = h('tbody');
+  add(main, h('div', {class: 'row'}, h('h1', {class: 'grow'}, t('nav.ivrs')),
+    h('a', {class: 'btn pri', href: '#/ivrs/new', id: 'ivr-new'}, t('ivr.new'))), msg,
+  h('div', {class: 'card tw'}, h('table', {id: 'ivr-list'}, thead(['ivr.number', 'ivr.name', 'ivr.prompts', 'ivr.keys']), body)));
+  let list;
+  try { list = (await api('GET', 'ivrs')) || []; } catch (e) { return msgBox(msg, e); }
+  clear(body, list.length ? list.map(i => h('tr', {'data-number': i.number},
+    h('td', {}, h('a', {href: '#/ivrs/' + encodeURIComponent(i.number)}, h('b', {}, i.number))),
+    h('td', {}, i.name || ''),
+    h('td', {class: 'mono'}, (i.prompts || []).join(', ')),
+    h('td', {}, Object.keys(i.keys || {}).sort().map(k => h('div', {}, k + ' → ' + actText(i.keys[k]))),
+      i.collect ? h('div', {}, h('span', {class: 'badge'}, t('ivr.collectShort', i.collect.terminator || '#'))) : null))) :
+    emptyRow(4, 'ivr.none'));
+}
+
+function blankIVR() {
+  return {number: '', name: '', ring: 0, prompts: [], repeat: 1, digit_timeout: 3, wait: 3, keys: {},
+    timeout: {type: 'hangup'}, invalid: {}};
+}
+
+async function ivrEditor(main, number) {
+  const isNew = number === 'new';
+  const msg = h('div', {class: 'msg', role: 'alert', id: 'ivr-msg'});
+  add(main, h('h1', {}, isNew ? t('ivr.newTitle') : t('ivr.editTitle', number)), msg);
+  let all, prompts;
+  try {
+    [all, prompts] = await Promise.all([api('GET', 'ivrs'), api('GET', 'prompts').catch(() => [])]);
+  } catch (e) { return msgBox(msg, e); }
+  let ivr = ivrDraft && ivrDraft.num === number ? ivrDraft.ivr : null;
+  if (!ivr) {
+    const found = isNew ? blankIVR() : (all || []).find(i => i.number === number);
+    if (!found) return msgBox(msg, t('ivr.notFound', number));
+    ivr = structuredClone(found);
+    ivr.keys = ivr.keys || {};
+    ivr.prompts = ivr.prompts || [];
+    ivr.timeout = ivr.timeout || {};
+    ivr.invalid = ivr.invalid || {};
+  }
+  ivrDraft = {num: number, ivr};
+  const nums = (all || []).map(i => i.number);
+  const form = new Form(/^ivrs\[\d+\]\.?/);
+  main.append(h('datalist', {id: 'dl-prompts'}, (prompts || []).map(p => h('option', {value: p.name}))),
+    ivrForm(ivr, form, nums), saveBar(ivr, form, number, isNew));
+}
+
+// bind makes input edit obj[key] (as a number when numeric).
+function bind(input, obj, key, numeric) {
+  input.addEventListener('input', () => { obj[key] = numeric ? num(input.value) : input.value; });
+  return input;
+}
+
+function ivrForm(ivr, form, nums) {
+  const txt = (key, attrs) => bind(h('input', Object.assign({value: ivr[key] || ''}, attrs)), ivr, key);
+  const n = (key, min, max, ph) => bind(numInput(ivr[key], min, max, ph), ivr, key, true);
+  return h('div', {id: 'ivr-form'},
+    h('div', {class: 'card'}, h('h2', {}, t('ivr.general')), h('div', {class: 'form'},
+      form.field('number', t('ivr.number'), txt('number', {inputmode: 'numeric', autocomplete: 'off', required: true}), t('ivr.numberHint')),
+      form.field('name', t('ivr.name'), txt('name', {maxLength: 64})),
+      form.field('ring', t('ivr.ring'), n('ring', 0, 600, '0'), t('ivr.ringHint')),
+      form.field('repeat', t('ivr.repeat'), n('repeat', 1, 100, '1'), t('ivr.repeatHint')),
+      form.field('wait', t('ivr.wait'), n('wait', 0, 600, '0'), t('ivr.waitHint')),
+      form.field('digit_timeout', t('ivr.digitTimeout'), n('digit_timeout', 0, 600, '3'), t('ivr.digitTimeoutHint')))),
+    h('div', {class: 'card'}, h('h2', {}, t('ivr.prompts')), h('p', {class: 'hint'}, t('ivr.promptsHint')),
+      promptList(ivr.prompts, 'prompts', form)),
+    h('div', {class: 'card'}, h('h2', {}, t('ivr.keys')), keyTable(ivr, form, nums)),
+    h('div', {class: 'card'}, h('h2', {}, t('ivr.collect')), collectBox(ivr, form, nums)),
+    h('div', {class: 'card'}, h('h2', {}, t('ivr.other')), h('div', {class: 'form'},
+      actionField(ivr.timeout, 'timeout', t('ivr.timeout'), t('ivr.timeoutDefault'), form, nums),
+      actionField(ivr.invalid, 'invalid', t('ivr.invalid'), t('ivr.invalidDefault'), form, nums))));
+}
+
+// promptList edits an ordered list of prompt names in place.
+function promptList(arr, path, form) {
+  const box = h('div', {id: 'pl-' + path.replace(/\W+/g, '-'), class: 'prompts-edit'});
+  const err = h('div', {class: 'err'});
+  const pick = h('input', {list: 'dl-prompts', placeholder: t('ivr.pickPrompt'), class: 'pick', 'aria-label': t('ivr.pickPrompt')});
+  const addIt = () => {
+    const v = pick.value.trim();
+    if (!v) return pick.focus();
+    arr.push(v);
+    pick.value = '';
+    draw();
+    pick.focus();
+  };
+  pick.addEventListener('keydown', e => { if (e.key === 'Enter') { e.preventDefault(); addIt(); } });
+  const addBtn = h('button', {type: 'button', class: 'add', onclick: addIt}, t('ivr.addPrompt'));
+  const move = (i, j) => { [arr[i], arr[j]] = [arr[j], arr[i]]; draw(); };
+  function draw() {
+    for (const k of [...form.fields.keys()]) if (k.startsWith(path + '[')) form.fields.delete(k);
+    const items = arr.map((name, i) => {
+      const e = h('div', {class: 'err'});
+      const li = h('li', {'data-name': name},
+        bind(h('input', {value: name, list: 'dl-prompts', 'aria-label': t('ivr.prompt') + ' ' + (i + 1)}), arr, i),
+        h('button', {type: 'button', class: 'sm up', title: t('ivr.up'), 'aria-label': t('ivr.up'), disabled: i === 0, onclick: () => move(i, i - 1)}, '↑'),
+        h('button', {type: 'button', class: 'sm down', title: t('ivr.down'), 'aria-label': t('ivr.down'), disabled: i === arr.length - 1, onclick: () => move(i, i + 1)}, '↓'),
+        h('button', {type: 'button', class: 'sm danger remove', title: t('ivr.remove'), 'aria-label': t('ivr.remove'),
+          onclick: () => { arr.splice(i, 1); draw(); }}, '✕'), e);
+      form.slot(path + '[' + i + ']', li, e);
+      return li;
+    });
+    clear(box, items.length ? h('ol', {class: 'plist'}, items) : h('div', {class: 'empty'}, t('ivr.noPrompts')),
+      h('div', {class: 'row'}, pick, addBtn), err);
+  }
+  form.slot(path, box, err);
+  draw();
+  return box;
+}
+
+// actionCtl is a type select and a target control editing act in place;
+// changed(act) runs after each change.
+function actionCtl(act, noneLabel, nums, id, changed) {
+  const tgt = h('span', {class: 'target'});
+  const sel = h('select', {id: id + '-type', 'aria-label': t('ivr.action')}, ACTS.map(a =>
+    h('option', {value: a, selected: (act.type || '') === a}, a ? t('act.' + a) : noneLabel)));
+  const drawTarget = () => {
+    if (act.type === 'ivr') {
+      const opts = nums.includes(act.target) || !act.target ? nums : [act.target, ...nums];
+      if (!act.target) act.target = opts[0] || '';
+      clear(tgt, h('select', {id: id + '-target', 'aria-label': t('ivr.target'), onchange: e => { act.target = e.target.value; changed(act); }},
+        opts.map(n => h('option', {value: n, selected: n === act.target}, n))));
+    } else if (act.type === 'transfer') {
+      clear(tgt, h('input', {id: id + '-target', value: act.target || '', inputmode: 'tel', placeholder: t('ivr.numberToCall'),
+        'aria-label': t('ivr.target'), oninput: e => { act.target = e.target.value.trim(); changed(act); }}));
+    } else {
+      delete act.target;
+      clear(tgt);
+    }
+  };
+  sel.addEventListener('change', () => {
+    act.type = sel.value;
+    if (act.type !== 'ivr' && act.type !== 'transfer') delete act.target;
+    else if (act.target && act.type === 'ivr' && !nums.includes(act.target)) act.target = '';
+    drawTarget();
+    changed(act);
+  });
+  drawTarget();
+  return [sel, tgt];
+}
+
+function actionField(act, path, label, noneLabel, form, nums) {
+  const [sel, tgt] = actionCtl(act, noneLabel, nums, 'act-' + path.replace(/\W+/g, '-'), () => {});
+  const err = h('div', {class: 'err'});
+  const box = h('div', {class: 'field act'}, h('label', {for: sel.id}, label), h('div', {class: 'row'}, sel, tgt), err);
+  form.slot(path, box, err);
+  return box;
+}
+
+function keyTable(ivr, form, nums) {
+  const rows = KEYS.map(k => {
+    const act = Object.assign({}, ivr.keys[k] || {type: ''});
+    const [sel, tgt] = actionCtl(act, t('act.none'), nums, 'key-' + keyID(k), a => {
+      if (a.type) ivr.keys[k] = {type: a.type, target: a.target}; else delete ivr.keys[k];
+    });
+    const err = h('div', {class: 'err'});
+    const tr = h('tr', {'data-key': k}, h('td', {class: 'key'}, k), h('td', {}, sel), h('td', {}, tgt, err));
+    form.slot('keys[' + JSON.stringify(k) + ']', tr, err);
+    return tr;
+  });
+  const err = h('div', {class: 'err'});
+  const box = h('div', {class: 'tw'}, h('table', {class: 'keys', id: 'keys'}, thead(['ivr.key', 'ivr.action', 'ivr.target']), h('tbody', {}, rows)), err);
+  form.slot('keys', box, err);
+  return box;
+}
+
+function collectBox(ivr, form, nums) {
+  const box = h('div', {id: 'collect'});
+  let saved = ivr.collect || {min_len: 1, max_len: 32, terminator: '#', hold_prompts: [], after: {}};
+  const on = h('input', {type: 'checkbox', id: 'collect-on', checked: !!ivr.collect});
+  const draw = () => {
+    for (const k of [...form.fields.keys()]) if (k.startsWith('collect.')) form.fields.delete(k);
+    if (!ivr.collect) return clear(box);
+    const c = ivr.collect;
+    c.hold_prompts = c.hold_prompts || [];
+    c.after = c.after || {};
+    const term = h('select', {}, KEYS.slice().reverse().map(k => h('option', {value: k, selected: (c.terminator || '#') === k}, k)));
+    term.addEventListener('change', () => { c.terminator = term.value; });
+    clear(box, h('div', {class: 'form'},
+      form.field('collect.min_len', t('ivr.minLen'), bind(numInput(c.min_len, 1, 64), c, 'min_len', true)),
+      form.field('collect.max_len', t('ivr.maxLen'), bind(numInput(c.max_len, 1, 64), c, 'max_len', true)),
+      form.field('collect.terminator', t('ivr.terminator'), term),
+      actionField(c.after, 'collect.after', t('ivr.after'), t('ivr.afterDefault'), form, nums)),
+    h('h2', {class: 'sub'}, t('ivr.hold')), h('p', {class: 'hint'}, t('ivr.holdHint')),
+    promptList(c.hold_prompts, 'collect.hold_prompts', form));
+  };
+  on.addEventListener('change', () => {
+    if (on.checked) ivr.collect = saved; else { saved = ivr.collect; ivr.collect = null; }
+    draw();
+  });
+  draw();
+  const err = h('div', {class: 'err'});
+  form.slot('collect', box, err);
+  return h('div', {}, h('label', {class: 'check'}, on, ' ', t('ivr.collectOn')), h('p', {class: 'hint'}, t('ivr.collectHint')), box, err);
+}
+
+// ivrBody is the IVR JSON the API takes, from the editor's draft.
+function ivrBody(d) {
+  const act = a => (a && a.type ? (a.type === 'ivr' || a.type === 'transfer' ? {type: a.type, target: a.target || ''} : {type: a.type}) : {});
+  const o = {number: (d.number || '').trim(), name: (d.name || '').trim(), ring: num(d.ring), prompts: d.prompts.map(p => p.trim()),
+    repeat: num(d.repeat), digit_timeout: num(d.digit_timeout), wait: num(d.wait), keys: {},
+    timeout: act(d.timeout), invalid: act(d.invalid)};
+  for (const k of Object.keys(d.keys)) if (d.keys[k] && d.keys[k].type) o.keys[k] = act(d.keys[k]);
+  if (d.collect) {
+    const c = d.collect;
+    o.collect = {min_len: num(c.min_len), max_len: num(c.max_len), terminator: c.terminator || '#',
+      hold_prompts: (c.hold_prompts || []).map(p => p.trim()), after: act(c.after)};
+  }
+  return o;
+}
+
+function saveBar(ivr, form, number, isNew) {
+  const msg = h('div', {class: 'msg', role: 'alert', id: 'save-msg'});
+  const save = h('button', {type: 'button', class: 'pri', id: 'ivr-save'}, t('save'));
+  save.addEventListener('click', async () => {
+    save.disabled = true;
+    msgBox(msg);
+    form.clear();
+    const body = ivrBody(ivr);
+    try {
+      if (isNew) await api('POST', 'ivrs', body); else await api('PUT', 'ivrs/' + encodeURIComponent(number), body);
+      ivrDraft = null;
+      toast(t('saved'));
+      msgBox(msg, t('ivr.saved', body.number), true);
+      if (body.number !== number) location.hash = '#/ivrs/' + encodeURIComponent(body.number);
+    } catch (e) {
+      if (e.status === 422) e.problems = form.show(e.problems);
+      msgBox(msg, e);
+    } finally { save.disabled = false; }
+  });
+  const del = isNew ? null : confirmBtn(t('ivr.delete'), async () => {
+    try {
+      await api('DELETE', 'ivrs/' + encodeURIComponent(number));
+      ivrDraft = null;
+      toast(t('ivr.deleted', number));
+      location.hash = '#/ivrs';
+    } catch (e) { msgBox(msg, e); }
+  }, {class: 'danger', id: 'ivr-delete'});
+  return h('div', {class: 'card'}, msg, h('div', {class: 'row'}, save,
+    h('a', {class: 'btn', href: '#/ivrs'}, t('back')), h('span', {class: 'grow'}), del));
+}

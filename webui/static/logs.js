@@ -1,0 +1,80 @@
+'use strict';
+// logs.js: the event log (recent events, then live ones) and the call
+// records (newest first, a page at a time).
+
+const MAX_EVENTS = 300;
+
+PAGES.events = main => {
+  const msg = h('div', {class: 'msg', role: 'alert'});
+  const body = h('tbody');
+  const liveOn = h('input', {type: 'checkbox', id: 'events-live', checked: true});
+  const seen = new Set();
+  add(main, h('div', {class: 'row'}, h('h1', {class: 'grow'}, t('nav.events')),
+    h('label', {class: 'live', for: 'events-live'}, liveOn, ' ', t('ev.live'))), msg,
+  h('div', {class: 'card tw'}, h('table', {id: 'event-list'},
+    thead(['ev.time', 'ev.kind', 'ev.call|hide-sm', 'ev.fromto', 'ev.detail']), body)));
+  const put = (ev, top) => {
+    if (ev.seq != null && seen.has(ev.seq)) return;
+    seen.add(ev.seq);
+    const empty = body.querySelector('td.empty');
+    if (empty) empty.parentNode.remove();
+    const row = eventRow(ev);
+    if (top) body.prepend(row); else body.append(row);
+    while (body.rows.length > MAX_EVENTS) body.lastChild.remove();
+  };
+  (async () => {
+    try {
+      const list = (await api('GET', 'events/recent?limit=100')) || [];
+      list.sort((a, b) => b.seq - a.seq).forEach(ev => put(ev, false));
+      if (!body.rows.length) add(body, emptyRow(5, 'ev.none'));
+    } catch (e) { msgBox(msg, e); }
+  })();
+  return onEvent(ev => { if (liveOn.checked) put(ev, true); });
+};
+
+function eventRow(ev) {
+  const d = [];
+  if (ev.ivr) d.push(t('ev.ivr', ev.ivr));
+  if (ev.digit) d.push(t('ev.digit', ev.digit) + (ev.source ? ' (' + ev.source + ')' : ''));
+  if (ev.digits) d.push(t('ev.digits', ev.digits));
+  if (ev.prompt) d.push(t('ev.prompt', ev.prompt));
+  if (ev.cause) d.push(t('ev.cause', ev.cause));
+  return h('tr', {'data-seq': ev.seq}, h('td', {class: 'num'}, fmtClock(ev.time)),
+    h('td', {}, h('span', {class: 'badge', title: ev.kind}, DICT.en['kind.' + ev.kind] ? t('kind.' + ev.kind) : ev.kind)),
+    h('td', {class: 'mono hide-sm', title: ev.callid}, (ev.callid || '').slice(0, 12)),
+    h('td', {}, ev.from || ev.to ? (ev.from || '?') + ' → ' + (ev.to || '?') : ''), h('td', {}, d.join(' · ')));
+}
+
+const PAGE_SIZE = 50;
+
+PAGES.records = main => {
+  const msg = h('div', {class: 'msg', role: 'alert'});
+  const body = h('tbody');
+  const cursors = [''];
+  const newer = h('button', {type: 'button', id: 'rec-newer', onclick: () => { cursors.pop(); load(); }}, '← ' + t('rec.newer'));
+  const older = h('button', {type: 'button', id: 'rec-older'}, t('rec.older') + ' →');
+  const pageNo = h('span', {class: 'live'});
+  let last = null;
+  older.addEventListener('click', () => { if (last) { cursors.push(last); load(); } });
+  add(main, h('h1', {}, t('nav.records')), msg, h('div', {class: 'card'}, h('div', {class: 'tw'},
+    h('table', {id: 'record-list'}, thead(['rec.started', 'rec.from', 'rec.to', 'rec.duration', 'rec.cause', 'rec.ivrs|hide-sm', 'rec.digits|hide-sm']), body)),
+  h('div', {class: 'pager'}, newer, older, pageNo)));
+  async function load() {
+    const before = cursors[cursors.length - 1];
+    let list;
+    try {
+      list = (await api('GET', 'records?limit=' + PAGE_SIZE + (before ? '&before=' + encodeURIComponent(before) : ''))) || [];
+    } catch (e) { return msgBox(msg, e); }
+    msgBox(msg);
+    last = list.length ? list[list.length - 1].started : null;
+    newer.disabled = cursors.length < 2;
+    older.disabled = list.length < PAGE_SIZE;
+    pageNo.textContent = t('rec.page', cursors.length);
+    clear(body, list.length ? list.map(r => h('tr', {'data-id': r.id}, h('td', {class: 'num'}, fmtTime(r.started)),
+      h('td', {}, r.from || ''), h('td', {}, r.to || ''),
+      h('td', {class: 'num'}, r.answered ? fmtSecs(r.duration_s) : t('rec.unanswered')), h('td', {}, r.cause || ''),
+      h('td', {class: 'hide-sm'}, (r.ivrs || []).join(' → ')), h('td', {class: 'mono hide-sm'}, r.digits || ''))) :
+      emptyRow(7, 'rec.none'));
+  }
+  load();
+};

@@ -1,0 +1,95 @@
+'use strict';
+// prompts.js: the prompt list (local files and built-ins), listening in the
+// browser, upload with progress, and deleting uploaded prompts.
+
+const MAX_UPLOAD = 20 << 20;
+
+PAGES.prompts = main => {
+  const msg = h('div', {class: 'msg', role: 'alert'});
+  const body = h('tbody');
+  add(main, h('h1', {}, t('nav.prompts')), uploadCard(() => load()), msg,
+    h('div', {class: 'card tw'}, h('table', {id: 'prompt-list'},
+      thead(['pr.name', 'pr.kind', 'pr.duration', 'pr.size|hide-sm', 'pr.modified|hide-sm', '']), body)));
+  async function load(highlight) {
+    let list;
+    try { list = (await api('GET', 'prompts')) || []; } catch (e) { return msgBox(msg, e); }
+    list.sort((a, b) => (a.builtin - b.builtin) || a.name.localeCompare(b.name));
+    clear(body, list.length ? list.map(p => promptRow(p, load, msg)) : emptyRow(6));
+    if (highlight) { const r = body.querySelector('tr[data-name="' + CSS.escape(highlight) + '"]'); if (r) r.scrollIntoView({block: 'center'}); }
+  }
+  load();
+};
+
+function promptRow(p, reload, msg) {
+  const play = h('td', {class: 'play'});
+  const listen = h('button', {type: 'button', class: 'sm listen', onclick: () => {
+    clear(play, h('audio', {controls: true, autoplay: true, preload: 'auto', src: '/api/admin/prompts/' + enc(p.name) + '/audio'}));
+  }}, '▶ ' + t('pr.listen'));
+  add(play, listen);
+  const del = p.builtin ? null : confirmBtn(t('delete'), async () => {
+    try { await api('DELETE', 'prompts/' + enc(p.name)); toast(t('pr.deleted', p.name)); reload(); } catch (e) { msgBox(msg, e); }
+  }, {class: 'danger sm delete'});
+  return h('tr', {'data-name': p.name}, h('td', {class: 'mono nowrap'}, p.name, p.error ? h('div', {class: 'err'}, t('pr.bad', p.error)) : null),
+    h('td', {}, h('span', {class: 'badge'}, t(p.builtin ? 'pr.builtin' : 'pr.local'))),
+    h('td', {class: 'num'}, p.duration_ms == null ? '—' : (p.duration_ms / 1000).toFixed(1) + ' s'),
+    h('td', {class: 'num hide-sm'}, fmtBytes(p.size)), h('td', {class: 'hide-sm'}, fmtTime(p.modified)),
+    add(play, ' ', del));
+}
+
+function uploadCard(reload) {
+  const file = h('input', {type: 'file', id: 'upload-file', accept: 'audio/*,.wav,.mp3,.ulaw,.alaw,.sln,.ul,.al'});
+  const name = h('input', {id: 'upload-name', autocomplete: 'off', placeholder: t('pr.namePh')});
+  const bar = h('progress', {id: 'upload-progress', max: 1, value: 0, hidden: true});
+  const msg = h('div', {class: 'msg', role: 'alert', id: 'upload-msg'});
+  const btn = h('button', {type: 'submit', class: 'pri', id: 'upload-btn'}, t('pr.upload'));
+  file.addEventListener('change', () => {
+    const f = file.files[0];
+    if (f && !name.value) name.placeholder = f.name.replace(/\.[^.]*$/, '');
+  });
+  const submit = async e => {
+    e.preventDefault();
+    const f = file.files[0];
+    if (!f) return msgBox(msg, t('pr.choose'));
+    if (f.size > MAX_UPLOAD) return msgBox(msg, t('err.413'));
+    btn.disabled = true;
+    bar.hidden = false;
+    bar.value = 0;
+    msgBox(msg);
+    try {
+      const p = await upload(f, name.value.trim(), v => { bar.value = v; });
+      const n = (p && p.name) || name.value.trim() || f.name;
+      msgBox(msg, t('pr.uploaded', n), true);
+      file.value = '';
+      name.value = '';
+      name.placeholder = t('pr.namePh');
+      reload(n);
+    } catch (err) { msgBox(msg, err); } finally { btn.disabled = false; bar.hidden = true; }
+  };
+  return h('form', {class: 'card', id: 'upload-form', onsubmit: submit}, h('h2', {}, t('pr.uploadTitle')),
+    h('p', {class: 'hint'}, t('pr.uploadHint')), h('div', {class: 'form'},
+      h('div', {class: 'field'}, h('label', {for: 'upload-file'}, t('pr.file')), file),
+      h('div', {class: 'field'}, h('label', {for: 'upload-name'}, t('pr.nameOpt')), name)),
+    h('p'), bar, msg, btn);
+}
+
+// upload posts one file as multipart/form-data, reporting progress (0-1).
+function upload(file, name, progress) {
+  return new Promise((resolve, reject) => {
+    const x = new XMLHttpRequest();
+    x.open('POST', '/api/admin/prompts');
+    x.setRequestHeader('Accept', 'application/json');
+    x.upload.onprogress = e => { if (e.lengthComputable) progress(e.loaded / e.total); };
+    x.onload = () => {
+      let d = null;
+      try { d = JSON.parse(x.responseText); } catch (e) { /* not JSON */ }
+      if (x.status >= 200 && x.status < 300) return resolve(d);
+      if (x.status === 401) sessionEnded();
+      reject(new apiError((d && d.error) || x.statusText || 'HTTP ' + x.status, x.status, d && d.problems, x.getResponseHeader('Retry-After')));
+    };
+    x.onerror = () => reject(new Error('network'));
+    const fd = new FormData();
+    fd.append('file', file);
+    if (name) fd.append('name', name);
+    x.send(fd);
+  });
+}

@@ -1,0 +1,128 @@
+'use strict';
+// system.js: box settings, version and board, admin password, backup and
+// restore, restart, and factory reset (typed confirmation).
+
+PAGES.system = main => {
+  add(main, h('h1', {}, t('nav.system')), settingsCard(), passwordCard(), backupCard(), restartCard(), resetCard());
+};
+
+function settingsCard() {
+  const form = new Form(/^system\./);
+  const msg = h('div', {class: 'msg', role: 'alert', id: 'sys-msg'});
+  const name = h('input', {id: 'sys-name', maxLength: 64});
+  const max = numInput('', 0, 10000);
+  max.id = 'sys-max';
+  const about = h('div', {class: 'cards', id: 'about'});
+  const btn = h('button', {type: 'submit', class: 'pri', id: 'sys-save'}, t('save'));
+  let sys = {};
+  const submit = async e => {
+    e.preventDefault();
+    btn.disabled = true;
+    form.clear();
+    try {
+      await api('PUT', 'system', Object.assign({}, sys, {name: name.value.trim(), max_calls: num(max.value)}));
+      msgBox(msg, t('saved'), true);
+    } catch (err) {
+      if (err.status === 422) err.problems = form.show(err.problems);
+      msgBox(msg, err);
+    } finally { btn.disabled = false; }
+  };
+  (async () => {
+    try {
+      const [s, st] = await Promise.all([api('GET', 'system'), api('GET', 'status')]);
+      sys = s || {};
+      name.value = sys.name || '';
+      max.value = sys.max_calls || '';
+      const stat = (key, v) => h('div', {class: 'stat'}, h('span', {}, t(key)), h('b', {}, v || '—'));
+      clear(about, stat('dash.version', st.version), stat('dash.board', st.board), stat('sys.sn', sys.sn),
+        stat('dash.uptime', fmtSecs(st.uptime_s)));
+    } catch (err) { msgBox(msg, err); }
+  })();
+  return h('form', {class: 'card', onsubmit: submit}, h('h2', {}, t('sys.about')), about, h('div', {class: 'form'},
+    form.field('name', t('sys.name'), name),
+    form.field('max_calls', t('sys.maxCalls'), max, t('sys.maxCallsHint'))), h('p'), msg, btn);
+}
+
+function passwordCard() {
+  const msg = h('div', {class: 'msg', role: 'alert', id: 'pw-msg'});
+  const old = h('input', {type: 'password', id: 'pw-old', autocomplete: 'current-password'});
+  const pw = h('input', {type: 'password', id: 'pw-new', autocomplete: 'new-password'});
+  const pw2 = h('input', {type: 'password', id: 'pw-new2', autocomplete: 'new-password'});
+  const submit = async e => {
+    e.preventDefault();
+    if (pw.value.length < 8) return msgBox(msg, t('pw.short'));
+    if (pw.value !== pw2.value) return msgBox(msg, t('pw.mismatch'));
+    try {
+      await api('POST', 'password', {old: old.value, new: pw.value});
+      old.value = pw.value = pw2.value = '';
+      msgBox(msg, t('pw.changed'), true);
+    } catch (err) { msgBox(msg, err.status === 401 || err.status === 403 ? t('pw.wrongOld') : err); }
+  };
+  return h('form', {class: 'card', id: 'pw-form', onsubmit: submit}, h('h2', {}, t('pw.title')),
+    h('input', {type: 'text', autocomplete: 'username', value: 'admin', hidden: true}), h('div', {class: 'form'},
+      h('div', {class: 'field'}, h('label', {for: 'pw-old'}, t('pw.old')), old),
+      h('div', {class: 'field'}, h('label', {for: 'pw-new'}, t('pw.new')), pw),
+      h('div', {class: 'field'}, h('label', {for: 'pw-new2'}, t('pw.again')), pw2)),
+    h('p'), msg, h('button', {type: 'submit', class: 'pri'}, t('pw.change')));
+}
+
+function backupCard() {
+  const msg = h('div', {class: 'msg', role: 'alert', id: 'restore-msg'});
+  const file = h('input', {type: 'file', id: 'restore-file', accept: '.json,application/json'});
+  const restore = confirmBtn(t('sys.restore'), async () => {
+    const f = file.files[0];
+    if (!f) return msgBox(msg, t('pr.choose'));
+    const text = await f.text();
+    try { JSON.parse(text); } catch (e) { return msgBox(msg, t('sys.notJSON')); }
+    try {
+      await api('POST', 'restore', text, true);
+      msgBox(msg, t('sys.restored'), true);
+      file.value = '';
+    } catch (err) { msgBox(msg, err); }
+  }, {class: 'danger', id: 'restore-btn'});
+  return h('div', {class: 'card'}, h('h2', {}, t('sys.backup')), h('p', {class: 'hint'}, t('sys.backupHint')),
+    h('a', {class: 'btn', href: '/api/admin/backup', download: 'ivrbox-backup.json', id: 'backup-link'}, '⬇ ' + t('sys.download')),
+    h('h2', {class: 'sub'}, t('sys.restore')), h('p', {class: 'hint'}, t('sys.restoreHint')),
+    h('div', {class: 'row'}, file, restore), h('p'), msg);
+}
+
+// waitBack polls the session until the box answers again (after a restart)
+// and until want(session) holds; then done runs.
+function waitBack(want, done) {
+  let n = 0;
+  const poll = async () => {
+    try { if (want(await api('GET', 'session'))) return done(true); } catch (e) { /* not back yet */ }
+    if (++n < 60) setTimeout(poll, 1000); else done(false);
+  };
+  setTimeout(poll, 1000);
+}
+
+function restartCard() {
+  const msg = h('div', {class: 'msg', role: 'alert', id: 'restart-msg'});
+  const btn = confirmBtn(t('sys.restart'), async () => {
+    try {
+      await api('POST', 'restart', {});
+      msgBox(msg, t('sys.restarting'), true);
+      waitBack(() => true, ok => msgBox(msg, t(ok ? 'sys.back' : 'sys.notBack'), ok));
+    } catch (err) { msgBox(msg, err); }
+  }, {class: 'danger', id: 'restart-btn'});
+  return h('div', {class: 'card'}, h('h2', {}, t('sys.restart')), h('p', {class: 'hint'}, t('sys.restartHint')), msg, btn);
+}
+
+function resetCard() {
+  const msg = h('div', {class: 'msg', role: 'alert', id: 'reset-msg'});
+  const word = h('input', {id: 'reset-confirm', autocomplete: 'off', placeholder: 'RESET'});
+  const btn = h('button', {type: 'button', class: 'danger', id: 'reset-btn', disabled: true}, t('sys.reset'));
+  word.addEventListener('input', () => { btn.disabled = word.value !== 'RESET'; });
+  btn.addEventListener('click', async () => {
+    btn.disabled = true;
+    try {
+      await api('POST', 'factory-reset', {confirm: word.value});
+      msgBox(msg, t('sys.resetting'), true);
+      stopLive();
+      waitBack(s => s.setup_needed, () => { S.loggedIn = false; S.setup = true; location.hash = '#/setup'; route(); });
+    } catch (err) { msgBox(msg, err); btn.disabled = false; }
+  });
+  return h('div', {class: 'card'}, h('h2', {}, t('sys.reset')), h('p', {class: 'hint'}, t('sys.resetHint')),
+    h('label', {for: 'reset-confirm'}, t('sys.resetType')), h('div', {class: 'row'}, word, btn), h('p'), msg);
+}
