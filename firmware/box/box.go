@@ -25,6 +25,7 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/ivr"
 	"github.com/ivrbox/ivrbox/firmware/sip"
+	"github.com/ivrbox/ivrbox/firmware/status"
 	"github.com/ivrbox/ivrbox/firmware/store"
 	"github.com/ivrbox/ivrbox/firmware/version"
 	"github.com/ivrbox/ivrbox/media/prompt"
@@ -48,10 +49,20 @@ type Options struct {
 	PromptCacheBytes int64
 	// MaxRecords is the number of call records kept (default 10000).
 	MaxRecords int
+	// Notify hears about the box's lifecycle (systemd's sd_notify: ready,
+	// stopping); nil: nobody listens.
+	Notify Notifier
 	// Started is when the process started, for the uptime the admin API
 	// shows (zero: when New runs). main passes the same time to every Box it
 	// builds across restarts.
 	Started time.Time
+}
+
+// Notifier is told when the box is ready and when it stops.
+type Notifier interface {
+	Ready() error
+	Stopping() error
+	Status(string) error
 }
 
 // ErrRestart is returned by Run when a restart was asked for (admin API
@@ -73,10 +84,13 @@ type Box struct {
 	Records *cdr.Store
 	SIP     *sip.Server
 	Admin   *admin.API
+	Status  *status.Status // the board's LEDs and button gestures
 	http    *http.Server
 	debug   *http.Server
 
 	recorder *cdr.Recorder
+	hw       *board.Hardware
+	service  *service
 	restart  chan struct{} // a value asks Run to return ErrRestart
 }
 
@@ -137,15 +151,20 @@ func New(opt Options) (b *Box, err error) {
 	b.Calls = call.NewManager(call.Options{Media: b.Media, Prompts: b.Prompts, Bus: b.Bus,
 		Config: b.Store.Config, Log: opt.Log, LocalIP: sipIP})
 	b.IVR = ivr.New(ivr.Options{Config: b.Store.Config, Bus: b.Bus, Log: opt.Log.With("component", "ivr")})
-	b.Calls.SetRunner(runner{b.IVR})
+	b.service = &service{next: runner{b.IVR}, config: b.Store.Config, now: time.Now}
+	b.Calls.SetRunner(b.service)
 	if b.Records, err = cdr.New(b.Store.DB(), opt.MaxRecords); err != nil {
 		return nil, err
 	}
 	b.recorder = cdr.NewRecorder(b.Records, b.Bus, opt.Log.With("component", "cdr"))
+	if err = b.openBoard(); err != nil {
+		return nil, err
+	}
+	b.service.fault = func() bool { st := b.Status.State(); return st.Error != "" || st.DiskFault }
 	b.Admin = admin.New(admin.Options{
 		Store: b.Store, Calls: admin.LiveCalls(b.Calls), Bus: b.Bus, Prompts: b.Prompts,
 		PromptDir: filepath.Join(opt.DataDir, "prompts"), Records: b.Records,
-		HAL:     nil, // TODO(lead): the board's HAL (LEDs, buttons) once package hal implements admin.HAL
+		HAL:     boardHAL{st: b.Status, sim: b.hw.Sim},
 		Restart: b.Restart, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
 		Log: opt.Log.With("component", "admin"),
 	})
@@ -203,9 +222,16 @@ func (b *Box) Run(ctx context.Context) error {
 	if err := b.startHTTP(); err != nil {
 		return err
 	}
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	waitWatch := b.watchStatus(watchCtx)
+	defer func() { stopWatch(); waitWatch() }()
 	b.log.Info("ivrbox ready", "version", version.Version, "board", b.Board.Name,
 		"sip", b.opt.SIPAddr, "http", b.opt.HTTPAddr,
 		"rtp", fmt.Sprintf("%d-%d", b.opt.RTPLow, b.opt.RTPHigh), "data", b.opt.DataDir)
+	if n := b.opt.Notify; n != nil {
+		_ = n.Ready()
+		_ = n.Status("serving: sip " + b.opt.SIPAddr + ", http " + b.opt.HTTPAddr)
+	}
 	var result error
 	select {
 	case <-ctx.Done():
@@ -219,8 +245,14 @@ func (b *Box) Run(ctx context.Context) error {
 	}
 	if result != nil {
 		b.log.Info("restarting")
+		if n := b.opt.Notify; n != nil {
+			_ = n.Status("restarting")
+		}
 	} else {
 		b.log.Info("shutting down")
+		if n := b.opt.Notify; n != nil {
+			_ = n.Stopping()
+		}
 	}
 	_ = b.Calls.Close()
 	stopSIP()
@@ -296,6 +328,7 @@ func (b *Box) Close() {
 	if b.recorder != nil {
 		b.recorder.Close()
 	}
+	b.closeBoard()
 	if b.Media != nil {
 		_ = b.Media.Close()
 	}

@@ -22,12 +22,14 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/ivrbox/ivrbox/board"
 	"github.com/ivrbox/ivrbox/firmware/box"
 	"github.com/ivrbox/ivrbox/firmware/config"
+	"github.com/ivrbox/ivrbox/firmware/sdnotify"
 	"github.com/ivrbox/ivrbox/firmware/store"
 	"github.com/ivrbox/ivrbox/firmware/version"
 )
@@ -81,6 +83,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	opt.Started = time.Now()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// systemd: ready/stopping from each Box, watchdog pings for the process's
+	// whole life (across in-process restarts); no-ops outside systemd.
+	n := sdnotify.New(sdnotify.Options{Log: opt.Log.With("component", "sdnotify")})
+	opt.Notify = n
+	wdCtx, stopWD := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { n.Watchdog(wdCtx) })
+	defer func() { stopWD(); wg.Wait() }()
 	return serve(ctx, opt)
 }
 
