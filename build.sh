@@ -36,6 +36,21 @@ need_pkgs() {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# need_debs installs the Debian packages (with no command to look for, such
+# as fonts) that are not installed yet.
+need_debs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing ${missing[*]}"
+	local sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
 # build_one GOOS GOARCH GOARM OUT builds one static binary.
 build_one() {
 	log "build $4"
@@ -102,6 +117,7 @@ cmd_run() {
 
 cmd_test() {
 	need_pkgs sipp sip-tester qemu-arm-static qemu-user-static chromium chromium
+	need_debs fonts-wqy-microhei # Chinese text in the browser tests' screenshots
 	log "gofmt"
 	local unformatted
 	unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

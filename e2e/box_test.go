@@ -122,7 +122,7 @@ func startBox(t *testing.T, o boxOpts) *box {
 			t.Fatalf("config import: %v\n%s", err, out)
 		}
 	}
-	rtpLow := 20000 + 200*rand.IntN(200)
+	rtpLow := 10000 + 200*rand.IntN(90) // 10000-27999: below SIPp's media ports and the ephemeral range
 	b.cmd = exec.Command(bin, "-data", b.dir, "-board", "sim", "-log-level", "debug",
 		"-sip", fmt.Sprintf("127.0.0.1:%d", b.sipPort),
 		"-http", fmt.Sprintf("127.0.0.1:%d", b.httpPort),

@@ -3,10 +3,12 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -198,7 +200,7 @@ func sipp(t *testing.T, b *box, number string, sc *scenario, p *peer, transport 
 	t.Cleanup(cancel)
 	r.cmd = exec.CommandContext(ctx, "sipp", fmt.Sprintf("127.0.0.1:%d", b.sipPort),
 		"-sf", f, "-m", "1", "-l", "1", "-s", number, "-t", t1,
-		"-i", "127.0.0.1", "-p", fmt.Sprint(freePort(t)), "-mp", fmt.Sprint(freePort(t)&^1),
+		"-i", "127.0.0.1", "-p", fmt.Sprint(freePort(t)), "-mp", fmt.Sprint(sippMediaPort()),
 		"-key", "rtpport", fmt.Sprint(rtpPort), "-key", "codec", fmt.Sprint(pt), "-key", "caller", "1000",
 		"-timeout", "60s", "-timeout_error", "-nostdin",
 		"-trace_err", "-error_file", r.errF, "-trace_msg", "-message_file", r.msgF)
@@ -237,4 +239,15 @@ func (r *sippRun) callID(t *testing.T) string {
 	}
 	t.Fatal("no Call-ID in SIPp's message log")
 	return ""
+}
+
+// sippMediaPorts hands out SIPp's media ports (it binds the port and the one
+// two above): 28000-32759, between the boxes' RTP ranges and the kernel's
+// ephemeral ports, so nothing else in the tests takes them.
+var sippMediaPorts atomic.Int32
+
+func sippMediaPort() int {
+	sippMediaPorts.CompareAndSwap(0, int32(rand.IntN(1000)))
+	n := sippMediaPorts.Add(1)
+	return 28000 + int(n%1190)*4
 }
