@@ -23,9 +23,9 @@ func (b *Box) openBoard() error {
 	}
 	b.hw = hw
 	b.Status = status.New(status.Options{
-		Groups:       hw.Groups,
-		Buttons:      hw.Buttons,
-		Log:          b.log.With("component", "status"),
+		Groups:  hw.Groups,
+		Buttons: hw.Buttons,
+		Log:     b.log.With("component", "status"),
 		OnShortPress: func(context.Context, status.State) {
 			b.service.Arm()
 			b.log.Info("service number armed: a call to it hears the address and state",
