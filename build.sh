@@ -132,7 +132,10 @@ cmd_test() {
 	log "unit tests (-race)"
 	CGO_ENABLED=1 go test -race -count=1 -timeout 15m $(go list ./... | grep -v /e2e)
 	log "end-to-end tests (binary + SIPp)"
-	IVRBOX_BIN="$PWD/dist/ivrbox-linux-amd64" go test -count=1 -timeout 15m ./e2e/...
+	# the browser tests' screenshots are kept in dist/artifacts
+	mkdir -p dist/artifacts
+	IVRBOX_BIN="$PWD/dist/ivrbox-linux-amd64" IVRBOX_ARTIFACTS="$PWD/dist/artifacts" \
+		go test -count=1 -timeout 15m ./e2e/...
 	arm_check
 	package_check
 }

@@ -341,7 +341,8 @@ func TestWebUIEditIVR(t *testing.T) {
 }
 
 // TestWebUIUploadPrompt: a tone WAV uploaded through the file input is
-// listed; a file that is not audio gets a clear message.
+// listed, put into IVR 6502 from the page, and heard by the next call; a
+// file that is not audio gets a clear message.
 func TestWebUIUploadPrompt(t *testing.T) {
 	t.Parallel()
 	b := startBox(t, boxOpts{tones: true})
@@ -373,6 +374,31 @@ func TestWebUIUploadPrompt(t *testing.T) {
 	br.shot("webui-prompts-uploaded")
 	if _, err := os.Stat(filepath.Join(b.dir, "prompts", "beep.wav")); err != nil {
 		t.Errorf("the upload is not in the prompt folder: %v", err)
+	}
+
+	// Use it: IVR 6502 plays [beep] instead of [ok], and a call hears it.
+	br.route("ivrs", "IVRs")
+	br.do("open 6502", chromedp.Click(chromedp.CSS("#ivr-list a[href='#/ivrs/6502']")))
+	br.untilText("#main h1", "IVR 6502")
+	br.until("the prompt list", 10*time.Second, `document.querySelector("#pl-prompts li[data-name='ok']")`)
+	br.do("replace the prompt",
+		chromedp.Click(chromedp.CSS("#pl-prompts li[data-name='ok'] button.remove")),
+		chromedp.SendKeys(chromedp.CSS("#pl-prompts input.pick"), "beep"),
+		chromedp.Click(chromedp.CSS("#pl-prompts button.add")))
+	br.do("save", chromedp.Click(chromedp.ID("ivr-save")))
+	br.untilText("#save-msg", "IVR 6502 saved")
+	p := newPeer(t, 0)
+	sipp(t, b, "6502", new(scenario).invite(false).answered(false).awaitBye(20*time.Second), p, "udp").wait(t)
+	p.mu.Lock()
+	beeps := 0
+	for _, f := range p.frames {
+		if fr, ratio := tone.Dominant(f.pcm[:], []float64{1400, toneOf["ok"]}); fr == 1400 && ratio > 0.5 && energy(f.pcm[:]) > 1e5 {
+			beeps++
+		}
+	}
+	p.mu.Unlock()
+	if beeps < 20 { // the 0.5 s upload: 25 frames
+		t.Fatalf("the call heard %d frames of the uploaded 1400 Hz prompt, want about 25", beeps)
 	}
 }
 
