@@ -17,7 +17,7 @@ import (
 // (showing "booting"). A short press arms the service number; a long hold
 // resets to factory settings and restarts.
 func (b *Box) openBoard() error {
-	hw, err := board.Open(b.Board, board.Options{Log: b.log.With("component", "board")})
+	hw, err := board.Open(b.Board, board.Options{Pins: b.Store.Config().System.Pins, Log: b.log.With("component", "board")})
 	if err != nil {
 		return err
 	}

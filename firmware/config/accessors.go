@@ -149,6 +149,10 @@ func (c *Config) IVR(number string) (IVR, bool) {
 // never changes c.
 func (c *Config) Clone() Config {
 	out := *c
+	if c.System.Pins != nil {
+		pins := c.System.Pins.Clone()
+		out.System.Pins = &pins
+	}
 	if c.IVRs != nil {
 		out.IVRs = make([]IVR, len(c.IVRs))
 		for n, i := range c.IVRs {

@@ -6,6 +6,8 @@
 // persists it.
 package config
 
+import "github.com/ivrbox/ivrbox/board"
+
 // SchemaVersion is the version of the config layout this build writes. The
 // store migrates older layouts up to it, and Import migrates older export
 // documents with the same steps (see migrate.go). Version 1 kept the IVR
@@ -55,6 +57,10 @@ type System struct {
 	// of the board's button, answers with the box's IP address and state.
 	// At other times it is not answered (404). "" means 6599.
 	ServiceNumber string `json:"service_number,omitempty"`
+	// Pins, when set, replace the board profile's LED and button wiring
+	// (docs/BOARD.md); they apply when the box (re)starts. nil: the
+	// profile's own pins.
+	Pins *board.Pins `json:"pins,omitempty"`
 }
 
 // IVR is one interactive voice response menu, modelled on the PBX seed's

@@ -108,6 +108,16 @@ func (v *validator) err() error {
 }
 
 func (v *validator) system(s System) {
+	if s.Pins != nil {
+		err := s.Pins.Validate()
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				v.add("system.pins", "%s", e)
+			}
+		} else if err != nil {
+			v.add("system.pins", "%s", err)
+		}
+	}
 	switch sn := s.ServiceNumber; {
 	case sn == "":
 	case len(sn) > MaxNumberLen || !allDigits(sn):

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/ivrbox/ivrbox/board"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +39,11 @@ func TestValidate(t *testing.T) {
 			"system.max_calls: -1 must not be negative (0 means 4000)"}},
 		{"max calls big", func(c *Config) { c.System.MaxCalls = 10001 }, []string{
 			"system.max_calls: 10001 is more than the limit 10000"}},
+
+		// board pins
+		{"pins ok", func(c *Config) { c.System.Pins = &board.Pins{LEDs: []int{17, 27, 22}, Button: 23} }, nil},
+		{"pins reused", func(c *Config) { c.System.Pins = &board.Pins{LEDs: []int{17}, Button: 17} }, []string{
+			"system.pins: board: bad pins: GPIO 17 used twice"}},
 
 		// service number
 		{"service number ok", func(c *Config) { c.System.ServiceNumber = "7000" }, nil},
