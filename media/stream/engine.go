@@ -69,13 +69,7 @@ func (e *Engine) Open(cfg Config) (*Stream, error) {
 		return nil, err
 	}
 	sh := e.leastLoaded()
-	s, err := newStream(e, sh, cfg, rtp, rtcp, port)
-	if err != nil {
-		_ = rtp.Close()
-		_ = rtcp.Close()
-		e.ports.release(port)
-		return nil, err
-	}
+	s := newStream(e, sh, cfg, rtp, rtcp, port)
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()

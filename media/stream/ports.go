@@ -2,7 +2,6 @@ package stream
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"sync"
 )
@@ -25,7 +24,7 @@ func newPortPool(low, high int) *portPool {
 // open binds the next free pair on local and returns the two sockets and
 // the RTP port. Pairs that fail to bind (another program has them) are
 // skipped; when none is left the error wraps ErrNoPorts.
-func (pp *portPool) open(local netip.Addr) (rtp, rtcp *net.UDPConn, port int, err error) {
+func (pp *portPool) open(local netip.Addr) (rtp, rtcp *sock, port int, err error) {
 	network := "udp4"
 	if !local.IsValid() {
 		local = netip.IPv4Unspecified()
@@ -40,13 +39,13 @@ func (pp *portPool) open(local netip.Addr) (rtp, rtcp *net.UDPConn, port int, er
 			break
 		}
 		port = pp.low + 2*i
-		rtp, err = net.ListenUDP(network, net.UDPAddrFromAddrPort(netip.AddrPortFrom(local, uint16(port))))
+		rtp, err = openSock(network, netip.AddrPortFrom(local, uint16(port)))
 		if err == nil {
-			rtcp, err = net.ListenUDP(network, net.UDPAddrFromAddrPort(netip.AddrPortFrom(local, uint16(port+1))))
+			rtcp, err = openSock(network, netip.AddrPortFrom(local, uint16(port+1)))
 			if err == nil {
 				return rtp, rtcp, port, nil
 			}
-			_ = rtp.Close()
+			_ = rtp.close()
 		}
 		lastErr = err
 		pp.release(port)

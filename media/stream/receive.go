@@ -23,19 +23,19 @@ const (
 func (s *Stream) drain() {
 	m := &s.media
 	for range readsPerTick {
-		n, from, ok := m.rx.read()
+		b, trunc, from, ok := s.rtp.read(m.in[:])
 		if !ok {
 			break
 		}
-		if n > len(m.in) {
+		if trunc {
 			s.stats.invalid.Add(1) // truncated: larger than any packet we take
 			continue
 		}
-		s.handle(m.in[:n], from)
+		s.handle(b, from)
 	}
 	if m.ticks%rtcpEvery == 0 {
 		for range readsPerTick {
-			if _, _, ok := m.rxRTCP.read(); !ok {
+			if _, _, _, ok := s.rtcp.read(m.in[:]); !ok {
 				break
 			}
 		}
@@ -152,11 +152,31 @@ func (s *Stream) event(payload []byte) {
 	}
 }
 
-// digit reports a received key press.
+// heardKey is a key press waiting to be reported.
+type heardKey struct {
+	key    byte
+	source string
+}
+
+// digit notes a received key press; reportDigits passes it on once the
+// tick has let go of the sockets.
 func (s *Stream) digit(key byte, source string) {
-	if s.onDigit != nil && !s.closed.Load() {
-		s.onDigit(key, source)
+	m := &s.media
+	if m.nkeys < len(m.keys) {
+		m.keys[m.nkeys] = heardKey{key, source}
+		m.nkeys++
 	}
+}
+
+// reportDigits calls OnDigit for the keys heard this tick.
+func (s *Stream) reportDigits() {
+	m := &s.media
+	for i := range m.nkeys {
+		if s.onDigit != nil && !s.closed.Load() {
+			s.onDigit(m.keys[i].key, m.keys[i].source)
+		}
+	}
+	m.nkeys = 0
 }
 
 // headerOK reports whether b holds a complete version 2 RTP header that

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -18,12 +17,13 @@ import (
 
 // Buffer sizes.
 const (
-	maxPacket    = 2048 // largest datagram read; longer ones are invalid
-	maxDigits    = 16   // digits SendDigit can queue
-	digitGap     = 2    // frames of audio between two sent digits
-	eventQuiet   = 50   // ticks (1 s) of no in-band detection after an event
-	readsPerTick = 64   // most packets drained per socket per tick
-	rtcpEvery    = 10   // ticks between RTCP drains
+	maxPacket      = 2048 // largest datagram read; longer ones are invalid
+	maxDigits      = 16   // digits SendDigit can queue
+	digitGap       = 2    // frames of audio between two sent digits
+	eventQuiet     = 50   // ticks (1 s) of no in-band detection after an event
+	readsPerTick   = 64   // most packets drained per socket per tick
+	rtcpEvery      = 10   // ticks between RTCP drains
+	maxKeysPerTick = 8    // digits reported per tick; more are dropped
 )
 
 // Stream is one call's RTP media. Its methods are safe for concurrent use;
@@ -33,14 +33,18 @@ type Stream struct {
 	sh      *shard
 	log     *slog.Logger
 	port    int
-	rtpConn *net.UDPConn
-	rtcp    *net.UDPConn
 	onDigit func(key byte, source string)
 	inband  atomic.Bool // run the in-band detector on received audio
 
 	closed    atomic.Bool
 	closeOnce sync.Once
 	stats     counters
+
+	// io is held by the shard while it reads and writes the sockets, and by
+	// Close to close them, so a descriptor is never closed (and perhaps
+	// reused) under a tick. Callbacks never run with it held.
+	io        sync.Mutex
+	rtp, rtcp *sock
 
 	// mu guards the control state below, shared between the API and the
 	// shard. The shard holds it only to copy settings and fill one frame.
@@ -68,13 +72,14 @@ type candidate struct {
 
 // media is the per-stream state only the shard goroutine touches.
 type media struct {
-	rx, rxRTCP receiver
-	in         [maxPacket]byte
-	out        [maxPacket]byte
-	frame      [frameSamples]byte
-	pcm        [maxPacket]int16
-	hdr        rtp.Header // reused for every received packet
-	hdrOut     rtp.Header // reused for every sent packet
+	keys   [maxKeysPerTick]heardKey // digits heard this tick, reported after it
+	nkeys  int
+	in     [maxPacket]byte
+	out    [maxPacket]byte
+	frame  [frameSamples]byte
+	pcm    [maxPacket]int16
+	hdr    rtp.Header // reused for every received packet
+	hdrOut rtp.Header // reused for every sent packet
 
 	// Settings copied from the control state at the start of each tick.
 	codec  Codec
@@ -97,9 +102,9 @@ type media struct {
 	sendErr   bool   // a send error has been logged
 }
 
-func newStream(e *Engine, sh *shard, cfg Config, rtpConn, rtcp *net.UDPConn, port int) (*Stream, error) {
+func newStream(e *Engine, sh *shard, cfg Config, rtpSock, rtcpSock *sock, port int) *Stream {
 	s := &Stream{
-		e: e, sh: sh, port: port, rtpConn: rtpConn, rtcp: rtcp,
+		e: e, sh: sh, port: port, rtp: rtpSock, rtcp: rtcpSock,
 		log:     e.log.With("rtp_port", port),
 		onDigit: cfg.OnDigit,
 		remote:  cfg.Remote,
@@ -109,12 +114,6 @@ func newStream(e *Engine, sh *shard, cfg Config, rtpConn, rtcp *net.UDPConn, por
 	}
 	s.inband.Store(cfg.InbandDTMF)
 	m := &s.media
-	if err := m.rx.init(rtpConn, m.in[:]); err != nil {
-		return nil, fmt.Errorf("stream: rtp socket: %w", err)
-	}
-	if err := m.rxRTCP.init(rtcp, m.in[:]); err != nil {
-		return nil, fmt.Errorf("stream: rtcp socket: %w", err)
-	}
 	m.hdr.CSRC = make([]uint32, 0, 15)
 	m.hdr.Extensions = make([]rtp.Extension, 0, 8)
 	m.hdrOut = rtp.Header{Version: 2, SSRC: rand.Uint32()}
@@ -122,7 +121,7 @@ func newStream(e *Engine, sh *shard, cfg Config, rtpConn, rtcp *net.UDPConn, por
 	m.ts = rand.Uint32()
 	m.marker = true
 	m.codec, m.dtmfPT = cfg.Codec, cfg.DTMFPT
-	return s, nil
+	return s
 }
 
 // LocalPort returns the stream's RTP port (RTCP is the port above).
@@ -230,7 +229,9 @@ func (s *Stream) Close() error {
 		s.play.stop()
 		s.digits = digitQueue{}
 		s.mu.Unlock()
-		err = errors.Join(s.rtpConn.Close(), s.rtcp.Close())
+		s.io.Lock()
+		err = errors.Join(s.rtp.close(), s.rtcp.close())
+		s.io.Unlock()
 		s.e.ports.release(s.port)
 		st := s.Stats()
 		s.log.Debug("stream closed", "packets_in", st.PacketsIn, "packets_out", st.PacketsOut,

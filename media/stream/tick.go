@@ -9,6 +9,14 @@ import (
 // tick is one stream's work for one shard tick: drain what has arrived,
 // then send send frames after skipping skip.
 func (s *Stream) tick(send, skip int) {
+	s.io.Lock()
+	s.ioTick(send, skip)
+	s.io.Unlock()
+	s.reportDigits()
+}
+
+// ioTick is tick's socket work, done with s.io held.
+func (s *Stream) ioTick(send, skip int) {
 	if s.closed.Load() {
 		return
 	}
@@ -126,7 +134,7 @@ func (s *Stream) write(f outFrame) {
 	n, err := h.MarshalTo(m.out[:])
 	if err == nil {
 		n += copy(m.out[n:], f.payload)
-		_, err = s.rtpConn.WriteToUDPAddrPort(m.out[:n], f.dst)
+		err = s.rtp.writeTo(m.out[:n], f.dst)
 	}
 	if err != nil {
 		s.stats.sendErrs.Add(1)
