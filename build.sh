@@ -20,6 +20,16 @@ MAIN=./firmware/cmd/ivrbox
 
 log() { printf '==> %s\n' "$*" >&2; }
 
+# apt_install installs Debian packages (none: nothing to do).
+apt_install() {
+	[ $# -eq 0 ] && return 0
+	log "installing $*"
+	local sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 # need_pkgs installs the Debian packages whose commands are missing.
 # Arguments are pairs: command package.
 need_pkgs() {
@@ -28,12 +38,7 @@ need_pkgs() {
 		command -v "$1" >/dev/null 2>&1 || missing+=("$2")
 		shift 2
 	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	log "installing ${missing[*]}"
-	local sudo=""
-	[ "$(id -u)" -ne 0 ] && sudo="sudo"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	apt_install "${missing[@]}"
 }
 
 # need_debs installs the Debian packages (with no command to look for, such
@@ -43,12 +48,7 @@ need_debs() {
 	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	log "installing ${missing[*]}"
-	local sudo=""
-	[ "$(id -u)" -ne 0 ] && sudo="sudo"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	apt_install "${missing[@]}"
 }
 
 # build_one GOOS GOARCH GOARM OUT builds one static binary.

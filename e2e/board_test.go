@@ -156,16 +156,7 @@ func TestServiceNumberAfterShortPress(t *testing.T) {
 	t.Parallel()
 	b := startBox(t, boxOpts{})
 	c := admin(t, b)
-	refused := new(scenario).invite(false).recv(`response="100" optional="true"`).recv(`response="404"`)
-	refused.send(`ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-`, "")
+	refused := new(scenario).invite(false).refused(404)
 	sipp(t, b, "6599", refused, nil, "udp").wait(t)
 	c.must("POST", "hal/buttons/"+c.button()+"/press", map[string]int{"ms": 200}, http.StatusNoContent, nil)
 	b.waitLog(5*time.Second, "button: status") // the short-press report

@@ -96,16 +96,7 @@ func TestLateOffer(t *testing.T) {
 func TestUnknownNumber404(t *testing.T) {
 	t.Parallel()
 	b := startBox(t, boxOpts{})
-	sc := new(scenario).invite(false).recv(`response="100" optional="true"`).recv(`response="404"`)
-	sc.send(`ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-`, "")
+	sc := new(scenario).invite(false).refused(404)
 	sipp(t, b, "9999", sc, nil, "udp").wait(t)
 }
 
@@ -113,16 +104,7 @@ Content-Length: 0
 func TestNoCommonCodec488(t *testing.T) {
 	t.Parallel()
 	b := startBox(t, boxOpts{})
-	sc := new(scenario).invite(false).recv(`response="100" optional="true"`).recv(`response="488"`)
-	sc.send(`ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-`, "")
+	sc := new(scenario).invite(false).refused(488)
 	r := sipp(t, b, "6500", sc, nil, "udp", 18)
 	r.wait(t)
 }
@@ -140,16 +122,7 @@ To: <sip:[service]@[remote_ip]:[remote_port]>
 CSeq: 1 CANCEL
 Max-Forwards: 70
 Content-Length: 0
-`, "").recv(`response="200"`).recv(`response="487"`)
-	sc.send(`ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-`, "")
+`, "").recv(`response="200"`).recv(`response="487"`).ackFailure()
 	r := sipp(t, b, "6500", sc, nil, "udp")
 	r.wait(t)
 	b.waitLog(5*time.Second, "event.kind=call.ended", "event.cause=cancel")

@@ -98,16 +98,7 @@ func TestMalformedSDP400(t *testing.T) {
 	b := startBox(t, boxOpts{tones: true})
 	sc := new(scenario)
 	sc.send(inviteHead+"Content-Type: application/sdp\nContent-Length: [len]\n\nv=0\nthis is not SDP at all\nm=audio x\n", `retrans="500"`).
-		recv(`response="100" optional="true"`).recv(`response="400"`)
-	sc.send(`ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-`, "")
+		refused(400)
 	sipp(t, b, "6500", sc, nil, "udp").wait(t)
 	p := newPeer(t, 0)
 	sipp(t, b, "6502", new(scenario).invite(false).answered(false).awaitBye(20*time.Second), p, "udp").wait(t)
@@ -123,16 +114,7 @@ func TestCallLimit486(t *testing.T) {
 	p := newPeer(t, 0)
 	first := sipp(t, b, "6500", new(scenario).invite(false).answered(false).pause(3*time.Second).bye(), p, "udp")
 	p.waitMedia(5 * time.Second)
-	sc := new(scenario).invite(false).recv(`response="100" optional="true"`).recv(`response="486"`)
-	sc.send(`ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-`, "")
+	sc := new(scenario).invite(false).refused(486)
 	sipp(t, b, "6500", sc, nil, "udp").wait(t)
 	first.wait(t)
 }

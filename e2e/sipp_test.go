@@ -125,6 +125,25 @@ Content-Length: 0
 `, s.cseq), "")
 }
 
+// refused expects the INVITE to fail with status and ACKs that response.
+func (s *scenario) refused(status int) *scenario {
+	s.recv(`response="100" optional="true"`).recv(fmt.Sprintf(`response="%d"`, status))
+	return s.ackFailure()
+}
+
+// ackFailure ACKs a final failure response to the INVITE.
+func (s *scenario) ackFailure() *scenario {
+	return s.send(`ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+`, "")
+}
+
 // awaitBye expects the box to hang up within d and answers its BYE.
 func (s *scenario) awaitBye(d time.Duration) *scenario {
 	s.recv(fmt.Sprintf(`request="BYE" timeout="%d"`, d.Milliseconds()))

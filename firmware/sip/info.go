@@ -21,13 +21,8 @@ var (
 
 // onInfo answers an INFO in a dialog and passes its key to OnInfo.
 func (s *Server) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	d := s.lookup(req)
+	d := s.dialogFor(req, tx)
 	if d == nil {
-		s.respond(tx, req, 481, "")
-		return
-	}
-	if err := d.checkCSeq(req); err != nil {
-		s.respond(tx, req, 500, "CSeq Out of Order")
 		return
 	}
 	ct := ""

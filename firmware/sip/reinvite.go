@@ -16,13 +16,8 @@ import (
 // the ACK of our 200 OK.
 func (s *Server) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	s.respond(tx, req, 100, "") // also stops sipgo's own 100 timer racing us on req
-	d := s.lookup(req)
+	d := s.dialogFor(req, tx)
 	if d == nil {
-		s.respond(tx, req, 481, "")
-		return
-	}
-	if err := d.checkCSeq(req); err != nil {
-		s.respond(tx, req, 500, "CSeq Out of Order")
 		return
 	}
 	offer, err := sdpBody(req)

@@ -82,13 +82,8 @@ func (s *Server) onAck(req *sipmsg.Request, _ sipmsg.ServerTransaction) {
 
 // onBye ends a dialog at the caller's request.
 func (s *Server) onBye(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	d := s.lookup(req)
+	d := s.dialogFor(req, tx)
 	if d == nil {
-		s.respond(tx, req, 481, "")
-		return
-	}
-	if err := d.checkCSeq(req); err != nil {
-		s.respond(tx, req, 500, "CSeq Out of Order")
 		return
 	}
 	s.respond(tx, req, 200, "")
@@ -122,4 +117,19 @@ func (s *Server) onOptions(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 // onNoRoute refuses methods we do not implement, saying which we do.
 func (s *Server) onNoRoute(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	s.respond(tx, req, 405, "", sipmsg.NewHeader("Allow", allowed))
+}
+
+// dialogFor finds the dialog of an in-dialog request and checks its CSeq; when
+// either fails it answers (481, or 500 CSeq Out of Order) and returns nil.
+func (s *Server) dialogFor(req *sipmsg.Request, tx sipmsg.ServerTransaction) *Dialog {
+	d := s.lookup(req)
+	if d == nil {
+		s.respond(tx, req, 481, "")
+		return nil
+	}
+	if err := d.checkCSeq(req); err != nil {
+		s.respond(tx, req, 500, "CSeq Out of Order")
+		return nil
+	}
+	return d
 }

@@ -162,10 +162,7 @@ func runConfig(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: nothing changed: %w", fs.Arg(0), err)
 		}
-		if err := os.MkdirAll(*dataDir, 0o750); err != nil {
-			return err
-		}
-		st, err := store.Open(box.StorePath(*dataDir), store.Options{})
+		st, err := openStore(*dataDir)
 		if err != nil {
 			return err
 		}
@@ -177,4 +174,13 @@ func runConfig(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	return errors.New("usage: ivrbox config export [-data DIR] | ivrbox config import [-data DIR] FILE")
+}
+
+// openStore opens (creating it and its folder if need be) the config store
+// in dataDir, for the sub-commands that write to it.
+func openStore(dataDir string) (*store.Store, error) {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, err
+	}
+	return store.Open(box.StorePath(dataDir), store.Options{})
 }

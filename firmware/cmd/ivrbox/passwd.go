@@ -12,7 +12,6 @@ import (
 
 	"github.com/ivrbox/ivrbox/api/admin/auth"
 	"github.com/ivrbox/ivrbox/firmware/box"
-	"github.com/ivrbox/ivrbox/firmware/store"
 )
 
 // runPasswd implements `ivrbox passwd [-data DIR]`: it reads a new admin
@@ -36,10 +35,7 @@ func runPasswd(args []string, stdin *os.File, stderr io.Writer) error {
 	if err := auth.CheckPassword(pw); err != nil {
 		return fmt.Errorf("nothing changed: %w", err)
 	}
-	if err := os.MkdirAll(*dataDir, 0o750); err != nil {
-		return err
-	}
-	st, err := store.Open(box.StorePath(*dataDir), store.Options{})
+	st, err := openStore(*dataDir)
 	if err != nil {
 		return err
 	}
