@@ -1,0 +1,324 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Defaults for the zero values of Options.
+const (
+	DefaultTimeout    = 5 * time.Second
+	DefaultWorkers    = 4
+	DefaultMaxPending = 10000
+	DefaultBaseDelay  = 500 * time.Millisecond
+	DefaultMaxDelay   = 60 * time.Second
+)
+
+var (
+	// ErrClosed is returned by Run after Close.
+	ErrClosed = errors.New("outbox: closed")
+	// ErrTooLarge is returned by Enqueue for a body over MaxBody bytes.
+	ErrTooLarge = errors.New("outbox: event body too large")
+
+	errRunning = errors.New("outbox: Run called twice")
+)
+
+// Options configure an Outbox. The zero value of every field means the
+// documented default.
+type Options struct {
+	// URL returns the app server's URL; it is called for every Enqueue and
+	// every delivery attempt, so a config change applies at once. nil or ""
+	// means no delivery: Enqueue keeps nothing and workers discard pending
+	// events. URL and Secret must be fast and safe for concurrent use.
+	URL func() string
+	// Secret returns the HMAC key; nil or "" means unsigned requests (no
+	// X-Ivrbox-Signature header).
+	Secret func() string
+	// Client sends the requests. nil means a client with a 5 s timeout.
+	Client *http.Client
+	// Workers is the number of delivery workers; a call's events all go to
+	// the same worker (by hash of the call id). 0 means 4.
+	Workers int
+	// MaxPending bounds the stored events; Enqueue drops the oldest beyond
+	// it. 0 means 10000.
+	MaxPending int
+	// BaseDelay and MaxDelay shape the retry back-off: before retry n
+	// (from 1) a worker waits a random time in [0, min(MaxDelay,
+	// BaseDelay*2^(n-1))]. 0 means 500 ms and 60 s.
+	BaseDelay, MaxDelay time.Duration
+	// Log receives delivery failures and drops. nil discards.
+	Log *slog.Logger
+	// Now is the clock for X-Ivrbox-Timestamp. nil means time.Now.
+	Now func() time.Time
+	// Rand returns a uniform random number in [0, n), n > 0, for the
+	// jitter. It must be safe for concurrent use. nil means math/rand/v2.
+	Rand func(n int64) int64
+}
+
+// Stats are counters since New.
+type Stats struct {
+	Pending   int    // events stored and not yet delivered
+	Delivered uint64 // events answered with 2xx and removed
+	Retried   uint64 // attempts after a failed one
+	Dropped   uint64 // events deleted undelivered (MaxPending, no URL, corrupt)
+}
+
+// Outbox stores events and delivers them. Create it with New.
+type Outbox struct {
+	db     *bbolt.DB
+	opts   Options
+	log    *slog.Logger
+	shards []*shard
+
+	mu      sync.Mutex   // serialises the outbox's bbolt writes and changes of pending
+	pending atomic.Int64 // stored events; written under mu
+
+	delivered, retried, dropped atomic.Uint64
+
+	life    sync.Mutex         // guards the fields below
+	closed  bool               // Close was called
+	running bool               // Run was called
+	cancel  context.CancelFunc // stops Run's workers
+	done    chan struct{}      // closed when Run's workers are gone
+}
+
+// New returns an outbox on db (normally store.Store.DB()), creating Bucket
+// if needed and queueing the events left in it for delivery by Run.
+func New(db *bbolt.DB, opts Options) (*Outbox, error) {
+	if db == nil {
+		return nil, errors.New("outbox: nil database")
+	}
+	opts = withDefaults(opts)
+	o := &Outbox{db: db, opts: opts, log: opts.Log, shards: make([]*shard, opts.Workers)}
+	for i := range o.shards {
+		o.shards[i] = newShard()
+	}
+	if err := o.load(); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func withDefaults(o Options) Options {
+	if o.URL == nil {
+		o.URL = func() string { return "" }
+	}
+	if o.Secret == nil {
+		o.Secret = func() string { return "" }
+	}
+	if o.Client == nil {
+		o.Client = &http.Client{Timeout: DefaultTimeout}
+	}
+	if o.Workers <= 0 {
+		o.Workers = DefaultWorkers
+	}
+	if o.MaxPending <= 0 {
+		o.MaxPending = DefaultMaxPending
+	}
+	if o.BaseDelay <= 0 {
+		o.BaseDelay = DefaultBaseDelay
+	}
+	if o.MaxDelay <= 0 {
+		o.MaxDelay = DefaultMaxDelay
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Int64N
+	}
+	return o
+}
+
+// load creates the bucket and queues the stored events, dropping corrupt ones.
+func (o *Outbox) load() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0
+	var bad uint64
+	err := o.db.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte(Bucket))
+		if err != nil {
+			return err
+		}
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; {
+			id, err := idOf(k)
+			var r record
+			if err == nil {
+				r, err = decode(v)
+			}
+			if err != nil {
+				o.log.Warn("outbox: dropping unreadable event", "key", fmt.Sprintf("%x", k), "err", err)
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				bad++
+				k, v = c.Seek(k) // the cursor may skip after Delete
+				continue
+			}
+			o.shardOf(r.callID).push(id)
+			n++
+			k, v = c.Next()
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("outbox: load pending events: %w", err)
+	}
+	o.pending.Store(int64(n))
+	o.dropped.Add(bad)
+	return nil
+}
+
+// Enqueue stores body, an event of call callID, and returns its id once it
+// is on disk. It never waits for the network. When no app URL is set it
+// keeps nothing and returns id 0. The body should be JSON; it is sent as is.
+// Enqueue may be called before Run (Run delivers the event) and after Close
+// while the database is open (the event waits for the next start).
+func (o *Outbox) Enqueue(callID string, body []byte) (id uint64, err error) {
+	if o.opts.URL() == "" {
+		return 0, nil
+	}
+	if len(body) > MaxBody {
+		return 0, fmt.Errorf("%w: %d bytes (max %d), call %q", ErrTooLarge, len(body), MaxBody, callID)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var n int64
+	var dropped []droppedEvent
+	err = o.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte(Bucket))
+		if b == nil {
+			return fmt.Errorf("bucket %q missing", Bucket)
+		}
+		n = o.pending.Load()
+		var err error
+		if id, err = b.NextSequence(); err != nil {
+			return err
+		}
+		if err := b.Put(key(id), encode(callID, body)); err != nil {
+			return err
+		}
+		n++
+		dropped, n, err = dropOldest(b, n, int64(o.opts.MaxPending))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("outbox: enqueue event of call %q: %w", callID, err)
+	}
+	o.dropped.Add(uint64(len(dropped)))
+	o.pending.Store(n)
+	for _, d := range dropped {
+		o.shardOf(d.callID).remove(d.id)
+		o.log.Warn("outbox: too many pending events, dropped the oldest",
+			"id", d.id, "call", d.callID, "max_pending", o.opts.MaxPending)
+	}
+	o.shardOf(callID).push(id)
+	return id, nil
+}
+
+type droppedEvent struct {
+	id     uint64
+	callID string
+}
+
+// dropOldest deletes the first events of b while n > limit. It returns
+// the deleted events and the new n.
+func dropOldest(b *bbolt.Bucket, n, limit int64) ([]droppedEvent, int64, error) {
+	var out []droppedEvent
+	c := b.Cursor()
+	for n > limit {
+		k, v := c.First()
+		if k == nil {
+			break
+		}
+		d := droppedEvent{}
+		d.id, _ = idOf(k)
+		if r, err := decode(v); err == nil {
+			d.callID = r.callID
+		}
+		if err := c.Delete(); err != nil {
+			return nil, n, err
+		}
+		out = append(out, d)
+		n--
+	}
+	return out, n, nil
+}
+
+// Pending returns the number of stored, undelivered events.
+func (o *Outbox) Pending() int { return int(o.pending.Load()) }
+
+// Stats returns the counters.
+func (o *Outbox) Stats() Stats {
+	return Stats{
+		Pending:   o.Pending(),
+		Delivered: o.delivered.Load(),
+		Retried:   o.retried.Load(),
+		Dropped:   o.dropped.Load(),
+	}
+}
+
+// Run delivers events until ctx is done or Close is called, then returns
+// nil once its workers are gone. It returns ErrClosed after Close and an
+// error if called twice.
+func (o *Outbox) Run(ctx context.Context) error {
+	o.life.Lock()
+	if o.closed {
+		o.life.Unlock()
+		return ErrClosed
+	}
+	if o.running {
+		o.life.Unlock()
+		return errRunning
+	}
+	o.running = true
+	ctx, o.cancel = context.WithCancel(ctx)
+	o.done = make(chan struct{})
+	o.life.Unlock()
+
+	defer close(o.done)
+	var wg sync.WaitGroup
+	for _, s := range o.shards {
+		wg.Go(func() { o.work(ctx, s) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// Close stops Run and waits for its workers; an attempt in flight is
+// abandoned and its event stays stored. It is idempotent and does not close
+// the database.
+func (o *Outbox) Close() error {
+	o.life.Lock()
+	o.closed = true
+	cancel, done := o.cancel, o.done
+	o.life.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+	return nil
+}
+
+// shardOf returns the worker queue of callID.
+func (o *Outbox) shardOf(callID string) *shard {
+	h := uint32(2166136261) // FNV-1a
+	for i := 0; i < len(callID); i++ {
+		h = (h ^ uint32(callID[i])) * 16777619
+	}
+	return o.shards[h%uint32(len(o.shards))]
+}
