@@ -57,6 +57,17 @@ func (a *API) routes() []route {
 		{"GET", "prompts/{name...}", false, a.getPrompt}, // .../audio: the audio
 		{"DELETE", "prompts/{name...}", false, a.deletePrompt},
 
+		{"GET", "disks", false, a.getDisks},
+		{"POST", "disks", false, a.postDisk},
+		{"POST", "disks/test", false, a.postDiskTest},
+		{"POST", "disks/{number}/test", false, a.postDiskTest}, // number from the path
+		{"GET", "disks/{number}", false, a.getDisk},
+		{"PUT", "disks/{number}", false, a.putDisk},
+		{"DELETE", "disks/{number}", false, a.deleteDisk},
+		{"POST", "disks/{number}/mount", false, a.postDiskMount},
+		{"POST", "disks/{number}/unmount", false, a.postDiskUnmount},
+		{"POST", "disks/{number}/warm", false, a.postDiskWarm},
+
 		{"POST", "restart", false, a.postRestart},
 		{"POST", "factory-reset", false, a.postFactoryReset},
 		{"GET", "hal", false, a.getHAL},

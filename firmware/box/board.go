@@ -8,6 +8,7 @@ import (
 
 	"github.com/ivrbox/ivrbox/api/admin"
 	"github.com/ivrbox/ivrbox/board"
+	"github.com/ivrbox/ivrbox/firmware/disk"
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/status"
 	"github.com/ivrbox/ivrbox/hal/sim"
@@ -48,14 +49,23 @@ func (b *Box) openBoard() error {
 func (b *Box) watchStatus(ctx context.Context) (wait func()) {
 	b.Status.SetReady()
 	b.Status.SetCalls(len(b.Calls.Calls()))
+	b.Disks.Apply(b.Store.Config().Disks)
+	changed, unsubscribe := b.Store.Subscribe()
 	sub := b.Bus.Subscribe(256)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		defer sub.Close()
+		defer unsubscribe()
 		for {
 			select {
 			case <-ctx.Done():
 				return
+			case _, ok := <-changed:
+				if !ok {
+					changed = nil
+					continue
+				}
+				b.Disks.Apply(b.Store.Config().Disks) // a restore or PUT config may change them
 			case e := <-sub.C():
 				if e.Kind == event.CallStarted || e.Kind == event.CallEnded {
 					b.Status.SetCalls(len(b.Calls.Calls()))
@@ -64,6 +74,14 @@ func (b *Box) watchStatus(ctx context.Context) (wait func()) {
 		}
 	})
 	return wg.Wait
+}
+
+// diskChanged shows a network-disk fault on the status display while any
+// mounted disk is unreachable.
+func (b *Box) diskChanged(in disk.Info) {
+	if b.Status != nil && b.Disks != nil {
+		b.Status.SetDiskFault(b.Disks.Faulty())
+	}
 }
 
 // closeBoard stops the status display, then releases the hardware.

@@ -22,6 +22,7 @@ import (
 	"github.com/ivrbox/ivrbox/board"
 	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/cdr"
+	"github.com/ivrbox/ivrbox/firmware/disk"
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/ivr"
 	"github.com/ivrbox/ivrbox/firmware/sip"
@@ -78,6 +79,7 @@ type Box struct {
 	Store   *store.Store
 	Bus     *event.Bus
 	Prompts *prompt.Cache
+	Disks   *disk.Manager // the network disks, mounted into Prompts
 	Media   *stream.Engine
 	Calls   *call.Manager
 	IVR     *ivr.Engine
@@ -143,6 +145,8 @@ func New(opt Options) (b *Box, err error) {
 	b.Bus = event.NewBus(opt.Log.With("component", "event"))
 	b.Prompts = prompt.New(prompt.Options{Dir: filepath.Join(opt.DataDir, "prompts"),
 		MaxBytes: opt.PromptCacheBytes, Revalidate: 2 * time.Second, Logger: opt.Log.With("component", "prompt")})
+	b.Disks = disk.New(disk.Options{Prompts: b.Prompts, Secrets: b.Store, CacheDir: filepath.Join(opt.DataDir, "cache"),
+		Log: opt.Log.With("component", "disk"), OnChange: b.diskChanged})
 	if b.Media, err = stream.NewEngine(stream.Options{PortLow: opt.RTPLow, PortHigh: opt.RTPHigh,
 		Log: opt.Log.With("component", "rtp")}); err != nil {
 		return nil, err
@@ -164,7 +168,7 @@ func New(opt Options) (b *Box, err error) {
 	b.Admin = admin.New(admin.Options{
 		Store: b.Store, Calls: admin.LiveCalls(b.Calls), Bus: b.Bus, Prompts: b.Prompts,
 		PromptDir: filepath.Join(opt.DataDir, "prompts"), Records: b.Records,
-		HAL:     boardHAL{st: b.Status, sim: b.hw.Sim},
+		HAL: boardHAL{st: b.Status, sim: b.hw.Sim}, Disks: b.Disks, Secrets: b.Store,
 		Restart: b.Restart, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
 		Log: opt.Log.With("component", "admin"),
 	})
@@ -327,6 +331,9 @@ func (b *Box) Close() {
 	}
 	if b.recorder != nil {
 		b.recorder.Close()
+	}
+	if b.Disks != nil {
+		b.Disks.Close()
 	}
 	b.closeBoard()
 	if b.Media != nil {

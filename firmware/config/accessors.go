@@ -153,6 +153,7 @@ func (c *Config) Clone() Config {
 		pins := c.System.Pins.Clone()
 		out.System.Pins = &pins
 	}
+	out.Disks = slices.Clone(c.Disks)
 	if c.IVRs != nil {
 		out.IVRs = make([]IVR, len(c.IVRs))
 		for n, i := range c.IVRs {

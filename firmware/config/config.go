@@ -27,6 +27,9 @@ type Config struct {
 	// API holds the LAN integration settings: the PBX API user and where
 	// events are delivered. Zero value: no API user, no event delivery.
 	API API `json:"api,omitzero"`
+	// Disks are the SMB network disks, shown in prompt names as
+	// /tmp/media/networkdiskN. Zero value: none.
+	Disks []Disk `json:"disks,omitempty"`
 }
 
 // API holds the LAN integration settings shared by the vendor-style APIs.

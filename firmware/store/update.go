@@ -50,6 +50,9 @@ func (s *Store) ResetToDefaults() error {
 	if s.isClosed() {
 		return ErrClosed
 	}
+	if err := s.db.Update(clearSecrets); err != nil {
+		return fmt.Errorf("store: clear secrets: %w", err)
+	}
 	return s.commitLocked(config.Defaults())
 }
 

@@ -233,12 +233,13 @@ function liveDot(on) {
 
 // Router: #/page/arg. PAGES is filled by the page files.
 const PAGES = {};
-const NAV = ['dashboard', 'ivrs', 'prompts', 'access', 'events', 'records', 'system'];
+const NAV = ['dashboard', 'ivrs', 'prompts', 'disks', 'access', 'events', 'records', 'system'];
 const S = {loggedIn: false, setup: false, cleanup: null};
 function rerender() { S.rerendering = true; try { route(); } finally { S.rerendering = false; } }
 function sessionEnded() {
   if (!S.loggedIn) return;
   S.loggedIn = false;
+  S.diskProbe = null;
   stopLive();
   location.hash = '#/login';
 }
@@ -268,7 +269,8 @@ function route() {
 }
 function shell(cur) {
   const nav = h('nav', {id: 'nav', 'aria-label': t('nav.menu')}, NAV.map(p =>
-    h('a', {href: '#/' + p, id: 'nav-' + p, class: p === cur ? 'cur' : null}, t('nav.' + p))));
+    h('a', {href: '#/' + p, id: 'nav-' + p, class: p === cur ? 'cur' : null, hidden: p === 'disks' && !S.disks}, t('nav.' + p))));
+  probeDisks();
   nav.addEventListener('click', e => { if (e.target.tagName === 'A') nav.classList.remove('open'); });
   const top = h('header', {class: 'top'},
     h('button', {id: 'menu-btn', type: 'button', 'aria-label': t('nav.menu'), 'aria-controls': 'nav',

@@ -1,6 +1,7 @@
 'use strict';
 // dash.js: the dashboard — status, load, live calls (kept current by the
-// event stream), and the board's LEDs and buttons when the box has a HAL.
+// event stream), the board's LEDs and buttons when the box has a HAL, and a
+// banner when a network disk is in error.
 
 PAGES.dashboard = main => {
   const msg = h('div', {class: 'msg', role: 'alert'});
@@ -8,18 +9,20 @@ PAGES.dashboard = main => {
   const calls = h('tbody');
   const count = h('span', {class: 'badge', id: 'calls-count'}, '0');
   const leds = h('div', {class: 'card', id: 'leds', hidden: true});
-  add(main, h('h1', {}, t('nav.dashboard')), msg, cards,
+  const fault = h('div', {class: 'msg', role: 'alert', id: 'disk-fault'});
+  add(main, h('h1', {}, t('nav.dashboard')), msg, fault, cards,
     h('div', {class: 'card'}, h('h2', {}, t('dash.calls'), ' ', count),
       h('div', {class: 'tw'}, h('table', {id: 'calls'},
         thead(['dash.from', 'dash.to', 'dash.started', 'dash.state', 'dash.codec', 'dash.source', '']), calls))),
     leds);
-  let hal = true, deb = 0;
+  let hal = true, disks = true, deb = 0;
   const loadStatus = async () => {
     try {
       statusCards(cards, await api('GET', 'status'));
       msgBox(msg);
     } catch (e) { msgBox(msg, e); }
     if (hal) hal = await halPanel(leds);
+    if (disks) disks = await diskFault(fault);
   };
   const loadCalls = async () => {
     try { callRows(calls, count, (await api('GET', 'calls')) || [], loadCalls); } catch (e) { msgBox(msg, e); }

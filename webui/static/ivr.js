@@ -7,6 +7,7 @@ const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '*', '#'];
 const ACTS = ['', 'ivr', 'transfer', 'hangup', 'api', 'repeat'];
 const keyID = k => (k === '*' ? 'star' : k === '#' ? 'hash' : k);
 let ivrDraft = null; // {num, ivr}: unsaved edits kept across a language switch
+let ivrPrompts = []; // GET prompts, for the pickers
 
 PAGES.ivrs = (main, arg) => {
   if (arg) ivrEditor(main, arg); else ivrList(main);
@@ -61,7 +62,8 @@ async function ivrEditor(main, number) {
   ivrDraft = {num: number, ivr};
   const nums = (all || []).map(i => i.number);
   const form = new Form(/^ivrs\[\d+\]\.?/);
-  main.append(h('datalist', {id: 'dl-prompts'}, (prompts || []).map(p => h('option', {value: p.name}))),
+  ivrPrompts = prompts || [];
+  main.append(h('datalist', {id: 'dl-prompts'}, ivrPrompts.map(p => h('option', {value: p.name, label: p.disk ? t('pr.disk', p.disk) : null}))),
     ivrForm(ivr, form, nums), saveBar(ivr, form, number, isNew));
 }
 
@@ -106,6 +108,7 @@ function promptList(arr, path, form) {
   };
   pick.addEventListener('keydown', e => { if (e.key === 'Enter') { e.preventDefault(); addIt(); } });
   const addBtn = h('button', {type: 'button', class: 'add', onclick: addIt}, t('ivr.addPrompt'));
+  const sel = promptSelect(v => { arr.push(v); draw(); });
   const move = (i, j) => { [arr[i], arr[j]] = [arr[j], arr[i]]; draw(); };
   function draw() {
     for (const k of [...form.fields.keys()]) if (k.startsWith(path + '[')) form.fields.delete(k);
@@ -121,11 +124,27 @@ function promptList(arr, path, form) {
       return li;
     });
     clear(box, items.length ? h('ol', {class: 'plist'}, items) : h('div', {class: 'empty'}, t('ivr.noPrompts')),
-      h('div', {class: 'row'}, pick, addBtn), err);
+      h('div', {class: 'row'}, pick, addBtn, sel), err);
   }
   form.slot(path, box, err);
   draw();
   return box;
+}
+
+// promptSelect lists the known prompts grouped (built-in, uploaded, each
+// network disk); choosing one adds it with added(name).
+function promptSelect(added) {
+  const groups = new Map();
+  for (const p of ivrPrompts) {
+    const g = p.disk ? t('pr.diskN', p.disk) : t(p.builtin ? 'ivr.builtins' : 'ivr.uploads');
+    if (!groups.has(g)) groups.set(g, []);
+    const pre = p.disk ? diskPrefix(p.disk) : '';
+    groups.get(g).push(h('option', {value: p.name}, pre && p.name.startsWith(pre) ? p.name.slice(pre.length) : p.name));
+  }
+  const sel = h('select', {class: 'pick-list', 'aria-label': t('ivr.choosePrompt')}, h('option', {value: ''}, t('ivr.choosePrompt')),
+    [...groups].map(([g, opts]) => h('optgroup', {label: g}, opts)));
+  sel.addEventListener('change', () => { if (sel.value) added(sel.value); sel.value = ''; });
+  return sel;
 }
 
 // actionCtl is a type select and a target control editing act in place;

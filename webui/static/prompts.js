@@ -13,7 +13,7 @@ PAGES.prompts = main => {
   async function load(highlight) {
     let list;
     try { list = (await api('GET', 'prompts')) || []; } catch (e) { return msgBox(msg, e); }
-    list.sort((a, b) => (a.builtin - b.builtin) || a.name.localeCompare(b.name));
+    list.sort((a, b) => (a.builtin - b.builtin) || ((a.disk || 0) - (b.disk || 0)) || a.name.localeCompare(b.name));
     clear(body, list.length ? list.map(p => promptRow(p, load, msg)) : emptyRow(6));
     if (highlight) { const r = body.querySelector('tr[data-name="' + CSS.escape(highlight) + '"]'); if (r) r.scrollIntoView({block: 'center'}); }
   }
@@ -23,17 +23,25 @@ PAGES.prompts = main => {
 function promptRow(p, reload, msg) {
   const play = h('td', {class: 'play'});
   const listen = h('button', {type: 'button', class: 'sm listen', onclick: () => {
-    clear(play, h('audio', {controls: true, autoplay: true, preload: 'auto', src: '/api/admin/prompts/' + enc(p.name) + '/audio'}));
+    clear(play, h('audio', {controls: true, autoplay: true, preload: 'auto', src: promptAudio(p)}));
   }}, '▶ ' + t('pr.listen'));
   add(play, listen);
-  const del = p.builtin ? null : confirmBtn(t('delete'), async () => {
+  const del = p.builtin || p.disk ? null : confirmBtn(t('delete'), async () => {
     try { await api('DELETE', 'prompts/' + enc(p.name)); toast(t('pr.deleted', p.name)); reload(); } catch (e) { msgBox(msg, e); }
   }, {class: 'danger sm delete'});
   return h('tr', {'data-name': p.name}, h('td', {class: 'mono nowrap'}, p.name, p.error ? h('div', {class: 'err'}, t('pr.bad', p.error)) : null),
-    h('td', {}, h('span', {class: 'badge'}, t(p.builtin ? 'pr.builtin' : 'pr.local'))),
+    h('td', {}, h('span', {class: 'badge'}, p.disk ? t('pr.disk', p.disk) : t(p.builtin ? 'pr.builtin' : 'pr.local'))),
     h('td', {class: 'num'}, p.duration_ms == null ? '—' : (p.duration_ms / 1000).toFixed(1) + ' s'),
     h('td', {class: 'num hide-sm'}, fmtBytes(p.size)), h('td', {class: 'hide-sm'}, fmtTime(p.modified)),
     add(play, ' ', del));
+}
+
+// promptAudio is where the browser listens to a prompt: a disk file through
+// the disk's file browser, the others through the prompt API.
+function promptAudio(p) {
+  const pre = p.disk ? diskPrefix(p.disk) : null;
+  if (pre && p.name.startsWith(pre)) return diskAudio(p.disk, p.name.slice(pre.length));
+  return '/api/admin/prompts/' + enc(p.name) + '/audio';
 }
 
 function uploadCard(reload) {
