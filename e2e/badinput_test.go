@@ -42,6 +42,9 @@ func TestCorruptPromptSkipped(t *testing.T) {
 		t.Fatalf("heard %s, want confirm only", got)
 	}
 	b.waitLog(time.Second, "prompt skipped", "notice")
+	if ev := b.events("prompt.skipped", ""); len(ev) != 2 || !containsAll(ev[0], []string{"event.prompt=notice", "event.cause="}) {
+		t.Fatalf("prompt.skipped events (one per round): %q", ev)
+	}
 	p2 := newPeer(t, 0)
 	sipp(t, b, "6502", new(scenario).invite(false).answered(false).awaitBye(20*time.Second), p2, "udp").wait(t)
 	if got := strings.Join(p2.heard(), ","); got != "ok" {

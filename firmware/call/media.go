@@ -214,12 +214,12 @@ func (c *Call) load(ctx context.Context, prompts []string) [][]byte {
 	for _, name := range prompts {
 		full, err := config.ExpandPrompt(name, c.Var)
 		if err != nil {
-			c.log.Warn("prompt skipped", "prompt", name, "err", err)
+			c.skipped(name, err)
 			continue
 		}
 		a, err := c.m.opt.Prompts.Get(ctx, full)
 		if err != nil {
-			c.log.Warn("prompt skipped", "prompt", full, "err", err)
+			c.skipped(full, err)
 			continue
 		}
 		if codec == stream.PCMA {
@@ -229,6 +229,14 @@ func (c *Call) load(ctx context.Context, prompts []string) [][]byte {
 		}
 	}
 	return clips
+}
+
+// skipped logs a prompt that cannot be played and publishes PromptSkipped;
+// the call goes on with the next prompt.
+func (c *Call) skipped(name string, err error) {
+	c.log.Warn("prompt skipped", "prompt", name, "err", err)
+	c.m.opt.Bus.Publish(event.Event{Kind: event.PromptSkipped, CallID: c.id, From: c.from, To: c.to,
+		Prompt: name, Cause: err.Error()})
 }
 
 func (c *Call) drainKeys() {

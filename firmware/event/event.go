@@ -17,6 +17,7 @@ const (
 	DTMFDigit         Kind = "dtmf.digit"         // one key; Digit and Flag set
 	DTMFString        Kind = "dtmf.string"        // a collected string; Digits set (no terminator)
 	PromptFinished    Kind = "prompt.finished"    // an IVR's prompt list played to the end (UserEvent PlayPromptEnd)
+	PromptSkipped     Kind = "prompt.skipped"     // a prompt could not be played; Prompt and Cause say which and why
 	IVREntered        Kind = "ivr.entered"        // the call entered IVR Number
 	IVRLeft           Kind = "ivr.left"           // the call left IVR Number
 	APIControl        Kind = "ivr.api"            // an IVR handed the call to the API
@@ -37,7 +38,7 @@ type Event struct {
 	Flag   int       `json:"flag"`             // DTMFDigit: index of the key within the call, from 0
 	Digits string    `json:"digits,omitempty"` // DTMFString: the keys, terminator removed
 	Prompt string    `json:"prompt,omitempty"` // PromptFinished: the last prompt name
-	Cause  string    `json:"cause,omitempty"`  // CallEnded: normal, cancel, busy, error...
+	Cause  string    `json:"cause,omitempty"`  // CallEnded: normal, cancel, busy, error...; PromptSkipped: the error
 	Source string    `json:"source,omitempty"` // DTMFDigit: rfc4733, info or inband
 }
 
