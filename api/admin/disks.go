@@ -16,6 +16,11 @@ type Disks interface {
 	Info(n int) disk.Info
 	Test(ctx context.Context, d config.Disk, password string) error
 	Warm(ctx context.Context, n int) (disk.WarmResult, error)
+	// List returns the sub-folders and audio files of the folder dir ("" for
+	// the top) of disk n.
+	List(ctx context.Context, n int, dir string) ([]disk.Entry, error)
+	// AudioFiles returns the audio files of disk n for the prompt picker.
+	AudioFiles(ctx context.Context, n int) ([]disk.Entry, error)
 }
 
 // Secrets keeps the disks' passwords (a *store.Store); they are never shown.

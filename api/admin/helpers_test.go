@@ -47,8 +47,9 @@ type env struct {
 }
 
 type envOpts struct {
-	noRestart bool // Options.Restart nil
-	noHAL     bool // Options.HAL nil
+	noRestart bool  // Options.Restart nil
+	noHAL     bool  // Options.HAL nil
+	disks     Disks // Options.Disks (with the store as Secrets); nil: none
 }
 
 func newEnv(t *testing.T, o ...envOpts) *env {
@@ -84,6 +85,9 @@ func newEnv(t *testing.T, o ...envOpts) *env {
 	}
 	if opt.noHAL {
 		aopt.HAL = nil
+	}
+	if opt.disks != nil {
+		aopt.Disks, aopt.Secrets = opt.disks, e.st
 	}
 	e.api = New(aopt)
 	e.srv = httptest.NewServer(e.api.Handler())

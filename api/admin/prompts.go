@@ -18,17 +18,20 @@ import (
 
 // promptJSON describes one prompt in GET prompts.
 type promptJSON struct {
-	Name       string    `json:"name"`              // what IVRs call it: "notice", "digits/5"
-	Builtin    bool      `json:"builtin"`           // embedded in the firmware (no local file)
-	File       string    `json:"file"`              // the file: "notice.wav" (in the prompt folder or built in)
-	Size       int64     `json:"size"`              // file size, bytes
-	DurationMS int64     `json:"duration_ms"`       // decoded length
-	Modified   time.Time `json:"modified,omitzero"` // local files only
+	Name    string `json:"name"`           // what IVRs call it: "notice", "digits/5", "/tmp/media/networkdisk1/notice"
+	Builtin bool   `json:"builtin"`        // embedded in the firmware (no local file)
+	Disk    int    `json:"disk,omitempty"` // on network disk N
+	File    string `json:"file"`           // the file: "notice.wav" (in the prompt folder, built in, or in the disk's folder)
+	Size    int64  `json:"size"`           // file size, bytes
+	// DurationMS is the decoded length; absent for disk files (listing
+	// them must not fetch them) and for files that do not play.
+	DurationMS int64     `json:"duration_ms,omitempty"`
+	Modified   time.Time `json:"modified,omitzero"` // local and disk files
 	Error      string    `json:"error,omitempty"`   // why the file does not play
 }
 
-// getPrompts lists the local prompts and the built-ins they do not
-// override, sorted by name.
+// getPrompts lists the local prompts, the built-ins they do not override
+// and the audio files of the mounted network disks, sorted by name.
 func (a *API) getPrompts(w http.ResponseWriter, r *http.Request) error {
 	list, err := a.promptList(r)
 	if err != nil {
@@ -86,6 +89,7 @@ func (a *API) promptList(r *http.Request) ([]promptJSON, error) {
 		}
 		out = append(out, p)
 	}
+	out = append(out, a.diskPrompts(r.Context())...)
 	slices.SortFunc(out, func(x, y promptJSON) int { return strings.Compare(x.Name, y.Name) })
 	return out, nil
 }
@@ -141,6 +145,11 @@ func (a *API) promptAudio(w http.ResponseWriter, r *http.Request, name string) e
 	case err != nil:
 		return &HTTPError{Code: http.StatusUnprocessableEntity, Msg: "the prompt does not play: " + err.Error(), Err: err}
 	}
+	return writeAudio(w, r, au)
+}
+
+// writeAudio answers au as 8 kHz 16-bit mono WAV.
+func writeAudio(w http.ResponseWriter, r *http.Request, au *prompt.Audio) error {
 	h := w.Header()
 	h.Set("Content-Type", "audio/wav")
 	h.Set("Content-Length", strconv.Itoa(44+2*len(au.PCM)))

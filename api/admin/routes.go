@@ -67,6 +67,8 @@ func (a *API) routes() []route {
 		{"POST", "disks/{number}/mount", false, a.postDiskMount},
 		{"POST", "disks/{number}/unmount", false, a.postDiskUnmount},
 		{"POST", "disks/{number}/warm", false, a.postDiskWarm},
+		{"GET", "disks/{number}/files", false, a.getDiskFiles},          // ?path=sub/dir
+		{"GET", "disks/{number}/files/{path...}", false, a.getDiskFile}, // .../audio: the audio
 
 		{"POST", "restart", false, a.postRestart},
 		{"POST", "factory-reset", false, a.postFactoryReset},

@@ -34,6 +34,12 @@ type Info struct {
 	Since    time.Time `json:"since,omitzero"`     // when State last changed
 	Files    int       `json:"cached_files"`       // raw files in the local cache
 	Bytes    int64     `json:"cached_bytes"`
+	// AudioFiles is the number of audio files in the disk's folder (4
+	// levels deep, counted up to 2000) and FreeBytes the space the server
+	// says is free for this user, both as of the checker's last count
+	// (every few checks); nil until counted.
+	AudioFiles *int   `json:"files,omitempty"`
+	FreeBytes  *int64 `json:"free_bytes,omitempty"`
 }
 
 // Disk is one mounted network disk: a prompt.Source for the names under its
@@ -47,6 +53,10 @@ type Disk struct {
 	readTime time.Duration // one file read
 	maxFile  int64
 	onChange func(Info)
+	// statsEvery is how often the checker counts the files and asks for
+	// the free space; statsAt when it last did (the checker's own).
+	statsEvery time.Duration
+	statsAt    time.Time
 
 	gate chan struct{} // one SMB operation at a time
 	stop chan struct{}
@@ -294,12 +304,38 @@ func (d *Disk) run(interval, maxBackoff time.Duration) {
 		}
 		if err := d.check(ctx); err != nil {
 			wait = min(max(2*wait, interval/2), maxBackoff)
+			d.statsAt = time.Time{} // count again once it is back
 			if errors.Is(err, ErrClosed) {
 				return
 			}
 		} else {
 			wait = interval
+			d.refreshStats(ctx)
 		}
+	}
+}
+
+// refreshStats counts the files and asks for the free space when the last
+// count is older than statsEvery. A failure keeps the last figures: the
+// next check says whether the disk is down.
+func (d *Disk) refreshStats(ctx context.Context) {
+	if !d.statsAt.IsZero() && time.Since(d.statsAt) < d.statsEvery {
+		return
+	}
+	d.statsAt = time.Now()
+	files, free, freeErr, err := d.stats(ctx)
+	if err != nil {
+		d.log.Debug("disk: cannot count the files", "disk", d.cfg.Number, "err", err)
+		return
+	}
+	if freeErr != nil {
+		d.log.Debug("disk: free space unknown", "disk", d.cfg.Number, "err", freeErr)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.info.AudioFiles = &files
+	if freeErr == nil {
+		d.info.FreeBytes = &free
 	}
 }
 

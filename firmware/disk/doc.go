@@ -13,6 +13,11 @@
 // after a restart while the server is down; a file changed on the share is
 // fetched again on its next use.
 //
+// Disk.List and Disk.AudioFiles list a disk's folders and audio files for
+// the admin API (each listing one SMB operation under the look-up timeout);
+// the checker also counts the audio files and asks for the free space every
+// few checks, so Info never waits on the server.
+//
 // This package must never be called on the RTP path, never hold a lock while
 // talking to a server, and never log or return a password.
 package disk

@@ -3,17 +3,12 @@ package disk
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
-
-	smb2 "github.com/cloudsoda/go-smb2"
 
 	"github.com/ivrbox/ivrbox/firmware/config"
 	"github.com/ivrbox/ivrbox/media/prompt"
@@ -26,6 +21,7 @@ const (
 	DefaultTimeout     = 3 * time.Second
 	DefaultReadTimeout = 20 * time.Second
 	DefaultMaxFile     = prompt.DefaultMaxFileBytes
+	statsChecks        = 6 // default StatsInterval, in Intervals
 )
 
 // Prompts is where disks are mounted (a *prompt.Cache).
@@ -57,6 +53,9 @@ type Options struct {
 	Timeout, ReadTimeout time.Duration
 	// MaxFileBytes is the largest file read from a disk (DefaultMaxFile).
 	MaxFileBytes int64
+	// StatsInterval is how often a healthy disk's audio files are counted
+	// and its free space asked for (default 6 Intervals: 30 s).
+	StatsInterval time.Duration
 	// OnChange hears every change of a disk's state (and a removed disk as
 	// StateDisabled). It must not block.
 	OnChange func(Info)
@@ -82,6 +81,7 @@ func New(opt Options) *Manager {
 	opt.Timeout = cmpOr(opt.Timeout, DefaultTimeout)
 	opt.ReadTimeout = cmpOr(opt.ReadTimeout, DefaultReadTimeout)
 	opt.MaxFileBytes = cmpOr(opt.MaxFileBytes, DefaultMaxFile)
+	opt.StatsInterval = cmpOr(opt.StatsInterval, statsChecks*opt.Interval)
 	return &Manager{opt: opt, log: opt.Log, disks: map[int]*Disk{}}
 }
 
@@ -141,7 +141,7 @@ func (m *Manager) password(n int) string {
 func (m *Manager) newDisk(cfg config.Disk, password string) *Disk {
 	d := &Disk{
 		cfg: cfg, password: password, log: m.log, timeout: m.opt.Timeout, readTime: m.opt.ReadTimeout,
-		maxFile: m.opt.MaxFileBytes, onChange: m.opt.OnChange,
+		maxFile: m.opt.MaxFileBytes, onChange: m.opt.OnChange, statsEvery: m.opt.StatsInterval,
 		gate: make(chan struct{}, 1), stop: make(chan struct{}),
 		info: Info{Number: cfg.Number, State: StateConnecting, Since: time.Now()},
 	}
@@ -233,12 +233,6 @@ type WarmResult struct {
 	Failed []string `json:"failed,omitempty"` // "name: error" for those that failed
 }
 
-// Limits of Warm.
-const (
-	warmMaxFiles = 2000
-	warmMaxDepth = 4
-)
-
 // Warm fetches every audio file in disk n's folder (up to 4 folders deep and
 // 2000 files) into the local cache and decodes it into the prompt cache.
 func (m *Manager) Warm(ctx context.Context, n int) (WarmResult, error) {
@@ -246,61 +240,43 @@ func (m *Manager) Warm(ctx context.Context, n int) (WarmResult, error) {
 	if err != nil {
 		return WarmResult{}, err
 	}
-	names, err := d.list(ctx)
+	list, err := walk(func(dir string) ([]Entry, error) { return d.readDir(ctx, dir) }, warmMaxDepth, warmMaxFiles)
 	if err != nil {
 		return WarmResult{}, err
 	}
 	var res WarmResult
-	for _, name := range names {
+	for _, e := range list {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
 		}
-		_, err := m.opt.Prompts.Get(ctx, config.MountPrefix(n)+"/"+name)
-		if err != nil {
+		if _, err := m.opt.Prompts.Get(ctx, config.MountPrefix(n)+"/"+e.Path); err != nil {
 			res.Failed = append(res.Failed, err.Error())
 			continue
 		}
 		res.Files++
-		if fi, err := d.Stat(ctx, name); err == nil {
-			res.Bytes += fi.Size()
-		}
+		res.Bytes += e.Size
 	}
 	return res, nil
 }
 
-// list returns the audio files under the disk's folder.
-func (d *Disk) list(ctx context.Context) ([]string, error) {
-	var out []string
-	var walk func(dir string, depth int) error
-	walk = func(dir string, depth int) error {
-		p, err := remote(d.cfg.Folder, dir)
-		if err != nil {
-			return err
-		}
-		if p == "" {
-			p = "."
-		}
-		var entries []fs.FileInfo
-		if err := d.do(ctx, d.timeout, func(sh *smb2.Share) (err error) { entries, err = sh.ReadDir(p); return err }); err != nil {
-			return fmt.Errorf("network disk %d: list %s: %w", d.cfg.Number, dir, err)
-		}
-		for _, e := range entries {
-			name := path.Join(dir, e.Name())
-			switch {
-			case len(out) >= warmMaxFiles:
-				return nil
-			case e.IsDir() && depth < warmMaxDepth && !strings.HasPrefix(e.Name(), "."):
-				if err := walk(name, depth+1); err != nil {
-					return err
-				}
-			case e.Mode().IsRegular() && slices.Contains(prompt.Extensions(), strings.ToLower(path.Ext(name))):
-				out = append(out, name)
-			}
-		}
-		return nil
+// List returns the sub-folders and audio files of the folder dir ("" for
+// the top) of disk n; see Disk.List. A disk not mounted gives ErrNoDisk.
+func (m *Manager) List(ctx context.Context, n int, dir string) ([]Entry, error) {
+	d, err := m.disk(n)
+	if err != nil {
+		return nil, err
 	}
-	err := walk(".", 0)
-	return out, err
+	return d.List(ctx, dir)
+}
+
+// AudioFiles returns the audio files of disk n for the prompt picker; see
+// Disk.AudioFiles. A disk not mounted gives ErrNoDisk.
+func (m *Manager) AudioFiles(ctx context.Context, n int) ([]Entry, error) {
+	d, err := m.disk(n)
+	if err != nil {
+		return nil, err
+	}
+	return d.AudioFiles(ctx)
 }
 
 // Close unmounts every disk and stops their checkers. It is idempotent.
