@@ -145,8 +145,8 @@ func (c *Config) IVR(number string) (IVR, bool) {
 	return IVR{}, false
 }
 
-// Clone returns a deep copy of c: changing the copy's slices, maps or Collect
-// never changes c.
+// Clone returns a deep copy of c: changing the copy's slices, maps, Collect
+// or Pins never changes c.
 func (c *Config) Clone() Config {
 	out := *c
 	if c.System.Pins != nil {
@@ -154,6 +154,23 @@ func (c *Config) Clone() Config {
 		out.System.Pins = &pins
 	}
 	out.Disks = slices.Clone(c.Disks)
+	out.Trunks = slices.Clone(c.Trunks)
+	out.InboundRoutes = slices.Clone(c.InboundRoutes)
+	if c.Accounts != nil {
+		out.Accounts = make([]Account, len(c.Accounts))
+		for n, a := range c.Accounts {
+			a.OutboundRoutes = slices.Clone(a.OutboundRoutes)
+			out.Accounts[n] = a
+		}
+	}
+	if c.OutboundRoutes != nil {
+		out.OutboundRoutes = make([]OutboundRoute, len(c.OutboundRoutes))
+		for n, r := range c.OutboundRoutes {
+			r.Patterns = slices.Clone(r.Patterns)
+			r.Trunks = slices.Clone(r.Trunks)
+			out.OutboundRoutes[n] = r
+		}
+	}
 	if c.IVRs != nil {
 		out.IVRs = make([]IVR, len(c.IVRs))
 		for n, i := range c.IVRs {

@@ -1,5 +1,5 @@
 // Package config is the data model of everything an admin configures on ivrbox:
-// IVRs, system settings and (in later versions) trunks, routes, accounts and API
+// IVRs, system settings, network disks, trunks, routes, local accounts and API
 // access. It holds the types, their documented zero values, the factory
 // defaults, and the one validator shared by the web page, the admin API and
 // `ivrbox config import`. It never touches disk or network: package store
@@ -30,6 +30,18 @@ type Config struct {
 	// Disks are the SMB network disks, shown in prompt names as
 	// /tmp/media/networkdiskN. Zero value: none.
 	Disks []Disk `json:"disks,omitempty"`
+	// Trunks are the SIP trunks to providers or other PBXs. Zero value: none
+	// (no outbound calls, no inbound trunk calls).
+	Trunks []Trunk `json:"trunks,omitempty"`
+	// Accounts are the local SIP accounts that register to the box, with the
+	// outbound routes each may use. Zero value: none.
+	Accounts []Account `json:"accounts,omitempty"`
+	// InboundRoutes send calls from trunks to IVRs, first match wins. Zero
+	// value: none (only calls to an IVR's own number are answered).
+	InboundRoutes []InboundRoute `json:"inbound_routes,omitempty"`
+	// OutboundRoutes choose the trunk for a dialled number, first permitted
+	// match wins. Zero value: none (no outbound calls).
+	OutboundRoutes []OutboundRoute `json:"outbound_routes,omitempty"`
 }
 
 // API holds the LAN integration settings shared by the vendor-style APIs.

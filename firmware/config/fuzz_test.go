@@ -10,8 +10,10 @@ import (
 // whatever it accepts must be valid and survive an export/import round trip
 // unchanged. Seeds: testdata/fuzz/FuzzImport and the cases below.
 func FuzzImport(f *testing.F) {
-	if golden, err := os.ReadFile("testdata/defaults.json"); err == nil {
-		f.Add(golden)
+	for _, name := range []string{"testdata/defaults.json", "testdata/telephony.json"} {
+		if golden, err := os.ReadFile(name); err == nil {
+			f.Add(golden)
+		}
 	}
 	f.Add([]byte(v1Doc))
 	f.Add([]byte(`{"version": 2, "ivrs": [{"number": "1", "prompts": ["${EXTEN}"], "keys": {"#": {"type": "api"}}}]}`))

@@ -27,7 +27,7 @@ func TestImportErrors(t *testing.T) {
 		{"version zero", `{"version": 0}`, "config: import: version 0 is not a config version (1 to 2)"},
 		{"version null", `{"version": null}`, "config: import: version 0 is not a config version"},
 		{"newer", `{"version": 3, "future": true}`, "config: document is from a newer firmware: version 3, this firmware reads versions 1 to 2; update the firmware first"},
-		{"unknown top field", `{"version": 2, "ivrs": [], "trunks": []}`, `config: import: json: unknown field "trunks"`},
+		{"unknown top field", `{"version": 2, "ivrs": [], "queues": []}`, `config: import: json: unknown field "queues"`},
 		{"unknown nested field", `{"version": 2, "ivrs": [{"number": "1", "colour": "red"}]}`, `unknown field "colour"`},
 		{"two documents", `{"version": 2} {"version": 2}`, "not a config document: invalid character '{' after top-level value"},
 		{"trailing garbage", `{"version": 2}]`, "not a config document"},

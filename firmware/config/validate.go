@@ -77,6 +77,7 @@ func Validate(c Config) error {
 	v.system(c.System)
 	v.ivrs(c.IVRs)
 	v.disks(c.Disks)
+	v.telephony(c)
 	if n, clash := v.numbers[c.System.Service()]; clash && c.System.ServiceNumber != "" {
 		v.add("system.service_number", "%q is also the number of ivrs[%d]", c.System.ServiceNumber, n)
 	} else if clash {
