@@ -10,7 +10,7 @@ import (
 )
 
 // Methods we answer, for Allow headers.
-const allowed = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
+const allowed = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, REGISTER"
 
 // Ringing sends 180 Ringing.
 func (d *Dialog) Ringing() error {

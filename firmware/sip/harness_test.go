@@ -74,6 +74,15 @@ type uac struct {
 	closer    io.Closer
 	serving   sync.WaitGroup
 	onStatus  func(code int) // sees each INVITE response status, if set
+	notifyMu  sync.Mutex
+	notify    func(*sipmsg.Request) // sees each NOTIFY, if set
+}
+
+// onNotify sets the function that sees NOTIFYs sent to the UAC.
+func (u *uac) onNotify(f func(*sipmsg.Request)) {
+	u.notifyMu.Lock()
+	u.notify = f
+	u.notifyMu.Unlock()
 }
 
 func newUAC(t *testing.T, transport string, server *Server) *uac {
@@ -125,6 +134,15 @@ func newUAC(t *testing.T, transport string, server *Server) *uac {
 		if err := u.dc.ReadBye(req, tx); err != nil {
 			tx.Respond(sipmsg.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		}
+	})
+	srv.OnNotify(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		u.notifyMu.Lock()
+		f := u.notify
+		u.notifyMu.Unlock()
+		if f != nil {
+			f(req)
+		}
+		tx.Respond(sipmsg.NewResponseFromRequest(req, 200, "OK", nil))
 	})
 	t.Cleanup(u.close)
 	return u

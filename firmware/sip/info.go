@@ -21,6 +21,9 @@ var (
 
 // onInfo answers an INFO in a dialog and passes its key to OnInfo.
 func (s *Server) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	if s.onClientRequest(req, tx) {
+		return
+	}
 	d := s.dialogFor(req, tx)
 	if d == nil {
 		return

@@ -15,6 +15,8 @@ func (s *Server) route() {
 	s.sg.OnCancel(s.serve(s.onCancel))
 	s.sg.OnInfo(s.serve(s.onInfo))
 	s.sg.OnOptions(s.serve(s.onOptions))
+	s.sg.OnRegister(s.serve(s.onRegister))
+	s.sg.OnRefer(s.serve(s.onRefer))
 	s.sg.OnNoRoute(s.serve(s.onNoRoute))
 }
 
@@ -82,6 +84,9 @@ func (s *Server) onAck(req *sipmsg.Request, _ sipmsg.ServerTransaction) {
 
 // onBye ends a dialog at the caller's request.
 func (s *Server) onBye(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	if s.onClientRequest(req, tx) {
+		return
+	}
 	d := s.dialogFor(req, tx)
 	if d == nil {
 		return

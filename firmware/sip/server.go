@@ -29,6 +29,9 @@ type Options struct {
 	UserAgent string
 	// Log receives the package's and sipgo's logs; nil discards them.
 	Log *slog.Logger
+	// Realm is the digest realm of the registrar (SetRegistrar); empty
+	// means "ivrbox".
+	Realm string
 }
 
 // Handler takes calls.
@@ -68,6 +71,8 @@ type Server struct {
 	closeOnce  sync.Once
 
 	invites sync.WaitGroup // HandleInvite goroutines; Add only while !shutdown
+	dials   sync.WaitGroup // Dial calls and their CANCELs; Add only while !shutdown
+	regs    sync.WaitGroup // Registration loops; Add only while !shutdown
 	reqs    sync.WaitGroup // other request callbacks; Add only while !stopped
 	serving sync.WaitGroup // the two listener loops
 
@@ -79,6 +84,9 @@ type Server struct {
 	tcp      net.Listener
 	addr     netip.AddrPort
 	dialogs  map[string]*Dialog
+	clients  map[string]*ClientDialog // outbound calls, keyed like dialogs
+	regList  map[*Registration]struct{}
+	reg      *registrar // nil until SetRegistrar
 }
 
 // NewServer returns a server that hands new calls to h.
@@ -98,7 +106,8 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 	}
 	log = log.With("component", "sip")
 	s := &Server{opts: opts, h: h, log: log, ready: make(chan struct{}), closing: make(chan struct{}),
-		dialogs: make(map[string]*Dialog)}
+		dialogs: make(map[string]*Dialog), clients: make(map[string]*ClientDialog),
+		regList: make(map[*Registration]struct{})}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(opts.UserAgent),
@@ -161,6 +170,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.serving.Add(2)
 	go func() { defer s.serving.Done(); errc <- s.sg.ServeUDP(udp) }()
 	go func() { defer s.serving.Done(); errc <- s.sg.ServeTCP(tcp) }()
+	s.awaitUDPListener(udp)
 	close(s.ready)
 	s.log.Info("listening", "addr", s.addr.String())
 
@@ -179,6 +189,20 @@ func (s *Server) Run(ctx context.Context) error {
 	return runErr
 }
 
+// awaitUDPListener waits (briefly) until sipgo has registered the UDP
+// listener, so requests we originate can leave from it (Request.Laddr).
+func (s *Server) awaitUDPListener(udp net.PacketConn) {
+	addr := udp.LocalAddr().String()
+	for range 1000 {
+		if c, err := s.ua.TransportLayer().GetConnection("udp", addr); err == nil {
+			c.TryClose() // GetConnection took a reference
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	s.log.Warn("UDP listener not registered in time", "addr", addr)
+}
+
 // Close stops taking calls (new INVITEs get 503), cancels every handler's
 // context, hangs up every call (BYE, or 503 if unanswered), waits for the
 // handlers to return, then closes the listeners and sipgo's transports and
@@ -188,10 +212,20 @@ func (s *Server) Close() error {
 		s.mu.Lock()
 		s.shutdown = true
 		close(s.closing)
+		regs := make([]*Registration, 0, len(s.regList))
+		for r := range s.regList {
+			regs = append(regs, r)
+		}
 		s.mu.Unlock()
+		for _, r := range regs {
+			r.closeOnce.Do(r.cancel)
+		}
 		s.cancelBase()
 		s.hangupAll()
 		s.invites.Wait()
+		s.dials.Wait()
+		s.regs.Wait()
+		s.hangupAll() // calls answered while Dial was being cancelled
 
 		s.mu.Lock()
 		s.stopped = true
@@ -219,12 +253,19 @@ func (s *Server) hangupAll() {
 	for _, d := range s.dialogs {
 		ds = append(ds, d)
 	}
+	cds := make([]*ClientDialog, 0, len(s.clients))
+	for _, cd := range s.clients {
+		cds = append(cds, cd)
+	}
 	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), autoHangupTimeout)
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, d := range ds {
 		wg.Go(func() { d.terminate(ctx, 503, CauseHangup) })
+	}
+	for _, cd := range cds {
+		wg.Go(func() { cd.Hangup(ctx) })
 	}
 	wg.Wait()
 }
@@ -260,6 +301,35 @@ func (s *Server) enterInvite() bool {
 	}
 	s.invites.Add(1)
 	return true
+}
+
+// enterDial registers a Dial call; false once shutting down.
+func (s *Server) enterDial() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutdown {
+		return false
+	}
+	s.dials.Add(1)
+	return true
+}
+
+// addRegistration registers a Registration loop; false once shutting down.
+func (s *Server) addRegistration(r *Registration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutdown {
+		return false
+	}
+	s.regList[r] = struct{}{}
+	s.regs.Add(1)
+	return true
+}
+
+func (s *Server) removeRegistration(r *Registration) {
+	s.mu.Lock()
+	delete(s.regList, r)
+	s.mu.Unlock()
 }
 
 // enterRequest registers a request callback; false once stopped.
@@ -331,11 +401,11 @@ func (s *Server) lookup(req *sipmsg.Request) *Dialog {
 	return s.dialogs[dialogKey(cid.Value(), localTag, remoteTag)]
 }
 
-// Dialogs returns the number of dialogs in progress.
+// Dialogs returns the number of dialogs in progress, inbound and outbound.
 func (s *Server) Dialogs() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.dialogs)
+	return len(s.dialogs) + len(s.clients)
 }
 
 func callID(m sipmsg.Message) string {
