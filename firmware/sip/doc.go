@@ -1,8 +1,10 @@
 // Package sip is the SIP user agent of ivrbox: it listens on UDP and TCP,
 // accepts calls (the UAS side of INVITE, ACK, BYE, CANCEL, re-INVITE, INFO,
-// OPTIONS) and hands each new call to a Handler as a Dialog, which the call
-// engine answers, rejects or hangs up. The shape leaves room for the UAC side
-// (placing calls, REFER, REGISTER) later.
+// OPTIONS, REFER) and hands each new call to a Handler as a Dialog, which the
+// call engine answers, rejects, transfers or hangs up. It also places calls
+// (Dial, a ClientDialog), keeps registrations at register-type trunks alive
+// (Register) and is the registrar of the box's local accounts
+// (SetRegistrar, Location), with digest authentication both ways.
 //
 // It is built on github.com/emiago/sipgo for parsing, transports and
 // transactions, and keeps its own dialog state: 2xx retransmission until the
