@@ -38,6 +38,14 @@ func (c Codec) silence() byte {
 	return g711.SilenceULaw
 }
 
+// encode encodes linear samples into a payload in the codec.
+func (c Codec) encode(dst []byte, src []int16) int {
+	if c == PCMA {
+		return g711.EncodeALaw(dst, src)
+	}
+	return g711.EncodeULaw(dst, src)
+}
+
 // decode decodes a payload in the codec into linear samples.
 func (c Codec) decode(dst []int16, src []byte) int {
 	if c == PCMA {

@@ -16,6 +16,12 @@
 // sent to the learned address (symmetric RTP, for callers behind NAT), or
 // to the remote address from SDP until one is learned.
 //
+// Bridge links two streams (a caller and an outside leg, for a transfer):
+// each sends the audio the other received, transcoded between PCMU and
+// PCMA, and key presses heard on one are sent on the other. The streams'
+// shards hand audio over through a small ring per direction whose lock is
+// held only to copy a frame; each stream keeps its own pacing.
+//
 // The per-packet path works in buffers allocated when a stream opens and
 // must never allocate, block on disk, network or a lock held by slow work,
 // or call user code while holding a lock. Nothing here knows about SIP or

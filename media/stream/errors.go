@@ -16,6 +16,10 @@ var (
 	ErrNoDTMF = errors.New("stream: no telephone-event payload type negotiated")
 	// ErrBusy reports SendDigit with too many digits already queued.
 	ErrBusy = errors.New("stream: too many digits queued")
+	// ErrLinked reports Bridge on a stream that is already bridged.
+	ErrLinked = errors.New("stream: already bridged")
+	// errSelfLink reports Bridge of a stream to itself.
+	errSelfLink = errors.New("stream: cannot bridge a stream to itself")
 	// errOptions reports bad Options.
 	errOptions = errors.New("stream: bad options")
 )

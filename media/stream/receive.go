@@ -64,6 +64,9 @@ func (s *Stream) handle(b []byte, from netip.AddrPort) {
 		s.event(payload)
 		return
 	}
+	if m.leg != nil {
+		m.leg.in.push(payload, m.codec)
+	}
 	if s.inband.Load() && (m.lastEvent == 0 || m.ticks-m.lastEvent > eventQuiet) {
 		n := m.codec.decode(m.pcm[:], payload)
 		if key, ok := m.detector.Feed(m.pcm[:n]); ok {
@@ -168,12 +171,17 @@ func (s *Stream) digit(key byte, source string) {
 	}
 }
 
-// reportDigits calls OnDigit for the keys heard this tick.
+// reportDigits calls OnDigit for the keys heard this tick and, while
+// bridged, passes them on to the other stream.
 func (s *Stream) reportDigits() {
 	m := &s.media
 	for i := range m.nkeys {
+		k := m.keys[i]
 		if s.onDigit != nil && !s.closed.Load() {
-			s.onDigit(m.keys[i].key, m.keys[i].source)
+			s.onDigit(k.key, k.source)
+		}
+		if m.leg != nil {
+			m.leg.forward(k.key, k.source)
 		}
 	}
 	m.nkeys = 0

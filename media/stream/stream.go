@@ -57,6 +57,7 @@ type Stream struct {
 	learned netip.AddrPort // copy of the learned source, for Stats
 	play    playback
 	digits  digitQueue
+	link    *leg // this stream's side of a Bridge; written with linkMu held too
 
 	// Owned by the shard goroutine (set up in newStream).
 	media media
@@ -84,6 +85,7 @@ type media struct {
 	// Settings copied from the control state at the start of each tick.
 	codec  Codec
 	dtmfPT uint8
+	leg    *leg // copy of link: where received audio goes and sent audio comes from
 
 	source netip.AddrPort // learned source; invalid while learning
 	cands  [learnSlots]candidate
@@ -217,12 +219,13 @@ func (s *Stream) SendDigit(key byte, d time.Duration) error {
 	return nil
 }
 
-// Close stops the stream, closes any pending Play channel and releases its
-// ports. It is idempotent.
+// Close stops the stream, ends its Bridge link if any, closes any pending
+// Play channel and releases its ports. It is idempotent.
 func (s *Stream) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
+		s.unlink()
 		s.sh.remove(s)
 		s.e.forget(s)
 		s.mu.Lock()

@@ -9,14 +9,15 @@ import (
 // tick is one stream's work for one shard tick: drain what has arrived,
 // then send send frames after skipping skip.
 func (s *Stream) tick(send, skip int) {
-	s.io.Lock()
 	s.ioTick(send, skip)
-	s.io.Unlock()
 	s.reportDigits()
 }
 
-// ioTick is tick's socket work, done with s.io held.
+// ioTick is tick's socket work, done with s.io held (released even on a
+// panic, after which the shard closes the stream, which takes s.io).
 func (s *Stream) ioTick(send, skip int) {
+	s.io.Lock()
+	defer s.io.Unlock()
 	if s.closed.Load() {
 		return
 	}
@@ -38,7 +39,7 @@ func (s *Stream) sync() {
 	m := &s.media
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m.codec, m.dtmfPT = s.codec, s.dtmfPT
+	m.codec, m.dtmfPT, m.leg = s.codec, s.dtmfPT, s.link
 	if s.relearn {
 		s.relearn = false
 		s.learned = netip.AddrPort{}
@@ -74,11 +75,14 @@ func (s *Stream) sendFrame() {
 }
 
 // nextFrame decides what the frame at the current RTP time carries; ok is
-// false when nothing is sent (hold, or no address to send to).
+// false when nothing is sent (hold, or no address to send to). While
+// bridged, a frame of the other stream's audio is taken every frame, even
+// one that is not sent.
 func (s *Stream) nextFrame() (f outFrame, ok bool) {
 	m := &s.media
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	relayed := m.leg != nil && m.leg.take(s.codec)
 	f.dst = m.source
 	if !f.dst.IsValid() {
 		f.dst = s.remote
@@ -93,7 +97,11 @@ func (s *Stream) nextFrame() (f outFrame, ok bool) {
 		f.pt, f.ts, f.marker, f.payload = s.dtmfPT, m.eventTS, marker, m.frame[:n]
 		return f, true
 	}
-	f.done = s.play.fill(m.frame[:], s.codec.silence())
+	if m.leg != nil {
+		m.leg.fill(m.frame[:], s.codec, relayed)
+	} else {
+		f.done = s.play.fill(m.frame[:], s.codec.silence())
+	}
 	f.pt, f.ts, f.marker, f.payload = uint8(s.codec), m.ts, m.marker, m.frame[:]
 	m.marker = false
 	return f, true

@@ -1,0 +1,497 @@
+package stream
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"net"
+	"net/netip"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/ivrbox/ivrbox/media/dtmf"
+	"github.com/ivrbox/ivrbox/media/g711"
+)
+
+// legs is two streams on different shards of a fake-clock engine, each
+// talking to its own peer.
+type legs struct {
+	clock  *fakeClock
+	e      *Engine
+	pa, pb *peer
+	a, b   *Stream
+}
+
+// openLegs opens a (to peer pa) and b (to peer pb) on the two shards of a
+// new engine.
+func openLegs(t *testing.T, ca, cb Config) *legs {
+	t.Helper()
+	low, high := testPorts(4)
+	clock := newFakeClock()
+	e, err := NewEngine(Options{PortLow: low, PortHigh: high, Shards: 2, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range e.shards {
+		sh.afterTick = func() { clock.ticked <- struct{}{} }
+	}
+	clock.waitTickers(t, 2)
+	t.Cleanup(func() { _ = e.Close() })
+	l := &legs{clock: clock, e: e, pa: newPeer(t), pb: newPeer(t)}
+	l.a = openTo(t, e, l.pa, ca)
+	l.b = openTo(t, e, l.pb, cb)
+	if l.a.sh == l.b.sh {
+		t.Fatal("both legs on one shard")
+	}
+	return l
+}
+
+func (l *legs) bridge(t *testing.T) *Link {
+	t.Helper()
+	link, err := Bridge(l.a, l.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return link
+}
+
+// recvN reads n packets and returns them.
+func (p *peer) recvN(n int) []rtp.Packet {
+	p.t.Helper()
+	pkts := make([]rtp.Packet, n)
+	for i := range pkts {
+		pkts[i], _ = p.recv()
+	}
+	return pkts
+}
+
+// sine returns n samples of a sine of freq Hz with a peak of 0.3 full scale.
+func sine(freq float64, n int) []int16 {
+	out := make([]int16, n)
+	for i := range out {
+		out[i] = int16(0.3 * math.MaxInt16 * math.Sin(2*math.Pi*freq*float64(i)/dtmf.SampleRate))
+	}
+	return out
+}
+
+// frames encodes pcm in c, one 160-byte frame per slice.
+func frames(c Codec, pcm []int16) [][]byte {
+	var out [][]byte
+	for off := 0; off+160 <= len(pcm); off += 160 {
+		f := make([]byte, 160)
+		c.encode(f, pcm[off:off+160])
+		out = append(out, f)
+	}
+	return out
+}
+
+// audioOf returns the payloads of the packets of audio codec c, checking
+// there are no others unless events is set (then they are skipped).
+func audioOf(t *testing.T, pkts []rtp.Packet, c Codec, events bool) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for i, p := range pkts {
+		switch {
+		case p.PayloadType == uint8(c):
+			out = append(out, p.Payload)
+		case !events:
+			t.Fatalf("packet %d: payload type %d, want %d", i, p.PayloadType, c)
+		}
+	}
+	return out
+}
+
+// checkRelayed checks got (what a peer received, in codec c) is silence and
+// then want, in order, from its first frame on.
+func checkRelayed(t *testing.T, got, want [][]byte, c Codec) {
+	t.Helper()
+	silence := bytesOf(c.silence(), 160)
+	k := 0
+	for k < len(got) && bytes.Equal(got[k], silence) {
+		k++
+	}
+	if n := len(got) - k; n < len(want)-pipeFrames || n > len(want) {
+		t.Fatalf("%d frames relayed after %d of silence, want about %d", n, k, len(want))
+	}
+	for i := k; i < len(got); i++ {
+		if !bytes.Equal(got[i], want[i-k]) {
+			t.Fatalf("frame %d (relayed %d) differs from what the other leg received", i, i-k)
+		}
+	}
+}
+
+// level returns the squared amplitude of freq in the last n frames of
+// payloads in codec c.
+func level(payloads [][]byte, c Codec, n int, freq float64) float64 {
+	var pcm []int16
+	buf := make([]int16, 160)
+	for _, p := range payloads[len(payloads)-n:] {
+		k := c.decode(buf, p)
+		pcm = append(pcm, buf[:k]...)
+	}
+	return dtmf.Goertzel(pcm, freq)
+}
+
+func TestBridgeRelaysAudio(t *testing.T) {
+	for _, tc := range []struct{ a, b Codec }{{PCMU, PCMU}, {PCMU, PCMA}, {PCMA, PCMU}, {PCMA, PCMA}} {
+		t.Run(tc.a.String()+"-"+tc.b.String(), func(t *testing.T) {
+			l := openLegs(t, Config{Codec: tc.a}, Config{Codec: tc.b})
+			l.bridge(t)
+			const n = 25
+			toA, toB := frames(tc.a, sine(1000, n*160)), frames(tc.b, sine(2000, n*160))
+			for i := range n {
+				l.pa.audio(l.a, uint8(tc.a), toA[i])
+				l.pb.audio(l.b, uint8(tc.b), toB[i])
+				l.clock.tick(t)
+			}
+			atB := audioOf(t, l.pb.recvN(n), tc.b, false)
+			atA := audioOf(t, l.pa.recvN(n), tc.a, false)
+			// Byte for byte: what A received (from its second packet, the
+			// first teaches the source), transcoded, is what B sends.
+			checkRelayed(t, atB, transcoded(toA[1:], tc.a, tc.b), tc.b)
+			checkRelayed(t, atA, transcoded(toB[1:], tc.b, tc.a), tc.a)
+			// And by content: each peer hears the other's tone.
+			full := math.Pow(0.3*math.MaxInt16, 2)
+			if hi, lo := level(atB, tc.b, 10, 1000), level(atB, tc.b, 10, 2000); hi < full/2 || lo > hi/1000 {
+				t.Errorf("B's peer: 1 kHz at %.3g, 2 kHz at %.3g (full %.3g)", hi, lo, full)
+			}
+			if hi, lo := level(atA, tc.a, 10, 2000), level(atA, tc.a, 10, 1000); hi < full/2 || lo > hi/1000 {
+				t.Errorf("A's peer: 2 kHz at %.3g, 1 kHz at %.3g (full %.3g)", hi, lo, full)
+			}
+		})
+	}
+}
+
+// transcoded returns frames in codec from converted to codec to.
+func transcoded(in [][]byte, from, to Codec) [][]byte {
+	var out [][]byte
+	for _, f := range in {
+		c := slices.Clone(f)
+		switch {
+		case from == PCMU && to == PCMA:
+			g711.ULawToALaw(c, c)
+		case from == PCMA && to == PCMU:
+			g711.ALawToULaw(c, c)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func TestBridgeDigits(t *testing.T) {
+	tests := []struct {
+		name        string
+		inband      bool  // the key is pressed in-band on A (else RFC 4733)
+		bPT         uint8 // B's telephone-event payload type
+		wantEvent   bool  // B's peer gets it as RFC 4733
+		wantInbandB bool  // B's peer hears it in-band
+	}{
+		{"rfc4733 to rfc4733", false, 101, true, false},
+		{"rfc4733 to inband", false, 0, false, true},
+		// The event replaces B's audio as soon as A recognises the key, so
+		// too little of the relayed tone (under 40 ms) reaches B's peer.
+		{"inband to rfc4733", true, 101, true, false},
+		{"inband to inband", true, 0, false, true}, // relayed, not generated again
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var gotA digits
+			l := openLegs(t, Config{Codec: PCMU, DTMFPT: 101, InbandDTMF: tc.inband, OnDigit: gotA.on},
+				Config{Codec: PCMA, DTMFPT: tc.bPT})
+			l.bridge(t)
+			quiet := bytesOf(g711.SilenceULaw, 160)
+			ticks := 0
+			send := func(f []byte) { l.pa.audio(l.a, 0, f); l.clock.tick(t); ticks++ }
+			send(quiet)
+			send(quiet)
+			if tc.inband {
+				for _, f := range frames(PCMU, dtmf.Tone('7', 100, 0.2)) {
+					send(f)
+				}
+			} else {
+				l.pa.pressKey(t, l.a, 101, '7')
+			}
+			for range 20 {
+				send(quiet)
+			}
+			source := SourceRFC4733
+			if tc.inband {
+				source = SourceInband
+			}
+			if keys := gotA.get(); !slices.Equal(keys, []string{"7:" + source}) {
+				t.Errorf("A reported %v", keys)
+			}
+			pkts := l.pb.recvN(ticks)
+			var events []uint32 // timestamps of '7' presses
+			for _, p := range pkts {
+				if tc.bPT != 0 && p.PayloadType == tc.bPT {
+					if ev, err := dtmf.ParseEvent(p.Payload); err != nil || ev.Key != '7' {
+						t.Fatalf("event %+v, %v", ev, err)
+					}
+					if !slices.Contains(events, p.Timestamp) {
+						events = append(events, p.Timestamp)
+					}
+				}
+			}
+			if got := len(events); got != map[bool]int{true: 1}[tc.wantEvent] {
+				t.Errorf("%d RFC 4733 presses at B's peer", got)
+			}
+			var det dtmf.Detector
+			var heard []byte
+			buf := make([]int16, 160)
+			for _, p := range audioOf(t, pkts, PCMA, tc.bPT != 0) {
+				if key, ok := det.Feed(buf[:PCMA.decode(buf, p)]); ok {
+					heard = append(heard, key)
+				}
+			}
+			if want := map[bool]string{true: "7"}[tc.wantInbandB]; string(heard) != want {
+				t.Errorf("B's peer heard %q in-band, want %q", heard, want)
+			}
+		})
+	}
+}
+
+// TestBridgeClose: closing the link (twice) resumes a paused playback, and
+// the streams can be bridged again.
+func TestBridgeClose(t *testing.T) {
+	l := openLegs(t, Config{Codec: PCMU}, Config{Codec: PCMU})
+	clip := pattern(160*10, 1)
+	done := l.b.Play([][]byte{clip})
+	link := l.bridge(t)
+	for range 3 {
+		l.clock.tick(t)
+	}
+	for i, p := range l.pb.recvN(3) {
+		if !bytes.Equal(p.Payload, bytesOf(g711.SilenceULaw, 160)) {
+			t.Fatalf("bridged frame %d is not silence", i)
+		}
+	}
+	if isClosed(done) {
+		t.Fatal("bridging ended the playback")
+	}
+	if err := link.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := link.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	l.clock.tick(t)
+	l.clock.tick(t)
+	for i, p := range l.pb.recvN(2) {
+		if !bytes.Equal(p.Payload, clip[i*160:(i+1)*160]) {
+			t.Fatalf("frame %d after Close is not the playback", i)
+		}
+	}
+	again, err := Bridge(l.b, l.a)
+	if err != nil {
+		t.Fatalf("Bridge after Close: %v", err)
+	}
+	_ = again.Close()
+}
+
+func TestBridgeErrors(t *testing.T) {
+	l := openLegs(t, Config{Codec: PCMU}, Config{Codec: PCMA})
+	c, err := l.e.Open(Config{Local: localhost, Codec: PCMU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Bridge(l.a, l.a); !errors.Is(err, errSelfLink) {
+		t.Errorf("a with a: %v", err)
+	}
+	if _, err := Bridge(l.a, nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("a with nil: %v", err)
+	}
+	link := l.bridge(t)
+	for _, pair := range [][2]*Stream{{l.a, l.b}, {l.b, l.a}, {c, l.a}, {l.b, c}} {
+		if _, err := Bridge(pair[0], pair[1]); !errors.Is(err, ErrLinked) {
+			t.Errorf("a linked stream: %v", err)
+		}
+	}
+	_ = link.Close()
+	_ = c.Close()
+	if _, err := Bridge(l.a, c); !errors.Is(err, ErrClosed) {
+		t.Errorf("closed stream: %v", err)
+	}
+}
+
+// TestBridgeStreamClose: closing one stream ends the link; the other goes
+// back to its playback and can be bridged to another stream.
+func TestBridgeStreamClose(t *testing.T) {
+	l := openLegs(t, Config{Codec: PCMU}, Config{Codec: PCMU})
+	clip := pattern(160*10, 1)
+	l.b.Play([][]byte{clip})
+	link := l.bridge(t)
+	l.clock.tick(t)
+	_ = l.a.Close()
+	l.clock.tick(t)
+	pkts := l.pb.recvN(2)
+	if !bytes.Equal(pkts[0].Payload, bytesOf(g711.SilenceULaw, 160)) || !bytes.Equal(pkts[1].Payload, clip[:160]) {
+		t.Fatal("B did not go back to its playback")
+	}
+	c, err := l.e.Open(Config{Local: localhost, Codec: PCMU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Bridge(l.b, c); err != nil {
+		t.Fatalf("Bridge after the other leg closed: %v", err)
+	}
+	_ = link.Close()
+}
+
+// TestBridgeConcurrent bridges, unbridges and closes streams from several
+// goroutines while real shards relay audio (run with -race), and checks no
+// goroutine outlives the engine.
+func TestBridgeConcurrent(t *testing.T) {
+	before := runtime.NumGoroutine()
+	low, high := testPorts(8)
+	e, err := NewEngine(Options{PortLow: low, PortHigh: high, Shards: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := newPeer(t)
+	open := func() *Stream {
+		s, err := e.Open(Config{Local: localhost, Codec: PCMU, DTMFPT: 101, Remote: sink.addr()})
+		if err != nil {
+			t.Error(err)
+		}
+		return s
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		a, b, src := open(), open(), newPeer(t)
+		if a == nil || b == nil {
+			t.FailNow()
+		}
+		wg.Go(func() {
+			for i := range 20 {
+				src.audio(a, 0, bytesOf(0xFF, 160))
+				src.audio(b, 0, bytesOf(0xFF, 160))
+				if link, err := Bridge(a, b); err == nil {
+					_ = b.SendDigit('1', 0)
+					time.Sleep(5 * time.Millisecond)
+					if i%2 == 0 {
+						_ = link.Close()
+					} else {
+						_ = b.Close()
+						if b = open(); b == nil {
+							return
+						}
+					}
+				}
+			}
+			_ = a.Close()
+		})
+	}
+	wg.Wait()
+	_ = e.Close()
+	sink.conn.Close()
+	deadline := time.Now().Add(wait)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines before, %d after\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// TestPipe: prefill, underrun, overrun (the oldest is dropped), codec
+// change and transcoding of one direction's buffer.
+func TestPipe(t *testing.T) {
+	f := func(b byte) []byte { return bytesOf(b, 160) }
+	type step struct {
+		push  []byte // pushed in PCMU (nil: pop instead)
+		codec Codec  // codec of the push, or to pop in
+		want  []byte // popped frame; nil: underrun
+	}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"prefill", []step{{f(1), PCMU, nil}, {nil, PCMU, nil}, {f(2), PCMU, nil}, {nil, PCMU, f(1)}, {nil, PCMU, f(2)}, {nil, PCMU, nil}}},
+		{"underrun waits for prefill again", []step{{f(1), PCMU, nil}, {f(2), PCMU, nil}, {nil, PCMU, f(1)}, {nil, PCMU, f(2)}, {nil, PCMU, nil},
+			{f(3), PCMU, nil}, {nil, PCMU, nil}, {f(4), PCMU, nil}, {nil, PCMU, f(3)}}},
+		{"overrun drops the oldest", []step{{f(1), PCMU, nil}, {f(2), PCMU, nil}, {f(3), PCMU, nil}, {f(4), PCMU, nil},
+			{f(5), PCMU, nil}, {f(6), PCMU, nil}, {f(7), PCMU, nil}, {nil, PCMU, f(2)}}},
+		{"odd sizes", []step{{bytesOf(1, 100), PCMU, nil}, {bytesOf(2, 300), PCMU, nil},
+			{nil, PCMU, append(bytesOf(1, 100), bytesOf(2, 60)...)}, {nil, PCMU, f(2)}, {nil, PCMU, nil}}},
+		{"codec change drops", []step{{f(1), PCMU, nil}, {f(2), PCMU, nil}, {f(0xD5), PCMA, nil}, {nil, PCMA, nil},
+			{f(0xD5), PCMA, nil}, {nil, PCMA, f(0xD5)}}},
+		{"transcodes", []step{{f(0xFF), PCMU, nil}, {f(0x80), PCMU, nil}, {nil, PCMA, f(g711.SilenceALaw)}, {nil, PCMU, f(0x80)}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var p pipe
+			out := make([]byte, 160)
+			for i, s := range tc.steps {
+				if s.push != nil {
+					p.push(s.push, s.codec)
+					continue
+				}
+				ok := p.pop(out, s.codec)
+				if ok != (s.want != nil) || ok && !bytes.Equal(out, s.want) {
+					t.Fatalf("step %d: pop %v %x..., want %x...", i, ok, out[:4], s.want[:min(4, len(s.want))])
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkTickBridged is the tick of both legs of a bridge (PCMU to PCMA)
+// on loopback: a packet arrives on each, is drained and handed over, and
+// each sends one frame of the other's audio.
+func BenchmarkTickBridged(b *testing.B) {
+	e, _ := newTestEngine(b, 4)
+	sink, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(localhost, 0)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sink.Close()
+	src, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(localhost, 0)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	remote := sink.LocalAddr().(*net.UDPAddr).AddrPort()
+	x, err := e.Open(Config{Local: localhost, Codec: PCMU, DTMFPT: 101, InbandDTMF: true, Remote: remote})
+	if err != nil {
+		b.Fatal(err)
+	}
+	y, err := e.Open(Config{Local: localhost, Codec: PCMA, Remote: remote})
+	if err != nil {
+		b.Fatal(err)
+	}
+	link, err := Bridge(x, y)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer link.Close()
+	toX := netip.AddrPortFrom(localhost, uint16(x.LocalPort()))
+	toY := netip.AddrPortFrom(localhost, uint16(y.LocalPort()))
+	pktX := marshal(rtp.Header{Version: 2, PayloadType: 0}, bytesOf(0x12, 160))
+	pktY := marshal(rtp.Header{Version: 2, PayloadType: 8}, bytesOf(0x34, 160))
+	var seq uint16
+	b.ReportAllocs()
+	for b.Loop() {
+		pktX[2], pktX[3] = byte(seq>>8), byte(seq)
+		pktY[2], pktY[3] = byte(seq>>8), byte(seq)
+		seq++
+		if _, err := src.WriteToUDPAddrPort(pktX, toX); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := src.WriteToUDPAddrPort(pktY, toY); err != nil {
+			b.Fatal(err)
+		}
+		x.tick(1, 0)
+		y.tick(1, 0)
+	}
+	b.StopTimer()
+	if sx, sy := x.Stats(), y.Stats(); sx.PacketsIn == 0 || sy.PacketsIn == 0 || sx.SendErrors+sy.SendErrors != 0 {
+		b.Fatalf("stats %+v, %+v", sx, sy)
+	}
+}
