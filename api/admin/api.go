@@ -86,7 +86,7 @@ type Options struct {
 	Records   Records // the call records
 	HAL       HAL     // nil: the box has no LEDs or buttons to show
 	Disks     Disks   // nil: the disk endpoints answer 501
-	Secrets   Secrets // the disks' passwords; nil: the disk endpoints answer 501
+	Secrets   Secrets // disk, trunk and account passwords; nil: those endpoints answer 501
 	Restart   func()  // asks the box to restart in-process; nil: POST restart answers 501
 	Board     string  // board profile name, for status
 	SIPAddr   string  // SIP listen address, for status

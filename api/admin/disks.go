@@ -23,7 +23,8 @@ type Disks interface {
 	AudioFiles(ctx context.Context, n int) ([]disk.Entry, error)
 }
 
-// Secrets keeps the disks' passwords (a *store.Store); they are never shown.
+// Secrets keeps the passwords of disks, trunks and accounts (a
+// *store.Store); they are never shown.
 type Secrets interface {
 	SetSecret(key, value string) error
 	Secret(key string) (string, error)

@@ -86,8 +86,9 @@ func newEnv(t *testing.T, o ...envOpts) *env {
 	if opt.noHAL {
 		aopt.HAL = nil
 	}
+	aopt.Secrets = e.st
 	if opt.disks != nil {
-		aopt.Disks, aopt.Secrets = opt.disks, e.st
+		aopt.Disks = opt.disks
 	}
 	e.api = New(aopt)
 	e.srv = httptest.NewServer(e.api.Handler())

@@ -70,6 +70,19 @@ func (a *API) routes() []route {
 		{"GET", "disks/{number}/files", false, a.getDiskFiles},          // ?path=sub/dir
 		{"GET", "disks/{number}/files/{path...}", false, a.getDiskFile}, // .../audio: the audio
 
+		{"GET", "trunks", false, a.getTrunks},
+		{"POST", "trunks", false, a.postTrunk},
+		{"GET", "trunks/{name}", false, a.getTrunk},
+		{"PUT", "trunks/{name}", false, a.putTrunk},
+		{"DELETE", "trunks/{name}", false, a.deleteTrunk},
+		{"GET", "accounts", false, a.getAccounts},
+		{"POST", "accounts", false, a.postAccount},
+		{"GET", "accounts/{ext}", false, a.getAccount},
+		{"PUT", "accounts/{ext}", false, a.putAccount},
+		{"DELETE", "accounts/{ext}", false, a.deleteAccount},
+		{"GET", "routes", false, a.getRoutes},
+		{"PUT", "routes", false, a.putRoutes},
+
 		{"POST", "restart", false, a.postRestart},
 		{"POST", "factory-reset", false, a.postFactoryReset},
 		{"GET", "hal", false, a.getHAL},

@@ -13,7 +13,7 @@ import (
 
 // concrete fills a route's wildcards with real values.
 func concrete(path string) string {
-	r := strings.NewReplacer("{id}", "x", "{id...}", "x", "{number}", "6502", "{name...}", "notice", "{name}", "reset", "{path...}", "x.wav/audio")
+	r := strings.NewReplacer("{id}", "x", "{id...}", "x", "{number}", "6502", "{name...}", "notice", "{name}", "reset", "{ext}", "1000", "{path...}", "x.wav/audio")
 	return r.Replace(path)
 }
 

@@ -233,7 +233,7 @@ function liveDot(on) {
 
 // Router: #/page/arg. PAGES is filled by the page files.
 const PAGES = {};
-const NAV = ['dashboard', 'ivrs', 'prompts', 'disks', 'access', 'events', 'records', 'system'];
+const NAV = ['dashboard', 'ivrs', 'prompts', 'disks', 'trunks', 'accounts', 'access', 'events', 'records', 'system'];
 const S = {loggedIn: false, setup: false, cleanup: null};
 function rerender() { S.rerendering = true; try { route(); } finally { S.rerendering = false; } }
 function sessionEnded() {
