@@ -175,6 +175,20 @@ func (a *API) putDisk(w http.ResponseWriter, r *http.Request) error {
 	return a.answerDisk(w, r, http.StatusOK)
 }
 
+// editDisk changes disk n in the config with edit (given its index), in one
+// validated store update; a disk that is not configured is 404.
+func (a *API) editDisk(n int, edit func(c *config.Config, i int)) error {
+	return a.opt.Store.Update(func(c *config.Config) error {
+		for i := range c.Disks {
+			if c.Disks[i].Number == n {
+				edit(c, i)
+				return nil
+			}
+		}
+		return httpErr(http.StatusNotFound, "no network disk %d", n)
+	})
+}
+
 // setDisabled mounts (false) or unmounts (true) disk n.
 func (a *API) setDisabled(w http.ResponseWriter, r *http.Request, off bool) error {
 	disks, _, err := a.disks()
@@ -185,15 +199,7 @@ func (a *API) setDisabled(w http.ResponseWriter, r *http.Request, off bool) erro
 	if err != nil {
 		return err
 	}
-	err = a.opt.Store.Update(func(c *config.Config) error {
-		for i := range c.Disks {
-			if c.Disks[i].Number == n {
-				c.Disks[i].Disabled = off
-				return nil
-			}
-		}
-		return httpErr(http.StatusNotFound, "no network disk %d", n)
-	})
+	err = a.editDisk(n, func(c *config.Config, i int) { c.Disks[i].Disabled = off })
 	if err != nil {
 		return storeError(err, "disk "+strconv.Itoa(n))
 	}
@@ -218,15 +224,7 @@ func (a *API) deleteDisk(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = a.opt.Store.Update(func(c *config.Config) error {
-		for i := range c.Disks {
-			if c.Disks[i].Number == n {
-				c.Disks = append(c.Disks[:i], c.Disks[i+1:]...)
-				return nil
-			}
-		}
-		return httpErr(http.StatusNotFound, "no network disk %d", n)
-	})
+	err = a.editDisk(n, func(c *config.Config, i int) { c.Disks = append(c.Disks[:i], c.Disks[i+1:]...) })
 	if err != nil {
 		return storeError(err, "disk "+strconv.Itoa(n))
 	}

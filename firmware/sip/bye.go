@@ -61,7 +61,13 @@ func (d *Dialog) bye(ctx context.Context) error {
 // do sends an in-dialog request in a client transaction and returns its
 // final response.
 func (d *Dialog) do(ctx context.Context, req *sipmsg.Request) (*sipmsg.Response, error) {
-	tx, err := d.srv.client.TransactionRequest(ctx, req, prebuilt)
+	return d.srv.transact(ctx, req)
+}
+
+// transact sends req in a client transaction and returns its final
+// response, with its headers parsed once here (see touchResponse).
+func (s *Server) transact(ctx context.Context, req *sipmsg.Request) (*sipmsg.Response, error) {
+	tx, err := s.client.TransactionRequest(ctx, req, prebuilt)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +78,7 @@ func (d *Dialog) do(ctx context.Context, req *sipmsg.Request) (*sipmsg.Response,
 			if res.IsProvisional() {
 				continue
 			}
+			touchResponse(res)
 			return res, nil
 		case <-tx.Done():
 			if err := tx.Err(); err != nil {

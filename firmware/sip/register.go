@@ -328,26 +328,5 @@ func grantedExpiry(res *sipmsg.Response, asked time.Duration) time.Duration {
 // doOut sends an out-of-dialog request in a client transaction and returns
 // its final response.
 func (s *Server) doOut(ctx context.Context, req *sipmsg.Request) (*sipmsg.Response, error) {
-	tx, err := s.client.TransactionRequest(ctx, req.Clone(), prebuilt)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Terminate()
-	for {
-		select {
-		case res := <-tx.Responses():
-			if res.IsProvisional() {
-				continue
-			}
-			touchResponse(res)
-			return res, nil
-		case <-tx.Done():
-			if err := tx.Err(); err != nil {
-				return nil, err
-			}
-			return nil, errors.New("transaction ended without response")
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
+	return s.transact(ctx, req.Clone())
 }
