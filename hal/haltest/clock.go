@@ -117,11 +117,18 @@ func (c *Clock) WaitTimers(n int) bool {
 
 // wait waits until cond, called with c.mu held, is true.
 func (c *Clock) wait(cond func() bool) bool {
+	return waitFor(&c.mu, cond, func() <-chan struct{} { return c.change })
+}
+
+// waitFor waits up to WaitTimeout until cond, called with mu held, is true;
+// changed, also called with mu held, gives the channel closed at the next
+// change of state.
+func waitFor(mu sync.Locker, cond func() bool, changed func() <-chan struct{}) bool {
 	deadline := time.After(WaitTimeout)
 	for {
-		c.mu.Lock()
-		ok, ch := cond(), c.change
-		c.mu.Unlock()
+		mu.Lock()
+		ok, ch := cond(), changed()
+		mu.Unlock()
 		if ok {
 			return true
 		}

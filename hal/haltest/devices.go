@@ -108,20 +108,7 @@ func (l *LED) WaitPattern(name string) bool {
 }
 
 func (l *LED) wait(cond func() bool) bool {
-	deadline := time.After(WaitTimeout)
-	for {
-		l.mu.Lock()
-		ok, ch := cond(), l.wake
-		l.mu.Unlock()
-		if ok {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-deadline:
-			return false
-		}
-	}
+	return waitFor(&l.mu, cond, func() <-chan struct{} { return l.wake })
 }
 
 // Button is a [hal.Button] whose level the test sets.
@@ -165,20 +152,7 @@ func (b *Button) Reads() int {
 // WaitReads waits until Pressed has been called at least n times: a
 // watcher has then sampled the level, and the test may change it again.
 func (b *Button) WaitReads(n int) bool {
-	deadline := time.After(WaitTimeout)
-	for {
-		b.mu.Lock()
-		ok, ch := b.reads >= n, b.wake
-		b.mu.Unlock()
-		if ok {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-deadline:
-			return false
-		}
-	}
+	return waitFor(&b.mu, func() bool { return b.reads >= n }, func() <-chan struct{} { return b.wake })
 }
 
 // Edges implements hal.Button.
