@@ -109,6 +109,7 @@ func TestAdminAPIChangesTheIVR(t *testing.T) {
 	r := sipp(t, b, "6502", new(scenario).invite(false).answered(false).awaitBye(20*time.Second), p, "udp")
 	type liveCall struct {
 		ID, From, To, Codec string
+		SIPCallID           string `json:"sip_call_id"`
 	}
 	var live []liveCall
 	deadline := time.Now().Add(10 * time.Second)
@@ -123,8 +124,8 @@ func TestAdminAPIChangesTheIVR(t *testing.T) {
 	if heard := p.heard(); strings.Join(heard, ",") != "confirm" {
 		t.Fatalf("heard %v, want [confirm]", heard)
 	}
-	if live[0].ID != r.callID(t) {
-		t.Errorf("listed call %q, SIPp's Call-ID %q", live[0].ID, r.callID(t))
+	if live[0].SIPCallID != r.callID(t) {
+		t.Errorf("listed call's SIP Call-ID %q, SIPp's %q", live[0].SIPCallID, r.callID(t))
 	}
 
 	var recs []struct {

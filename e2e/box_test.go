@@ -195,8 +195,26 @@ func (b *box) waitLog(d time.Duration, parts ...string) string {
 	return ""
 }
 
-// events returns the log lines of events of kind for call id (any call if "").
+// boxID returns the box's call id of the call whose SIP Call-ID is sipID
+// (from the "inbound call" log line), or sipID itself when there is none.
+func (b *box) boxID(sipID string) string {
+	for _, line := range strings.Split(b.logs(), "\n") {
+		if strings.Contains(line, "msg=\"inbound call\"") && strings.Contains(line, " call="+sipID+" ") {
+			if _, rest, ok := strings.Cut(line, " id="); ok {
+				id, _, _ := strings.Cut(rest, " ")
+				return id
+			}
+		}
+	}
+	return sipID
+}
+
+// events returns the log lines of events of kind for call id (any call if
+// ""); id may be the box's call id or the SIP Call-ID.
 func (b *box) events(kind, callID string) []string {
+	if callID != "" {
+		callID = b.boxID(callID)
+	}
 	var out []string
 	for _, line := range strings.Split(b.logs(), "\n") {
 		if strings.Contains(line, "msg=event") && strings.Contains(line, "event.kind="+kind) &&

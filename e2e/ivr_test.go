@@ -18,7 +18,7 @@ func TestDemoPromptsTwiceThenBye(t *testing.T) {
 		t.Fatalf("heard %v, want %v", got, want)
 	}
 	id := r.callID(t)
-	b.waitLog(5*time.Second, "event.kind=call.ended", "event.call="+id)
+	b.waitLog(5*time.Second, "event.kind=call.ended", "event.call="+b.boxID(id))
 	for kind, n := range map[string]int{"call.started": 1, "call.answered": 1, "ivr.entered": 1,
 		"prompt.finished": 2, "ivr.left": 1, "call.ended": 1} {
 		if got := len(b.events(kind, id)); got != n {

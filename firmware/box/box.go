@@ -25,6 +25,7 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/disk"
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/ivr"
+	"github.com/ivrbox/ivrbox/firmware/outbox"
 	"github.com/ivrbox/ivrbox/firmware/sip"
 	"github.com/ivrbox/ivrbox/firmware/status"
 	"github.com/ivrbox/ivrbox/firmware/store"
@@ -91,6 +92,7 @@ type Box struct {
 	debug   *http.Server
 
 	recorder *cdr.Recorder
+	outbox   *outbox.Outbox
 	hw       *board.Hardware
 	service  *service
 	restart  chan struct{} // a value asks Run to return ErrRestart
@@ -153,7 +155,7 @@ func New(opt Options) (b *Box, err error) {
 	}
 	sipIP := listenIP(opt.SIPAddr)
 	b.Calls = call.NewManager(call.Options{Media: b.Media, Prompts: b.Prompts, Bus: b.Bus,
-		Config: b.Store.Config, Log: opt.Log, LocalIP: sipIP})
+		Config: b.Store.Config, Log: opt.Log, LocalIP: sipIP, Secret: b.Store.Secret})
 	b.IVR = ivr.New(ivr.Options{Config: b.Store.Config, Bus: b.Bus, Log: opt.Log.With("component", "ivr")})
 	b.service = &service{next: runner{b.IVR}, config: b.Store.Config, now: time.Now}
 	b.Calls.SetRunner(b.service)
@@ -175,6 +177,11 @@ func New(opt Options) (b *Box, err error) {
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))
 	ua := "ivrbox/" + version.Version
 	if b.SIP, err = sip.NewServer(sip.Options{Addr: opt.SIPAddr, UserAgent: ua, Log: opt.Log.With("component", "sip")}, b.Calls); err != nil {
+		return nil, err
+	}
+	b.Calls.SetDialer(b.SIP)
+	b.Calls.SetMover(b.IVR)
+	if err = b.openTelephony(); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -226,6 +233,8 @@ func (b *Box) Run(ctx context.Context) error {
 	if err := b.startHTTP(); err != nil {
 		return err
 	}
+	stopTelephony := b.runTelephony()
+	defer stopTelephony()
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	waitWatch := b.watchStatus(watchCtx)
 	defer func() { stopWatch(); waitWatch() }()
@@ -332,6 +341,7 @@ func (b *Box) Close() {
 	if b.recorder != nil {
 		b.recorder.Close()
 	}
+	b.closeTelephony()
 	if b.Disks != nil {
 		b.Disks.Close()
 	}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/ivrbox/ivrbox/firmware/config"
 	"github.com/ivrbox/ivrbox/firmware/event"
@@ -34,7 +35,21 @@ type Options struct {
 	// LocalIP is the address put in SDP. Zero: the address this host uses to
 	// reach each caller.
 	LocalIP netip.Addr
+	// Secret returns a stored password (trunk and account passwords, by
+	// config.TrunkSecretKey); nil: calls go out without credentials.
+	Secret func(key string) (string, error)
 }
+
+// Dialer places outbound SIP calls and finds registered local accounts
+// (the box's SIP server).
+type Dialer interface {
+	Dial(ctx context.Context, opts sip.DialOptions) (*sip.ClientDialog, error)
+	Location(user string) (contact string, source netip.AddrPort, ok bool)
+}
+
+// Router says where an inbound call goes: the IVR that answers it and the
+// trunk it came from ("" for a local caller). ok false refuses it (404).
+type Router func(source netip.AddrPort, number string) (ivr, trunk string, ok bool)
 
 // Manager accepts calls from the SIP layer and runs them. It implements
 // sip.Handler.
@@ -42,10 +57,15 @@ type Manager struct {
 	opt    Options
 	log    *slog.Logger
 	runner Runner
-	digits chan digitIn // hand-off from media shards and INFO to the pump
+	dialer Dialer
+	router Router
+	mover  Mover
+	digits chan digitIn  // hand-off from media shards and INFO to the pump
+	seq    atomic.Uint64 // last id number handed out
 
-	mu     sync.Mutex // guards calls, closed and wg.Add
+	mu     sync.Mutex // guards calls, legs, closed and wg.Add
 	calls  map[string]*Call
+	legs   map[string]*Call // by leg id
 	closed bool
 	wg     sync.WaitGroup
 	pump   sync.WaitGroup
@@ -73,8 +93,11 @@ func NewManager(opt Options) *Manager {
 		log:    log.With("component", "call"),
 		digits: make(chan digitIn, 1024),
 		calls:  map[string]*Call{},
+		legs:   map[string]*Call{},
 		stop:   make(chan struct{}),
 	}
+	m.seq.Store(uint64(time.Now().UnixMilli()%1000) * 1000)
+	opt.Bus.Hook(m.track)
 	m.pump.Add(1)
 	go m.digitPump()
 	return m
@@ -82,6 +105,42 @@ func NewManager(opt Options) *Manager {
 
 // SetRunner sets what runs each call (the IVR engine).
 func (m *Manager) SetRunner(r Runner) { m.runner = r }
+
+// SetDialer sets the SIP server that outbound calls and transfers use. It
+// must be called before calls arrive.
+func (m *Manager) SetDialer(d Dialer) { m.dialer = d }
+
+// SetRouter sets how inbound calls are routed. Without one a call goes to
+// the IVR on the dialled number, if any.
+func (m *Manager) SetRouter(r Router) { m.router = r }
+
+// ids returns a new call id and leg id, Yeastar style: Unix seconds, a dot,
+// a sequence number.
+func (m *Manager) ids() (id, leg string) {
+	n := m.seq.Add(2)
+	now := time.Now().Unix()
+	return fmt.Sprintf("%d.%d", now, n-1), fmt.Sprintf("%d.%d", now, n)
+}
+
+// track follows the IVR each call is in (a bus hook).
+func (m *Manager) track(e event.Event) {
+	if e.Kind != event.IVREntered && e.Kind != event.IVRLeft {
+		return
+	}
+	m.mu.Lock()
+	c := m.calls[e.CallID]
+	m.mu.Unlock()
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	if e.Kind == event.IVREntered {
+		c.ivr = e.IVR
+	} else if c.ivr == e.IVR {
+		c.ivr = ""
+	}
+	c.mu.Unlock()
+}
 
 // Calls returns a snapshot of the live calls.
 func (m *Manager) Calls() []Info {
@@ -94,11 +153,33 @@ func (m *Manager) Calls() []Info {
 	return out
 }
 
-// Call returns the live call with id, or nil.
+// Call returns the live call with id (a call id or a leg id), or nil.
 func (m *Manager) Call(id string) *Call {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.calls[id]
+	if c := m.calls[id]; c != nil {
+		return c
+	}
+	return m.legs[id]
+}
+
+// Lookup returns a snapshot of the live call with id (a call id or a leg id).
+func (m *Manager) Lookup(id string) (Info, bool) {
+	c := m.Call(id)
+	if c == nil {
+		return Info{}, false
+	}
+	return c.Info(), true
+}
+
+// Hangup ends the live call with id (a call id or a leg id), with cause
+// "api". The error wraps ErrUnknownCall when there is no such call.
+func (m *Manager) Hangup(ctx context.Context, id string) error {
+	c := m.Call(id)
+	if c == nil {
+		return fmt.Errorf("call: hang up %q: %w", id, ErrUnknownCall)
+	}
+	return c.Hangup(ctx, CauseAPI)
 }
 
 // Close hangs up every call, waits for them to end, and stops the digit pump.
@@ -136,30 +217,42 @@ func (m *Manager) HandleInvite(ctx context.Context, d *sip.Dialog) {
 	m.mu.Unlock()
 	defer m.wg.Done()
 	log := m.log.With("call", d.CallID(), "from", d.From(), "to", d.To())
-	if m.runner == nil || !m.runner.Has(d.To()) {
-		log.Info("no IVR on this number")
+	ivr, trunk, ok := m.route(d)
+	if !ok {
+		log.Info("no IVR on this number", "trunk", trunk)
 		_ = d.Reject(404, "Not Found")
 		return
 	}
-	c, status, err := m.newInbound(d, log)
+	c, status, err := m.newInbound(d, trunk, log)
 	if err != nil {
 		log.Warn("call refused", "status", status, "err", err)
 		_ = d.Reject(status, reasonPhrase(status))
 		return
 	}
 	defer m.finish(c)
-	if err := m.runner.Run(c.ctx, c, d.To()); err != nil && !errors.Is(err, context.Canceled) {
-		log.Info("call run ended", "err", err)
+	c.log.Info("inbound call", "ivr", ivr, "trunk", trunk, "leg", c.leg)
+	if err := m.runner.Run(c.ctx, c, ivr); err != nil && !errors.Is(err, context.Canceled) {
+		c.log.Info("call run ended", "err", err)
 	}
+}
+
+// route finds the IVR for an inbound call: through the Router, or the IVR
+// on the dialled number.
+func (m *Manager) route(d *sip.Dialog) (ivr, trunk string, ok bool) {
+	if m.runner == nil {
+		return "", "", false
+	}
+	if m.router != nil {
+		ivr, trunk, ok = m.router(d.Source(), d.To())
+	} else {
+		ivr, ok = d.To(), true
+	}
+	return ivr, trunk, ok && m.runner.Has(ivr)
 }
 
 // newInbound admits the call and opens its media. On failure it returns the
 // SIP status to answer with.
-func (m *Manager) newInbound(d *sip.Dialog, log *slog.Logger) (*Call, int, error) {
-	limit := m.opt.Config().System.MaxCalls
-	if limit <= 0 {
-		limit = 4000
-	}
+func (m *Manager) newInbound(d *sip.Dialog, trunk string, log *slog.Logger) (*Call, int, error) {
 	var media sdp.Media
 	if offer := d.Offer(); offer != nil {
 		var err error
@@ -168,26 +261,45 @@ func (m *Manager) newInbound(d *sip.Dialog, log *slog.Logger) (*Call, int, error
 			return nil, sdpStatus(err), fmt.Errorf("offer: %w", err)
 		}
 	}
-	c := newCall(m, d, media, log)
-	m.mu.Lock()
-	if len(m.calls) >= limit {
-		m.mu.Unlock()
-		return nil, 486, fmt.Errorf("call limit %d reached", limit)
+	c := newInboundCall(m, d, media, trunk, log)
+	if err := m.admit(c); err != nil {
+		c.cancel(errEnded)
+		return nil, 486, err
 	}
-	m.calls[c.id] = c
-	m.mu.Unlock()
 	if err := c.openMedia(m.localIP(d)); err != nil {
 		m.remove(c)
+		c.cancel(errEnded)
 		return nil, 503, err
 	}
 	m.total.Add(1)
-	m.opt.Bus.Publish(event.Event{Kind: event.CallStarted, CallID: c.id, From: c.from, To: c.to})
+	m.opt.Bus.Publish(c.ev(event.CallStarted))
 	return c, 0, nil
+}
+
+// admit adds c to the live calls unless the call limit is reached
+// (ErrBusy) or the manager is closed.
+func (m *Manager) admit(c *Call) error {
+	limit := m.opt.Config().System.MaxCalls
+	if limit <= 0 {
+		limit = 4000
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return errShutdown
+	}
+	if len(m.calls) >= limit {
+		return fmt.Errorf("%w: call limit %d reached", ErrBusy, limit)
+	}
+	m.calls[c.id] = c
+	m.legs[c.leg] = c
+	return nil
 }
 
 func (m *Manager) remove(c *Call) {
 	m.mu.Lock()
 	delete(m.calls, c.id)
+	delete(m.legs, c.leg)
 	m.mu.Unlock()
 }
 
@@ -202,7 +314,11 @@ func (m *Manager) finish(c *Call) {
 	c.cancel(errEnded)
 	c.closeMedia()
 	m.remove(c)
-	m.opt.Bus.Publish(event.Event{Kind: event.CallEnded, CallID: c.id, From: c.from, To: c.to, Cause: c.Cause()})
+	ev := c.ev(event.CallEnded)
+	c.mu.Lock()
+	ev.IVR, ev.Cause, ev.Status, ev.Reason = c.ivr, c.cause, c.status, c.reason
+	c.mu.Unlock()
+	m.opt.Bus.Publish(ev)
 }
 
 // digitPump publishes digit events and queues keys for the call's reader, off

@@ -13,7 +13,8 @@ const (
 	CallStarted       Kind = "call.started"       // INVITE accepted for handling
 	CallRinging       Kind = "call.ringing"       // 180 sent or received
 	CallAnswered      Kind = "call.answered"      // 200 OK / ACK
-	CallEnded         Kind = "call.ended"         // call gone; Cause says why
+	CallEnded         Kind = "call.ended"         // call gone; Cause says why (Status, Reason: the SIP failure of a call never answered)
+	CallTransferred   Kind = "call.transferred"   // the call was put through to To (Trunk, Leg: the new leg when it left the box)
 	DTMFDigit         Kind = "dtmf.digit"         // one key; Digit and Flag set
 	DTMFString        Kind = "dtmf.string"        // a collected string; Digits set (no terminator)
 	PromptFinished    Kind = "prompt.finished"    // an IVR's prompt list played to the end (UserEvent PlayPromptEnd)
@@ -31,6 +32,9 @@ type Event struct {
 	Time   time.Time `json:"time"`             // set by Publish when zero
 	Kind   Kind      `json:"kind"`             // what happened
 	CallID string    `json:"callid"`           // the call's id
+	Leg    string    `json:"leg,omitempty"`    // the id of the call's leg to the caller or callee (inboundid/outboundid)
+	Dir    string    `json:"dir,omitempty"`    // "inbound" or "outbound" (the box placed the call)
+	Trunk  string    `json:"trunk,omitempty"`  // the trunk the call came in or went out on; "" for local callers
 	From   string    `json:"from,omitempty"`   // caller number
 	To     string    `json:"to,omitempty"`     // called number
 	IVR    string    `json:"ivr,omitempty"`    // the IVR number involved
@@ -40,7 +44,15 @@ type Event struct {
 	Prompt string    `json:"prompt,omitempty"` // PromptFinished: the last prompt name
 	Cause  string    `json:"cause,omitempty"`  // CallEnded: normal, cancel, busy, error...; PromptSkipped: the error
 	Source string    `json:"source,omitempty"` // DTMFDigit: rfc4733, info or inband
+	Status int       `json:"status,omitempty"` // CallEnded of a call never answered: the SIP status of the failure
+	Reason string    `json:"reason,omitempty"` // CallEnded of a call never answered: e.g. "486 Busy Here"
 }
+
+// Directions of a call (Event.Dir).
+const (
+	Inbound  = "inbound"  // the call came to the box
+	Outbound = "outbound" // the box placed the call
+)
 
 // LogValue makes an Event print as a compact group in slog output.
 func (e Event) LogValue() slog.Value {
@@ -65,5 +77,12 @@ func (e Event) LogValue() slog.Value {
 	add("prompt", e.Prompt)
 	add("cause", e.Cause)
 	add("source", e.Source)
+	add("dir", e.Dir)
+	add("trunk", e.Trunk)
+	add("leg", e.Leg)
+	if e.Status != 0 {
+		attrs = append(attrs, slog.Int("status", e.Status))
+	}
+	add("reason", e.Reason)
 	return slog.GroupValue(attrs...)
 }

@@ -167,7 +167,23 @@ func (e *Engine) Goto(callID, number string) error {
 	if !e.Has(number) {
 		return fmt.Errorf("ivr: goto %q: call %q: %w", number, callID, ErrUnknownIVR)
 	}
-	s.requestGoto(number)
+	s.requestGoto(config.Action{Type: config.ActIVR, Target: number})
+	return nil
+}
+
+// Transfer moves the live call callID to number now, interrupting whatever
+// it is doing, as the IVR action "transfer to number" does: an IVR number
+// enters that IVR; another number goes out of the box through the call's
+// Transferer (the caller checks that the number may be dialled). It returns
+// once the request is recorded, not when the transfer is done.
+func (e *Engine) Transfer(callID, number string) error {
+	e.mu.Lock()
+	s := e.calls[callID]
+	e.mu.Unlock()
+	if s == nil {
+		return fmt.Errorf("ivr: transfer to %q: call %q: %w", number, callID, ErrUnknownCall)
+	}
+	s.requestGoto(config.Action{Type: config.ActTransfer, Target: number})
 	return nil
 }
 

@@ -46,8 +46,8 @@ type session struct {
 
 	mu      sync.Mutex         // guards cancel, target and pending
 	cancel  context.CancelFunc // cancels the current step; nil between steps
-	target  string             // IVR number requested by Goto
-	pending bool               // a Goto is waiting to be taken
+	target  config.Action      // the action requested by Goto or Transfer
+	pending bool               // a Goto or Transfer is waiting to be taken
 }
 
 // run rings and answers the call, then loops over actions until the call is over.
@@ -77,8 +77,8 @@ func (s *session) run(ctx context.Context, number string) error {
 func (s *session) loop(ctx context.Context, act config.Action) error {
 	for {
 		if target, ok := s.takeGoto(); ok {
-			s.log.Info("goto", "ivr", s.cur, "target", target)
-			act = config.Action{Type: config.ActIVR, Target: target}
+			s.log.Info("goto", "ivr", s.cur, "action", string(target.Type), "target", target.Target)
+			act = target
 		}
 		step, done, ok := s.beginStep(ctx)
 		if !ok {
@@ -225,22 +225,24 @@ func (s *session) publish(ev event.Event) {
 	s.e.publish(ev)
 }
 
-// requestGoto records a Goto and interrupts the current step.
-func (s *session) requestGoto(number string) {
+// requestGoto records a Goto (or Transfer) action and interrupts the
+// current step.
+func (s *session) requestGoto(act config.Action) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.target, s.pending = number, true
+	s.target, s.pending = act, true
 	if s.cancel != nil {
 		s.cancel()
 	}
 }
 
-// takeGoto returns the IVR a Goto asked for, if one is pending, and clears it.
-func (s *session) takeGoto() (string, bool) {
+// takeGoto returns the action a Goto or Transfer asked for, if one is
+// pending, and clears it.
+func (s *session) takeGoto() (config.Action, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.pending {
-		return "", false
+		return config.Action{}, false
 	}
 	s.pending = false
 	return s.target, true

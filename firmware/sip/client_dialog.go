@@ -84,6 +84,10 @@ func (cd *ClientDialog) RemoteSDP() []byte { return cd.remoteSDP }
 // is the one our SDP should carry.
 func (cd *ClientDialog) LocalAddr() netip.AddrPort { return cd.local }
 
+// Destination returns where the INVITE went: the callee's (or trunk's)
+// signalling address.
+func (cd *ClientDialog) Destination() netip.AddrPort { return cd.dest }
+
 // Done is closed when the call ends.
 func (cd *ClientDialog) Done() <-chan struct{} { return cd.done }
 

@@ -1,0 +1,346 @@
+package call
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/ivrbox/ivrbox/firmware/config"
+	"github.com/ivrbox/ivrbox/firmware/event"
+	"github.com/ivrbox/ivrbox/firmware/route"
+	"github.com/ivrbox/ivrbox/firmware/sdp"
+	"github.com/ivrbox/ivrbox/firmware/sip"
+	"github.com/ivrbox/ivrbox/media/stream"
+)
+
+// DialTimeout bounds how long an outbound call may ring before it is
+// given up (cause no-answer).
+const DialTimeout = 60 * time.Second
+
+// target is one way to reach a number: a trunk or a registered account.
+type target struct {
+	uri       string         // Request-URI
+	dest      netip.AddrPort // where the INVITE goes
+	from      string         // our From user
+	authUser  string
+	password  string
+	transport string
+	trunk     string // trunk name; "" for a local account
+}
+
+// DialIVR places a call to number through the first outbound route that
+// matches it and that account fromExt may use, trying the route's trunks in
+// order. It returns at once; the call rings in the background and, once
+// answered, runs the IVR ivr (CallStarted, CallRinging, CallAnswered, then
+// the IVR's events; CallEnded with Status and Reason when it fails). From is
+// ivr and To is number, as the PBX API reports them. Errors wrap
+// ErrUnknownIVR, ErrBusy, ErrNoTrunk, or route.ErrUnknownAccount,
+// route.ErrNoRoute, route.ErrNotAllowed.
+func (m *Manager) DialIVR(ctx context.Context, ivr, number, fromExt string) (Info, error) {
+	if m.runner == nil || !m.runner.Has(ivr) {
+		return Info{}, fmt.Errorf("call: dial through IVR %q: %w", ivr, ErrUnknownIVR)
+	}
+	if m.dialer == nil {
+		return Info{}, fmt.Errorf("call: dial %q: %w: no SIP dialer", number, ErrNoTrunk)
+	}
+	cfg := m.opt.Config()
+	out, err := route.FindOutbound(cfg, fromExt, number)
+	if err != nil {
+		return Info{}, fmt.Errorf("call: dial %q: %w", number, err)
+	}
+	trunks := trunksOf(cfg, out.Route.Trunks)
+	if len(trunks) == 0 {
+		return Info{}, fmt.Errorf("call: dial %q: route %q: %w", number, out.Route.Name, ErrNoTrunk)
+	}
+	c := newCall(m, event.Outbound, ivr, number, m.log)
+	c.fromExt, c.trunk = fromExt, trunks[0].Name
+	if err := m.admitRun(c); err != nil {
+		return Info{}, fmt.Errorf("call: dial %q: %w", number, err)
+	}
+	if err := c.openOutMedia(); err != nil {
+		m.remove(c)
+		c.cancel(errEnded)
+		m.wg.Done()
+		return Info{}, fmt.Errorf("call: dial %q: %w", number, err)
+	}
+	m.total.Add(1)
+	m.opt.Bus.Publish(c.ev(event.CallStarted))
+	c.log.Info("outbound call", "ivr", ivr, "number", number, "dial", out.Dial, "route", out.Route.Name,
+		"trunk", c.trunk, "fromext", fromExt, "leg", c.leg)
+	go m.runOutbound(c, ivr, trunks, out.Dial)
+	return c.Info(), nil
+}
+
+// admitRun admits c like admit and counts it as running (Close waits for it).
+func (m *Manager) admitRun(c *Call) error {
+	if err := m.admit(c); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	closed := m.closed
+	if !closed {
+		m.wg.Add(1)
+	}
+	m.mu.Unlock()
+	if closed {
+		m.remove(c)
+		return errShutdown
+	}
+	return nil
+}
+
+// runOutbound dials the call's trunks in order and, once one answers, runs
+// the IVR.
+func (m *Manager) runOutbound(c *Call, ivr string, trunks []config.Trunk, dial string) {
+	defer m.wg.Done()
+	defer m.finish(c)
+	ctx, cancel := context.WithTimeout(c.ctx, DialTimeout)
+	defer cancel()
+	var err error
+	for i, t := range trunks {
+		if i > 0 {
+			c.mu.Lock()
+			c.trunk = t.Name
+			c.mu.Unlock()
+		}
+		var cd *sip.ClientDialog
+		cd, err = m.dialLeg(ctx, c, c.st, m.trunkTarget(t, dial))
+		if err == nil {
+			c.attach(cd)
+			if err := m.runner.Run(c.ctx, c, ivr); err != nil && !errors.Is(err, context.Canceled) {
+				c.log.Info("call run ended", "err", err)
+			}
+			return
+		}
+		if !failover(err) || c.ctx.Err() != nil {
+			break
+		}
+		c.log.Warn("trunk failed: trying the next one", "trunk", t.Name, "err", err)
+	}
+	cause, status, reason := failureOf(err, ctx)
+	c.log.Info("outbound call failed", "cause", cause, "status", status, "err", err)
+	c.setFailure(cause, status, reason)
+}
+
+// dialLeg sends the INVITE for st (our offer) to tg and waits for the
+// answer; 180/183 mark c ringing (CallRinging, once), 183 with SDP starts
+// early media. On answer st is pointed at the callee.
+func (m *Manager) dialLeg(ctx context.Context, c *Call, st *stream.Stream, tg target) (*sip.ClientDialog, error) {
+	local := netip.AddrPortFrom(m.localIPFor(tg.dest), uint16(st.LocalPort()))
+	c.mu.Lock()
+	c.local.version++
+	offer := sdp.Offer(local, c.local.sessID, c.local.version)
+	c.mu.Unlock()
+	cd, err := m.dialer.Dial(ctx, sip.DialOptions{
+		Target: tg.uri, Destination: tg.dest, From: tg.from, AuthUser: tg.authUser,
+		Password: tg.password, Transport: tg.transport, SDP: offer,
+		OnProgress: func(p sip.Progress) { c.progress(st, p) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := applyAnswer(st, cd.RemoteSDP()); err != nil {
+		hctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = cd.Hangup(hctx)
+		done()
+		return nil, &sip.StatusError{Code: 488, Reason: "Not Acceptable Here", Err: err}
+	}
+	return cd, nil
+}
+
+// progress handles a provisional answer to one of c's INVITEs.
+func (c *Call) progress(st *stream.Stream, p sip.Progress) {
+	if p.Code != 180 && p.Code != 183 {
+		return
+	}
+	if len(p.SDP) > 0 {
+		_ = applyAnswer(st, p.SDP) // early media: we listen; a bad one waits for the 2xx
+	}
+	c.mu.Lock()
+	first := !c.ringing && st == c.st
+	if st == c.st {
+		c.ringing = true
+	}
+	c.mu.Unlock()
+	if first {
+		c.m.opt.Bus.Publish(c.ev(event.CallRinging))
+	}
+}
+
+// applyAnswer points st at the media an SDP answer describes.
+func applyAnswer(st *stream.Stream, body []byte) error {
+	m, err := sdp.ParseAnswer(body)
+	if err != nil {
+		return err
+	}
+	if m.Codecs[0] != uint8(stream.PCMU) && m.Codecs[0] != uint8(stream.PCMA) {
+		return fmt.Errorf("%w: G.711 only under dynamic payload type %d", sdp.ErrNoCodec, m.Codecs[0])
+	}
+	st.SetCodec(stream.Codec(m.Codecs[0]), m.DTMFPT)
+	st.SetInband(m.DTMFPT == 0)
+	if m.Addr.IsValid() && !m.Addr.Addr().IsUnspecified() && m.Addr.Port() != 0 {
+		st.SetRemote(m.Addr)
+	}
+	return nil
+}
+
+// attach makes an answered outbound leg the call's signalling.
+func (c *Call) attach(cd *sip.ClientDialog) {
+	m, _ := sdp.ParseAnswer(cd.RemoteSDP())
+	c.mu.Lock()
+	c.out, c.media, c.sipID = cd, m, cd.CallID()
+	c.source = cd.Destination()
+	c.answered = time.Now()
+	st := c.st
+	c.mu.Unlock()
+	c.audio.Store(uint32(m.Codecs[0]))
+	if st != nil {
+		st.SetSending(true)
+	}
+	c.watch(cd.Done(), cd.Cause)
+	cd.OnInfo(func(key byte) { c.m.offerDigit(c, key, "info") })
+	c.m.opt.Bus.Publish(c.ev(event.CallAnswered))
+}
+
+// openOutMedia opens the stream of an outbound call; its remote address
+// comes with the callee's answer.
+func (c *Call) openOutMedia() error {
+	st, err := c.m.opt.Media.Open(stream.Config{
+		Codec:   stream.PCMU,
+		DTMFPT:  sdp.OfferDTMFPT,
+		OnDigit: func(key byte, source string) { c.m.offerDigit(c, key, source) },
+	})
+	if err != nil {
+		return fmt.Errorf("media: %w", err)
+	}
+	c.mu.Lock()
+	c.st = st
+	c.mu.Unlock()
+	return nil
+}
+
+// trunkTarget is how to reach dial through trunk t.
+func (m *Manager) trunkTarget(t config.Trunk, dial string) target {
+	tg := target{uri: "sip:" + dial + "@" + t.Addr(), from: t.CallerUser(), authUser: t.AuthName(),
+		transport: strings.ToUpper(t.Net()), trunk: t.Name}
+	if tg.from == "" {
+		tg.from = "ivrbox"
+	}
+	tg.password = m.secret(config.TrunkSecretKey(t.Name))
+	tg.dest = resolveAddr(t.Addr())
+	return tg
+}
+
+// secret returns a stored password, "" if there is none.
+func (m *Manager) secret(key string) string {
+	if m.opt.Secret == nil {
+		return ""
+	}
+	s, err := m.opt.Secret(key)
+	if err != nil {
+		return ""
+	}
+	return s
+}
+
+// resolveAddr resolves host:port to an address; invalid if it cannot (the
+// SIP layer then resolves the Request-URI itself and reports the error).
+func resolveAddr(hostport string) netip.AddrPort {
+	if ap, err := netip.ParseAddrPort(hostport); err == nil {
+		return ap
+	}
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(ips) == 0 {
+		return netip.AddrPort{}
+	}
+	ap, err := netip.ParseAddrPort(net.JoinHostPort(ips[0].Unmap().String(), port))
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	return ap
+}
+
+// localIPFor is the address to put in SDP for a call to dest: the
+// configured one, else the one this host routes to dest from.
+func (m *Manager) localIPFor(dest netip.AddrPort) netip.Addr {
+	if m.opt.LocalIP.IsValid() && !m.opt.LocalIP.IsUnspecified() {
+		return m.opt.LocalIP
+	}
+	if dest.IsValid() {
+		if conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(dest)); err == nil {
+			defer conn.Close()
+			if ap, err := netip.ParseAddrPort(conn.LocalAddr().String()); err == nil {
+				return ap.Addr().Unmap()
+			}
+		}
+	}
+	return netip.IPv4Unspecified()
+}
+
+// trunksOf returns the named trunks that exist in cfg, in order.
+func trunksOf(cfg config.Config, names []string) []config.Trunk {
+	var out []config.Trunk
+	for _, n := range names {
+		for _, t := range cfg.Trunks {
+			if t.Name == n {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// failover reports whether a failed dial should try the route's next
+// trunk: the trunk itself failed (no answer, 5xx, 403/407 refusing us),
+// not the callee (busy, declined, unknown number).
+func failover(err error) bool {
+	var se *sip.StatusError
+	if errors.As(err, &se) {
+		return se.Code >= 500 && se.Code < 600 || se.Code == 403 || se.Code == 401 || se.Code == 407 || se.Code == 408
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// failureOf maps a dial error to the call's end cause, SIP status and
+// reason ("486 Busy Here").
+func failureOf(err error, ctx context.Context) (cause string, status int, reason string) {
+	var se *sip.StatusError
+	switch {
+	case errors.As(err, &se):
+		status, reason = se.Code, fmt.Sprintf("%d %s", se.Code, se.Reason)
+		if se.Reason == "" {
+			reason = fmt.Sprintf("%d %s", se.Code, reasonPhrase(se.Code))
+		}
+		switch {
+		case se.Code == 486 || se.Code == 600:
+			cause = CauseBusy
+		case se.Code == 408 || se.Code == 480 || se.Code == 487:
+			cause = CauseNoAnswer
+		case se.Code == 603 || se.Code >= 400 && se.Code < 500:
+			cause = CauseRejected
+		case se.Code >= 500:
+			cause = CauseUnavail
+		default:
+			cause = CauseFailed
+		}
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		cause, status, reason = CauseNoAnswer, 408, "408 Request Timeout"
+	case ctx.Err() != nil:
+		cause, status, reason = "cancel", 487, "487 Request Terminated"
+	case errors.Is(err, sip.ErrNoAnswer):
+		cause, status, reason = CauseUnavail, 408, "408 Request Timeout"
+	default:
+		cause, status, reason = CauseUnavail, 503, "503 Service Unavailable"
+	}
+	return cause, status, reason
+}
