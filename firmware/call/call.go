@@ -168,8 +168,12 @@ func causeOf(dialogCause string) string {
 }
 
 // ev is an event of kind about this call, with its common fields set.
+// c.mu must not be held.
 func (c *Call) ev(kind event.Kind) event.Event {
-	return event.Event{Kind: kind, CallID: c.id, Leg: c.leg, Dir: c.dir, Trunk: c.trunk, From: c.from, To: c.to}
+	c.mu.Lock()
+	trunk := c.trunk
+	c.mu.Unlock()
+	return event.Event{Kind: kind, CallID: c.id, Leg: c.leg, Dir: c.dir, Trunk: trunk, From: c.from, To: c.to}
 }
 
 // ID is the call's id (the SIP Call-ID).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -307,7 +308,7 @@ func (m *Manager) remove(c *Call) {
 // CallEnded published.
 func (m *Manager) finish(c *Call) {
 	if r := recover(); r != nil {
-		c.log.Error("call panicked", "panic", r)
+		c.log.Error("call panicked", "panic", r, "stack", string(debug.Stack()))
 		c.setCause("error")
 	}
 	_ = c.Hangup(context.Background(), "normal")

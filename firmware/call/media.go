@@ -52,8 +52,10 @@ func (c *Call) closeMedia() {
 
 // Answer answers the call (200 OK with our SDP, waiting for the ACK). For a
 // late-offer call our SDP is the offer and the ACK carries the answer.
+// An outbound call is answered by the far end before it runs: Answer only
+// checks that it is still up.
 func (c *Call) Answer(ctx context.Context) error {
-	if err := c.alive(ctx); err != nil {
+	if err := c.alive(ctx); err != nil || c.d == nil {
 		return err
 	}
 	c.mu.Lock()
@@ -76,7 +78,7 @@ func (c *Call) Answer(ctx context.Context) error {
 	c.mu.Lock()
 	c.answered = time.Now()
 	c.mu.Unlock()
-	c.m.opt.Bus.Publish(event.Event{Kind: event.CallAnswered, CallID: c.id, From: c.from, To: c.to})
+	c.m.opt.Bus.Publish(c.ev(event.CallAnswered))
 	return nil
 }
 
@@ -147,8 +149,9 @@ func (c *Call) deliverDigit(key byte, source string) {
 		return
 	}
 	flag := int(c.flag.Add(1) - 1)
-	c.m.opt.Bus.Publish(event.Event{Kind: event.DTMFDigit, CallID: c.id, From: c.from, To: c.to,
-		Digit: string(key), Flag: flag, Source: source})
+	ev := c.ev(event.DTMFDigit)
+	ev.Digit, ev.Flag, ev.Source = string(key), flag, source
+	c.m.opt.Bus.Publish(ev)
 	for {
 		select {
 		case c.keys <- key:
@@ -235,8 +238,9 @@ func (c *Call) load(ctx context.Context, prompts []string) [][]byte {
 // the call goes on with the next prompt.
 func (c *Call) skipped(name string, err error) {
 	c.log.Warn("prompt skipped", "prompt", name, "err", err)
-	c.m.opt.Bus.Publish(event.Event{Kind: event.PromptSkipped, CallID: c.id, From: c.from, To: c.to,
-		Prompt: name, Cause: err.Error()})
+	ev := c.ev(event.PromptSkipped)
+	ev.Prompt, ev.Cause = name, err.Error()
+	c.m.opt.Bus.Publish(ev)
 }
 
 func (c *Call) drainKeys() {
