@@ -125,7 +125,13 @@ func (r *fakeRunner) Transfer(callID, number string) error {
 	return nil
 }
 
+// accounts is a registrar's account list for tests.
+type accounts map[string]string
+
+func (a accounts) Password(user string) (string, bool) { p, ok := a[user]; return p, ok }
+
 type rig struct {
+	box *sip.Server
 	m   *Manager
 	bus *event.Bus
 	sub *event.Subscription
@@ -155,10 +161,11 @@ func newRig(t *testing.T, farStatus int) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	box.SetRegistrar(accounts{"1001": "secret"})
 	startServer(t, box)
 	m.SetDialer(box)
 	t.Cleanup(func() { _ = m.Close(); _ = media.Close(); sub.Close() })
-	return &rig{m: m, bus: bus, sub: sub, far: far}
+	return &rig{box: box, m: m, bus: bus, sub: sub, far: far}
 }
 
 // next waits for the next event of kind for call id, skipping others.
@@ -288,5 +295,39 @@ func TestTransferBridgesAndRefuses(t *testing.T) {
 	}
 	if !got["10086"] || !got["2345"] {
 		t.Errorf("legs ended: %v", got)
+	}
+}
+
+func TestTransferToRegisteredAccount(t *testing.T) {
+	r := newRig(t, 0)
+	ctx := context.Background()
+	info, err := r.m.DialIVR(ctx, "6500", "110086", "1000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.next(t, event.CallAnswered, info.ID)
+	if err := r.m.Transfer(ctx, info.ID, "1001", ""); !errors.Is(err, ErrNoAccount) {
+		t.Fatalf("transfer to unregistered 1001: %v", err)
+	}
+	reg := r.far.srv.Register(ctx, sip.RegisterOptions{Registrar: r.box.Addr().String(), User: "1001", Password: "secret"})
+	defer reg.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for reg.State().Status != sip.RegRegistered {
+		if time.Now().After(deadline) {
+			t.Fatalf("registration: %+v", reg.State())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := r.m.Transfer(ctx, info.ID, "1001", ""); err != nil {
+		t.Fatal(err)
+	}
+	if tr := r.next(t, event.CallTransferred, info.ID); tr.To != "1001" || tr.Trunk != "" {
+		t.Errorf("transferred %+v", tr)
+	}
+	r.far.mu.Lock()
+	dialed := append([]string(nil), r.far.dialed...)
+	r.far.mu.Unlock()
+	if len(dialed) != 2 || dialed[1] != "1001" {
+		t.Errorf("far end dialled %v", dialed)
 	}
 }
