@@ -26,6 +26,7 @@ type target struct {
 	uri       string         // Request-URI
 	dest      netip.AddrPort // where the INVITE goes
 	from      string         // our From user
+	fromHost  string         // our From host; "" for our address
 	authUser  string
 	password  string
 	transport string
@@ -136,7 +137,7 @@ func (m *Manager) dialLeg(ctx context.Context, c *Call, st *stream.Stream, tg ta
 	offer := sdp.Offer(local, c.local.sessID, c.local.version)
 	c.mu.Unlock()
 	cd, err := m.dialer.Dial(ctx, sip.DialOptions{
-		Target: tg.uri, Destination: tg.dest, From: tg.from, AuthUser: tg.authUser,
+		Target: tg.uri, Destination: tg.dest, From: tg.from, FromHost: tg.fromHost, AuthUser: tg.authUser,
 		Password: tg.password, Transport: tg.transport, SDP: offer,
 		OnProgress: func(p sip.Progress) { c.progress(st, p) },
 	})
@@ -188,7 +189,10 @@ func applyAnswer(st *stream.Stream, body []byte) error {
 	return nil
 }
 
-// attach makes an answered outbound leg the call's signalling.
+// attach makes an answered outbound leg the call's signalling. A call
+// answered without a provisional response we saw (sipgo may pass over a 180
+// that arrives just before the 200) is reported ringing first, so CallRinging
+// always precedes CallAnswered.
 func (c *Call) attach(cd *sip.ClientDialog) {
 	m, _ := sdp.ParseAnswer(cd.RemoteSDP())
 	c.mu.Lock()
@@ -196,7 +200,12 @@ func (c *Call) attach(cd *sip.ClientDialog) {
 	c.source = cd.Destination()
 	c.answered = time.Now()
 	st := c.st
+	rang := c.ringing
+	c.ringing = true
 	c.mu.Unlock()
+	if !rang { // answered without a 180 we saw: apps still get ringing before answered
+		c.m.opt.Bus.Publish(c.ev(event.CallRinging))
+	}
 	c.audio.Store(uint32(m.Codecs[0]))
 	if st != nil {
 		st.SetSending(true)
@@ -229,6 +238,9 @@ func (m *Manager) trunkTarget(t config.Trunk, dial string) target {
 		transport: strings.ToUpper(t.Net()), trunk: t.Name}
 	if tg.from == "" {
 		tg.from = "ivrbox"
+	}
+	if t.Type == config.TrunkRegister {
+		tg.fromHost = t.Realm()
 	}
 	tg.password = m.secret(config.TrunkSecretKey(t.Name))
 	tg.dest = resolveAddr(t.Addr())

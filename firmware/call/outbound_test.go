@@ -83,9 +83,7 @@ func (f *farEnd) handle(ctx context.Context, d *sip.Dialog) {
 	}
 	defer st.Close()
 	local := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(st.LocalPort()))
-	if _, err := d.Answer(ctx, sdp.Answer(local, m, 1, 1)); err != nil {
-		return
-	}
+	_, _ = d.Answer(ctx, sdp.Answer(local, m, 1, 1)) // a BYE may overtake the ACK
 	<-d.Done()
 	f.ended <- d.To()
 }

@@ -23,6 +23,9 @@ type DialOptions struct {
 	// From is the user part of our From URI (the caller number);
 	// FromName its display name.
 	From, FromName string
+	// FromHost is the host of our From URI (a register trunk's domain);
+	// empty means our own address.
+	FromHost string
 	// Transport is "UDP" (the default) or "TCP".
 	Transport string
 	// AuthUser and Password answer one 401/407 challenge; AuthUser empty
@@ -103,8 +106,12 @@ func parseTarget(t string) (sipmsg.Uri, error) {
 // newInvite builds our INVITE.
 func (s *Server) newInvite(target sipmsg.Uri, transport string, dest netip.AddrPort, opts DialOptions) (*sipmsg.Request, netip.AddrPort) {
 	req, local := s.outRequest(sipmsg.INVITE, target, transport, dest)
+	fromHost := opts.FromHost
+	if fromHost == "" {
+		fromHost = local.Addr().String()
+	}
 	from := &sipmsg.FromHeader{DisplayName: opts.FromName, Params: sipmsg.NewParams(),
-		Address: sipmsg.Uri{Scheme: "sip", User: opts.From, Host: local.Addr().String()}}
+		Address: sipmsg.Uri{Scheme: "sip", User: opts.From, Host: fromHost}}
 	from.Params.Add("tag", sipmsg.GenerateTagN(16))
 	to := &sipmsg.ToHeader{Address: *target.Clone(), Params: sipmsg.NewParams()}
 	to.Address.UriParams, to.Address.Headers = nil, nil
