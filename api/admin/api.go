@@ -96,6 +96,11 @@ type Options struct {
 	Log     *slog.Logger     // nil: discard
 	Now     func() time.Time // nil: time.Now
 
+	// TrunkState returns a trunk's state ("registered", "registering",
+	// "failed", "peer") and what more there is to say (why it failed);
+	// nil: every trunk shows TrunkUnused.
+	TrunkState func(name string) (status, detail string)
+
 	authParams auth.Params // tests: cheaper argon2id
 }
 

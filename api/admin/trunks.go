@@ -7,9 +7,8 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/config"
 )
 
-// TrunkUnused is the state every trunk shows until the box places and takes
-// calls through trunks: nothing registers or sends over them yet, so no
-// registration state is made up.
+// TrunkUnused is the state every trunk shows on a box that does not run
+// its trunks (Options.TrunkState nil): no registration state is made up.
 const TrunkUnused = "unused"
 
 // trunkBody is a trunk as the API takes it: the config plus an optional
@@ -20,11 +19,23 @@ type trunkBody struct {
 }
 
 // trunkView is a trunk as the API shows it: config, whether a password is
-// stored (never the password) and its state (TrunkUnused for now).
+// stored (never the password) and its state: "registered", "registering",
+// "failed" (state_detail says why, e.g. "403 Forbidden"), "peer", or
+// TrunkUnused.
 type trunkView struct {
 	config.Trunk
 	HasPassword bool   `json:"has_password"`
 	State       string `json:"state"`
+	StateDetail string `json:"state_detail"`
+}
+
+// trunkView shows t.
+func (a *API) trunkView(s Secrets, t config.Trunk) trunkView {
+	v := trunkView{Trunk: t, HasPassword: hasSecret(s, config.TrunkSecretKey(t.Name)), State: TrunkUnused}
+	if a.opt.TrunkState != nil {
+		v.State, v.StateDetail = a.opt.TrunkState(t.Name)
+	}
+	return v
 }
 
 // secrets returns the password keeper, or 501 on a box without one.
@@ -61,7 +72,7 @@ func (a *API) getTrunks(w http.ResponseWriter, r *http.Request) error {
 	cfg := a.opt.Store.Config()
 	out := make([]trunkView, 0, len(cfg.Trunks))
 	for _, t := range cfg.Trunks {
-		out = append(out, trunkView{Trunk: t, HasPassword: hasSecret(s, config.TrunkSecretKey(t.Name)), State: TrunkUnused})
+		out = append(out, a.trunkView(s, t))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -82,14 +93,39 @@ func (a *API) answerTrunk(w http.ResponseWriter, name string, code int) error {
 	if !ok {
 		return httpErr(http.StatusNotFound, "no trunk named %q", name)
 	}
-	writeJSON(w, code, trunkView{Trunk: t, HasPassword: hasSecret(s, config.TrunkSecretKey(name)), State: TrunkUnused})
+	writeJSON(w, code, a.trunkView(s, t))
 	return nil
 }
 
+// stagePassword applies a write-only password before the config change
+// (nil keeps the stored one, "" removes it), so that whoever reacts to the
+// change, such as the trunk manager re-registering, reads the new one.
+// undo puts the old password back when the change is refused.
+func stagePassword(s Secrets, key string, pw *string) (undo func(), err error) {
+	if pw == nil {
+		return func() {}, nil
+	}
+	old, oldErr := s.Secret(key)
+	if err := setPassword(s, key, pw); err != nil {
+		return nil, err
+	}
+	return func() {
+		if oldErr == nil {
+			_ = s.SetSecret(key, old)
+		} else {
+			_ = s.DeleteSecret(key)
+		}
+	}, nil
+}
+
 // saveTrunk adds b (replace false; its name must be new) or replaces the
-// trunk of the same name, then applies its password.
+// trunk of the same name, with its password.
 func (a *API) saveTrunk(r *http.Request, b trunkBody, replace bool) error {
 	s, err := a.secrets()
+	if err != nil {
+		return err
+	}
+	undo, err := stagePassword(s, config.TrunkSecretKey(b.Name), b.Password)
 	if err != nil {
 		return err
 	}
@@ -108,10 +144,8 @@ func (a *API) saveTrunk(r *http.Request, b trunkBody, replace bool) error {
 		return nil
 	})
 	if err != nil {
+		undo()
 		return storeError(err, "trunk "+b.Name)
-	}
-	if err := setPassword(s, config.TrunkSecretKey(b.Name), b.Password); err != nil {
-		return err
 	}
 	a.log.Info("admin: trunk saved", "trunk", b.Name, "type", b.Type, "host", b.Host, "addr", clientAddr(r))
 	return nil

@@ -65,7 +65,9 @@ func (b *Box) watchStatus(ctx context.Context) (wait func()) {
 					changed = nil
 					continue
 				}
-				b.Disks.Apply(b.Store.Config().Disks) // a restore or PUT config may change them
+				cfg := b.Store.Config()
+				b.Disks.Apply(cfg.Disks) // a restore or PUT config may change them
+				b.Trunks.Apply(cfg)
 			case e := <-sub.C():
 				if e.Kind == event.CallStarted || e.Kind == event.CallEnded {
 					b.Status.SetCalls(len(b.Calls.Calls()))

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ivrbox/ivrbox/api/admin"
+	"github.com/ivrbox/ivrbox/api/pbx"
 	"github.com/ivrbox/ivrbox/board"
 	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/cdr"
@@ -29,6 +30,7 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/sip"
 	"github.com/ivrbox/ivrbox/firmware/status"
 	"github.com/ivrbox/ivrbox/firmware/store"
+	"github.com/ivrbox/ivrbox/firmware/trunk"
 	"github.com/ivrbox/ivrbox/firmware/version"
 	"github.com/ivrbox/ivrbox/media/prompt"
 	"github.com/ivrbox/ivrbox/media/stream"
@@ -88,6 +90,8 @@ type Box struct {
 	SIP     *sip.Server
 	Admin   *admin.API
 	Status  *status.Status // the board's LEDs and button gestures
+	Trunks  *trunk.Manager // trunk registrations and inbound trunk recognition
+	PBX     *pbx.API       // the PBX API (/api/v1.1.0/) and its events
 	http    *http.Server
 	debug   *http.Server
 
@@ -172,6 +176,7 @@ func New(opt Options) (b *Box, err error) {
 		PromptDir: filepath.Join(opt.DataDir, "prompts"), Records: b.Records,
 		HAL: boardHAL{st: b.Status, sim: b.hw.Sim}, Disks: b.Disks, Secrets: b.Store,
 		Restart: b.Restart, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
+		TrunkState: b.trunkState,
 		Log: opt.Log.With("component", "admin"),
 	})
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))
@@ -268,6 +273,7 @@ func (b *Box) Run(ctx context.Context) error {
 		}
 	}
 	_ = b.Calls.Close()
+	b.Trunks.Close() // un-REGISTER while SIP still runs
 	stopSIP()
 	<-sipErr
 	return result
@@ -289,6 +295,7 @@ func (b *Box) startHTTP() error {
 		fmt.Fprintf(w, "ok %s calls=%d\n", version.Version, len(b.Calls.Calls()))
 	})
 	mux.Handle(admin.Prefix, b.Admin.Handler())
+	mux.Handle(pbx.Prefix, b.PBX.Handler())
 	mux.Handle("/", webui.Handler())
 	b.http = b.serve(ln, mux)
 	if b.opt.DebugAddr != "" {

@@ -1,8 +1,8 @@
 'use strict';
 // telephony.js: trunks, inbound and outbound routes (one page), and local
 // accounts with the outbound routes each may use. Passwords are write-only:
-// the API says whether one is set, never what it is. Nothing calls through
-// trunks yet, and the page says so instead of showing a made-up state.
+// the API says whether one is set, never what it is. Each trunk shows its
+// registration state, refreshed while the page is open.
 
 // pwInput is a write-only password field with "remove" when one is set.
 function pwInput(id, isSet) {
@@ -27,7 +27,7 @@ const words = s => s.split(/[\s,]+/).filter(Boolean);
 PAGES.trunks = main => {
   const msg = h('div', {class: 'msg', role: 'alert', id: 'tel-msg'});
   const trunksBox = h('div', {id: 'trunk-area'}), routesBox = h('div', {id: 'route-area'});
-  add(main, h('h1', {}, t('nav.trunks')), h('p', {class: 'hint', id: 'tel-note'}, t('tel.notYet')), msg, trunksBox, routesBox);
+  add(main, h('h1', {}, t('nav.trunks')), msg, trunksBox, routesBox);
   const load = async () => {
     let trunks, routes, ivrs;
     try {
@@ -37,7 +37,25 @@ PAGES.trunks = main => {
     clear(routesBox, routesCard(routes || {}, trunks || [], ivrs || []));
   };
   load();
+  // States change without an event: refresh the badges in place (an open form stays).
+  const tick = setInterval(async () => {
+    let list;
+    try { list = await api('GET', 'trunks'); } catch (e) { return; }
+    for (const tr of list || []) {
+      const b = $('#trunk-list tr[data-name="' + CSS.escape(tr.name) + '"] .tstate', main);
+      if (b) b.replaceWith(stateBadge(tr));
+    }
+  }, 5000);
+  return () => clearInterval(tick);
 };
+
+// stateBadge shows a trunk's state: registered green, failed red (the
+// detail as its title), others plain.
+function stateBadge(tr) {
+  const st = tr.state || 'unknown', key = 'tel.st.' + st;
+  const cls = {registered: ' st-mounted', failed: ' st-error'}[st] || '';
+  return h('span', {class: 'badge tstate' + cls, 'data-state': st, title: tr.state_detail || ''}, DICT.en[key] ? t(key) : st);
+}
 
 function trunkCard(trunks, reload, msg) {
   const formBox = h('div', {id: 'trunk-form-box'});
@@ -45,7 +63,7 @@ function trunkCard(trunks, reload, msg) {
   const rows = trunks.map(tr => h('tr', {'data-name': tr.name},
     h('td', {class: 'mono'}, tr.name), h('td', {}, t('tel.type.' + tr.type)), h('td', {class: 'mono'}, tr.host),
     h('td', {class: 'hide-sm'}, t(tr.has_password ? 'acc.isSet' : 'acc.notSet')),
-    h('td', {class: 'hide-sm'}, h('span', {class: 'badge'}, t('tel.unused'))),
+    h('td', {class: 'hide-sm'}, stateBadge(tr)),
     h('td', {class: 'nowrap'}, h('button', {type: 'button', class: 'sm', onclick: () => edit(tr)}, t('tel.edit')), ' ',
       confirmBtn(t('delete'), async () => {
         try { await api('DELETE', 'trunks/' + encodeURIComponent(tr.name)); toast(t('tel.deleted', tr.name)); reload(); } catch (e) { msgBox(msg, e); }
