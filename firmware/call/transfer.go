@@ -53,6 +53,11 @@ func (m *Manager) Transfer(ctx context.Context, id, number, fromExt string) erro
 	if err := m.mover.Transfer(c.id, number); err != nil {
 		return fmt.Errorf("call: transfer %s: %w: %w", c.id, ErrNotUp, err)
 	}
+	if m.runner.Has(number) {
+		ev := c.transferred(number, "", "")
+		ev.IVR = number
+		m.opt.Bus.Publish(ev)
+	}
 	c.log.Info("transfer requested", "number", number, "fromext", fromExt)
 	return nil
 }
@@ -148,9 +153,11 @@ func (c *Call) Transfer(ctx context.Context, number string) error {
 	c.mu.Lock()
 	c.bridged = number
 	c.mu.Unlock()
-	ev := c.ev(event.CallTransferred)
-	ev.To, ev.Trunk, ev.Leg = number, tg.trunk, cd.CallID()
-	c.m.opt.Bus.Publish(ev)
+	leg := ""
+	if tg.trunk != "" {
+		_, leg = c.m.ids()
+	}
+	c.m.opt.Bus.Publish(c.transferred(number, tg.trunk, leg))
 	c.log.Info("bridged", "number", number, "trunk", tg.trunk, "sip_call_id", cd.CallID())
 	select {
 	case <-cd.Done():
@@ -166,6 +173,15 @@ func (c *Call) Transfer(ctx context.Context, number string) error {
 		return ctx.Err()
 	}
 	return nil
+}
+
+// transferred is the CallTransferred event of a transfer to number: Trunk
+// and Leg are the new leg's (both "" for an IVR or a local account), From
+// is left empty (the party put through is the call's own).
+func (c *Call) transferred(number, trunk, leg string) event.Event {
+	ev := c.ev(event.CallTransferred)
+	ev.From, ev.To, ev.Trunk, ev.Leg = "", number, trunk, leg
+	return ev
 }
 
 // holdWhileDialling plays hold music to the caller until the returned func
