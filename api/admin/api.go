@@ -100,6 +100,9 @@ type Options struct {
 	// "failed", "peer") and what more there is to say (why it failed);
 	// nil: every trunk shows TrunkUnused.
 	TrunkState func(name string) (status, detail string)
+	// Delivery returns the event outbox's counters for GET api-access;
+	// nil: not shown.
+	Delivery func() DeliveryStats
 
 	authParams auth.Params // tests: cheaper argon2id
 }

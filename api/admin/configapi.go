@@ -203,16 +203,31 @@ func (a *API) putSystem(w http.ResponseWriter, r *http.Request) error {
 
 // apiAccessJSON is GET api-access: the secrets only as "set or not".
 type apiAccessJSON struct {
-	User        string `json:"user"`
-	PasswordSet bool   `json:"password_set"`
-	AppURL      string `json:"app_url"`
-	SecretSet   bool   `json:"secret_set"`
+	User        string         `json:"user"`
+	PasswordSet bool           `json:"password_set"`
+	AppURL      string         `json:"app_url"`
+	SecretSet   bool           `json:"secret_set"`
+	Delivery    *DeliveryStats `json:"delivery,omitempty"`
+}
+
+// DeliveryStats are the event outbox's counters since the box started: events
+// waiting for the app server, delivered, retried attempts, and dropped.
+type DeliveryStats struct {
+	Pending   int    `json:"pending"`
+	Delivered uint64 `json:"delivered"`
+	Retried   uint64 `json:"retried"`
+	Dropped   uint64 `json:"dropped"`
 }
 
 func (a *API) getAPIAccess(w http.ResponseWriter, r *http.Request) error {
 	api := a.opt.Store.Config().API
-	writeJSON(w, http.StatusOK, apiAccessJSON{User: api.User, PasswordSet: api.PasswordMD5 != "",
-		AppURL: api.AppURL, SecretSet: api.Secret != ""})
+	out := apiAccessJSON{User: api.User, PasswordSet: api.PasswordMD5 != "",
+		AppURL: api.AppURL, SecretSet: api.Secret != ""}
+	if a.opt.Delivery != nil {
+		st := a.opt.Delivery()
+		out.Delivery = &st
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

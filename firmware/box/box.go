@@ -176,8 +176,8 @@ func New(opt Options) (b *Box, err error) {
 		PromptDir: filepath.Join(opt.DataDir, "prompts"), Records: b.Records,
 		HAL: boardHAL{st: b.Status, sim: b.hw.Sim}, Disks: b.Disks, Secrets: b.Store,
 		Restart: b.Restart, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
-		TrunkState: b.trunkState,
-		Log:        opt.Log.With("component", "admin"),
+		TrunkState: b.trunkState, Delivery: b.deliveryStats,
+		Log: opt.Log.With("component", "admin"),
 	})
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))
 	ua := "ivrbox/" + version.Version

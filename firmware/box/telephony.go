@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"sync"
 
+	"github.com/ivrbox/ivrbox/api/admin"
 	"github.com/ivrbox/ivrbox/api/pbx"
 	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/outbox"
@@ -55,6 +56,15 @@ func (b *Box) trunkState(name string) (status, detail string) {
 	}
 	st := b.Trunks.State(name)
 	return st.Status, st.Detail
+}
+
+// deliveryStats are the outbox's counters for the admin API.
+func (b *Box) deliveryStats() admin.DeliveryStats {
+	if b.outbox == nil {
+		return admin.DeliveryStats{}
+	}
+	st := b.outbox.Stats()
+	return admin.DeliveryStats{Pending: st.Pending, Delivered: st.Delivered, Retried: st.Retried, Dropped: st.Dropped}
 }
 
 // trunkChanged shows the trunks' registration state on the LEDs.

@@ -15,7 +15,11 @@ function accessCard() {
   const secret = h('input', {id: 'access-secret', type: 'password', autocomplete: 'off'});
   const clearSecret = h('input', {type: 'checkbox', id: 'access-secret-clear'});
   const btn = h('button', {type: 'submit', class: 'pri', id: 'access-save'}, t('save'));
+  const stats = h('p', {class: 'hint', id: 'access-delivery'});
   const fill = a => {
+    const d = a.delivery;
+    stats.textContent = d ? t('acc.delivery').replace('{p}', d.pending).replace('{d}', d.delivered)
+      .replace('{r}', d.retried).replace('{x}', d.dropped) : '';
     user.value = a.user || '';
     url.value = a.app_url || '';
     pw.value = secret.value = '';
@@ -47,7 +51,7 @@ function accessCard() {
       form.field('app_url', t('acc.url'), url, t('acc.urlHint'), true),
       form.field('secret', t('acc.secret'), secret, t('acc.secretHint'))),
     h('label', {class: 'live', hidden: true}, clearSecret, ' ', t('acc.clearSecret')),
-    h('p'), msg, btn);
+    stats, msg, btn);
   form.fields.set('password_md5', form.fields.get('password'));
   api('GET', 'api-access').then(fill, err => msgBox(msg, err));
   return card;
