@@ -12,7 +12,10 @@
 //
 // Received media is checked strictly: a source address is learned only from
 // two consecutive valid packets, and from then on packets from any other
-// address are counted and dropped, never decoded (strict RTP). Packets are
+// address are counted and dropped, never decoded (strict RTP) — except from
+// the remote address the SDP named, which takes the stream over with two
+// consecutive packets of its own (a stray sender that got in first does not
+// keep the call). Packets are
 // sent to the learned address (symmetric RTP, for callers behind NAT), or
 // to the remote address from SDP until one is learned.
 //

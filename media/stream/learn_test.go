@@ -134,3 +134,37 @@ func TestDigitsRFC4733In(t *testing.T) {
 		t.Errorf("invalid = %d, want 1", st.Invalid)
 	}
 }
+
+// TestSDPAddressTakesOver: a stray sender that got in first is replaced by
+// the address the SDP named once that sends consecutive packets; strays
+// still cannot take it back.
+func TestSDPAddressTakesOver(t *testing.T) {
+	e, clock := newTestEngine(t, 2)
+	sdp := newPeer(t)
+	stray := newPeer(t)
+	s := openTo(t, e, sdp, Config{Codec: PCMU})
+	silence := bytesOf(0xFF, 160)
+	stray.audio(s, 0, silence)
+	stray.audio(s, 0, silence)
+	clock.settle(t)
+	if got := s.Stats().Learned; got != stray.addr() {
+		t.Fatalf("learned %v, want the stray %v first", got, stray.addr())
+	}
+	sdp.audio(s, 0, silence)
+	clock.settle(t)
+	if got := s.Stats().Learned; got != stray.addr() {
+		t.Fatalf("one packet from the SDP address took over: %v", got)
+	}
+	sdp.audio(s, 0, silence)
+	clock.settle(t)
+	if got := s.Stats().Learned; got != sdp.addr() {
+		t.Fatalf("learned %v, want the SDP address %v", got, sdp.addr())
+	}
+	stray.audio(s, 0, silence)
+	stray.audio(s, 0, silence)
+	clock.settle(t)
+	if got := s.Stats().Learned; got != sdp.addr() {
+		t.Errorf("the stray took the stream back: %v", got)
+	}
+	stray.quiet()
+}

@@ -45,7 +45,8 @@ func (s *Stream) drain() {
 // handle processes one received datagram.
 func (s *Stream) handle(b []byte, from netip.AddrPort) {
 	m := &s.media
-	if m.source.IsValid() && from != m.source {
+	takeover := m.source.IsValid() && from != m.source && from == m.remote
+	if m.source.IsValid() && from != m.source && !takeover {
 		s.stats.strangers.Add(1)
 		return
 	}
@@ -54,7 +55,7 @@ func (s *Stream) handle(b []byte, from netip.AddrPort) {
 		s.stats.invalid.Add(1)
 		return
 	}
-	if !m.source.IsValid() && !s.learn(from) {
+	if (!m.source.IsValid() || takeover) && !s.learn(from) {
 		s.stats.probation.Add(1)
 		return
 	}
@@ -105,6 +106,9 @@ func (s *Stream) parse(b []byte) ([]byte, bool) {
 // the source is now learned: it takes learnConsecutive packets with
 // consecutive sequence numbers from one address. A few addresses are
 // tracked at once, so stray packets from elsewhere do not hold up learning.
+// The SDP address is a candidate even after another source was learned: a
+// stray sender that got in first loses the stream once the peer the
+// signalling named sends consecutive packets.
 func (s *Stream) learn(from netip.AddrPort) bool {
 	m := &s.media
 	seq := m.hdr.SequenceNumber

@@ -88,6 +88,7 @@ type media struct {
 	leg    *leg // copy of link: where received audio goes and sent audio comes from
 
 	source netip.AddrPort // learned source; invalid while learning
+	remote netip.AddrPort // copy of the SDP address, which may take the source over
 	cands  [learnSlots]candidate
 	nextC  int // slot the next new candidate replaces
 

@@ -39,7 +39,7 @@ func (s *Stream) sync() {
 	m := &s.media
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m.codec, m.dtmfPT, m.leg = s.codec, s.dtmfPT, s.link
+	m.codec, m.dtmfPT, m.leg, m.remote = s.codec, s.dtmfPT, s.link, s.remote
 	if s.relearn {
 		s.relearn = false
 		s.learned = netip.AddrPort{}
