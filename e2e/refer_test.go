@@ -25,15 +25,7 @@ Content-Length: 0
 `, s.cseq, target), `retrans="500"`)
 	s.recv(`response="202"`)
 	for range 2 {
-		s.recv(`request="NOTIFY"`)
-		s.send(`SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-`, "")
+		s.recv(`request="NOTIFY"`).okLast()
 	}
 	return s
 }

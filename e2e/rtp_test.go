@@ -184,8 +184,11 @@ func (p *peer) rfc4733(key byte) {
 }
 
 // inband sends key as a 100 ms DTMF tone in the audio stream.
-func (p *peer) inband(key byte) {
-	pcm := dtmf.Tone(key, 100, 0.3)
+func (p *peer) inband(key byte) { p.sendPCM(dtmf.Tone(key, 100, 0.3), false) }
+
+// sendPCM sends pcm in the peer's audio stream, 20 ms a packet, instead of
+// its silence; marker sets the marker bit on the first packet.
+func (p *peer) sendPCM(pcm []int16, marker bool) {
 	p.mu.Lock()
 	p.tonesOn = true
 	p.mu.Unlock()
@@ -194,11 +197,13 @@ func (p *peer) inband(key byte) {
 		p.tonesOn = false
 		p.mu.Unlock()
 	}()
+	next := time.Now()
 	for off := 0; off+160 <= len(pcm); off += 160 {
 		p.mu.Lock()
-		p.sendAudioLocked(pcm[off:off+160], false)
+		p.sendAudioLocked(pcm[off:off+160], marker && off == 0)
 		p.mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
+		next = next.Add(20 * time.Millisecond)
+		time.Sleep(time.Until(next))
 	}
 }
 

@@ -147,6 +147,11 @@ Content-Length: 0
 // awaitBye expects the box to hang up within d and answers its BYE.
 func (s *scenario) awaitBye(d time.Duration) *scenario {
 	s.recv(fmt.Sprintf(`request="BYE" timeout="%d"`, d.Milliseconds()))
+	return s.okLast()
+}
+
+// okLast answers the request just received with 200 OK.
+func (s *scenario) okLast() *scenario {
 	return s.send(`SIP/2.0 200 OK
 [last_Via:]
 [last_From:]

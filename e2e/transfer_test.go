@@ -18,23 +18,7 @@ const (
 // playTone sends a sine of freq for d in the peer's audio stream (no
 // silence meanwhile).
 func (p *peer) playTone(freq float64, d time.Duration) {
-	pcm := tone.Sine([]float64{freq}, int(d.Milliseconds()), 0.3)
-	p.mu.Lock()
-	p.tonesOn = true
-	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		p.tonesOn = false
-		p.mu.Unlock()
-	}()
-	next := time.Now()
-	for off := 0; off+160 <= len(pcm); off += 160 {
-		p.mu.Lock()
-		p.sendAudioLocked(pcm[off:off+160], off == 0)
-		p.mu.Unlock()
-		next = next.Add(20 * time.Millisecond)
-		time.Sleep(time.Until(next))
-	}
+	p.sendPCM(tone.Sine([]float64{freq}, int(d.Milliseconds()), 0.3), true)
 }
 
 // framesOf counts the frames received since since that carry freq: loud,

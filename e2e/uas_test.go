@@ -61,7 +61,7 @@ func uasAnswer(ring, byeWait time.Duration) *scenario {
 	s.pause(ring)
 	s.send(uasReply("200 OK", "", uasAnswerSDP), `retrans="500"`)
 	s.recv(`request="ACK"`)
-	return s.uasAwaitBye(byeWait)
+	return s.awaitBye(byeWait)
 }
 
 // uasRefuse builds a UAS scenario that refuses the INVITE with status
@@ -74,19 +74,6 @@ func uasRefuse(status string, ring time.Duration) *scenario {
 	s.pause(ring)
 	s.send(uasReply(status, "", ""), `retrans="500"`)
 	return s.recv(`request="ACK"`)
-}
-
-// uasAwaitBye waits up to d for the box's BYE and answers it 200.
-func (s *scenario) uasAwaitBye(d time.Duration) *scenario {
-	s.recv(fmt.Sprintf(`request="BYE" timeout="%d"`, d.Milliseconds()))
-	return s.send(`SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-`, "")
 }
 
 // registrar builds a looping registrar scenario: every REGISTER is
