@@ -134,6 +134,9 @@ func (m *Manager) dialLeg(ctx context.Context, c *Call, st *stream.Stream, tg ta
 	local := netip.AddrPortFrom(m.localIPFor(tg.dest), uint16(st.LocalPort()))
 	c.mu.Lock()
 	c.local.version++
+	if st == c.st {
+		c.local.addr = local // re-INVITE answers describe this stream
+	}
 	offer := sdp.Offer(local, c.local.sessID, c.local.version)
 	c.mu.Unlock()
 	cd, err := m.dialer.Dial(ctx, sip.DialOptions{
@@ -212,6 +215,7 @@ func (c *Call) attach(cd *sip.ClientDialog) {
 	}
 	c.watch(cd.Done(), cd.Cause)
 	cd.OnInfo(func(key byte) { c.m.offerDigit(c, key, "info") })
+	cd.OnReInvite(c.reInvite)
 	c.m.opt.Bus.Publish(c.ev(event.CallAnswered))
 }
 

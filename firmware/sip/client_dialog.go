@@ -34,6 +34,8 @@ type ClientDialog struct {
 	ended        bool
 	cause        string
 	onInfo       func(key byte)
+	onReInvite   func(offer []byte) ([]byte, error)
+	localSDP     []byte // what we last told the callee
 }
 
 // accept builds the dialog from the INVITE's 2xx, sends the ACK and keeps
@@ -46,7 +48,8 @@ func (s *Server) accept(inv *sipmsg.Request, res *sipmsg.Response, tx sipmsg.Cli
 	remoteTag, _ := res.To().Params.Get("tag")
 	localTag, _ := inv.From().Params.Get("tag")
 	cd := &ClientDialog{srv: s, callID: inv.CallID().Value(), from: *inv.From(), transport: inv.Transport(),
-		local: local, dest: dest, remoteSDP: res.Body(), done: make(chan struct{}), localCSeq: inv.CSeq().SeqNo}
+		local: local, dest: dest, remoteSDP: res.Body(), done: make(chan struct{}), localCSeq: inv.CSeq().SeqNo,
+		localSDP: inv.Body()}
 	cd.from.Params = inv.From().Params.Clone()
 	cd.to = sipmsg.ToHeader{DisplayName: res.To().DisplayName, Address: *res.To().Address.Clone(), Params: res.To().Params.Clone()}
 	cd.key = dialogKey(cd.callID, localTag, remoteTag)
@@ -104,6 +107,53 @@ func (cd *ClientDialog) OnInfo(f func(key byte)) {
 	cd.mu.Lock()
 	cd.onInfo = f
 	cd.mu.Unlock()
+}
+
+// OnReInvite sets the function that answers the callee's re-INVITEs
+// (session refresh, hold): it gets the offer (nil when the re-INVITE has
+// none) and returns our answer; nil answers with what we last sent. A
+// StatusError refuses the re-INVITE with its status. Without f every
+// re-INVITE is answered with our last SDP.
+func (cd *ClientDialog) OnReInvite(f func(offer []byte) ([]byte, error)) {
+	cd.mu.Lock()
+	cd.onReInvite = f
+	cd.mu.Unlock()
+}
+
+// clientReInvite answers a re-INVITE from the callee with 200 OK and our SDP. The
+// ACK is not awaited and the 200 is not retransmitted (over UDP a lost 200
+// leaves the callee to retry).
+func (s *Server) clientReInvite(cd *ClientDialog, req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	offer, err := sdpBody(req)
+	if err != nil {
+		s.respond(tx, req, 415, "", sipmsg.NewHeader("Accept", "application/sdp"))
+		return
+	}
+	cd.mu.Lock()
+	f, answer := cd.onReInvite, cd.localSDP
+	cd.mu.Unlock()
+	if f != nil {
+		a, err := callReInvite(f, offer)
+		if err != nil {
+			code, reason := statusOf(err)
+			s.respond(tx, req, code, reason)
+			return
+		}
+		if len(a) > 0 {
+			answer = a
+			cd.mu.Lock()
+			cd.localSDP = a
+			cd.mu.Unlock()
+		}
+	}
+	res := sipmsg.NewResponseFromRequest(req, 200, "OK", answer)
+	res.AppendHeader(&sipmsg.ContactHeader{Address: contactURI(cd.from.Address.User, cd.transport, cd.local)})
+	res.AppendHeader(sipmsg.NewHeader("Allow", allowed))
+	res.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+	res.AppendHeader(sipmsg.NewHeader("Server", s.opts.UserAgent))
+	if err := tx.Respond(res); err != nil {
+		s.log.Info("re-INVITE 200 failed", "call_id", cd.callID, "error", err)
+	}
 }
 
 // Hangup sends BYE and waits for its answer until ctx ends; the call ends
@@ -216,7 +266,7 @@ func (cd *ClientDialog) checkCSeq(req *sipmsg.Request) bool {
 	return true
 }
 
-// onClientRequest handles BYE and INFO from a callee; false if req is not
+// onClientRequest handles re-INVITE, BYE and INFO from a callee; false if req is not
 // for an outbound call.
 func (s *Server) onClientRequest(req *sipmsg.Request, tx sipmsg.ServerTransaction) bool {
 	cd := s.lookupClient(req)
@@ -228,6 +278,8 @@ func (s *Server) onClientRequest(req *sipmsg.Request, tx sipmsg.ServerTransactio
 		return true
 	}
 	switch req.Method {
+	case sipmsg.INVITE:
+		s.clientReInvite(cd, req, tx)
 	case sipmsg.BYE:
 		s.respond(tx, req, 200, "")
 		cd.end(CauseBye)
