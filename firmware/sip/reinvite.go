@@ -15,7 +15,7 @@ import (
 // refresh, target refresh) on the goroutine sipgo gave it, waiting there for
 // the ACK of our 200 OK.
 func (s *Server) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	s.respond(tx, req, 100, "") // also stops sipgo's own 100 timer racing us on req
+	s.respond(tx, req, 100, "")     // also stops sipgo's own 100 timer racing us on req
 	if s.onClientRequest(req, tx) { // a callee of ours
 		return
 	}
