@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,13 +65,13 @@ func (s *appServer) count() int {
 // would on dial and transfer.
 type scriptedCalls struct {
 	fakeCalls
-	publish func(ev)
+	publish func(event.Event)
 }
 
 func (s *scriptedCalls) DialIVR(ctx context.Context, ivr, number, fromExt string) (Call, error) {
 	c, err := s.fakeCalls.DialIVR(ctx, ivr, number, fromExt)
 	if err == nil {
-		s.publish(ev{Kind: event.CallStarted, CallID: c.ID, Dir: c.Dir, From: c.From, To: c.To,
+		s.publish(event.Event{Kind: event.CallStarted, CallID: c.ID, Dir: c.Dir, From: c.From, To: c.To,
 			Trunk: c.Trunk, Leg: c.Leg, IVR: ivr})
 	}
 	return c, err
@@ -83,26 +82,9 @@ func (s *scriptedCalls) Transfer(ctx context.Context, id, number, fromExt string
 	if err := s.fakeCalls.Transfer(ctx, id, number, fromExt); err != nil {
 		return err
 	}
-	s.publish(ev{Kind: kindTransferred, CallID: c.ID, To: number})
-	s.publish(ev{Kind: event.IVREntered, CallID: c.ID, IVR: number})
+	s.publish(event.Event{Kind: event.CallTransferred, CallID: c.ID, To: number})
+	s.publish(event.Event{Kind: event.IVREntered, CallID: c.ID, IVR: number})
 	return nil
-}
-
-// toEvent makes a bus event of x, setting the fields the call core adds for
-// this API when event.Event has them. It reports whether it has them all.
-func toEvent(x ev) (event.Event, bool) {
-	e := event.Event{Kind: x.Kind, CallID: x.CallID, From: x.From, To: x.To, IVR: x.IVR, Digit: x.Digit,
-		Flag: x.Flag, Digits: x.Digits, Prompt: x.Prompt, Cause: x.Cause}
-	v := reflect.ValueOf(&e).Elem()
-	all := true
-	for name, val := range map[string]string{"Dir": x.Dir, "Trunk": x.Trunk, "Leg": x.Leg, "Reason": x.Reason} {
-		if f := v.FieldByName(name); f.IsValid() && f.Kind() == reflect.String {
-			f.SetString(val)
-		} else {
-			all = false
-		}
-	}
-	return e, all
 }
 
 // TestSeedStoryEndToEnd runs the seed's exam-booking story through the HTTP
@@ -145,13 +127,7 @@ func TestSeedStoryEndToEnd(t *testing.T) {
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	defer a.Close()
 	bus.Hook(a.Hook)
-	calls.publish = func(x ev) {
-		if e, ok := toEvent(x); ok {
-			bus.Publish(e)
-			return
-		}
-		a.handle(x) // event.Event lacks Dir/Trunk/Leg yet: feed the translation directly
-	}
+	calls.publish = func(e event.Event) { bus.Publish(e) }
 
 	mux := http.NewServeMux()
 	mux.Handle(Prefix, a.Handler())
@@ -177,23 +153,23 @@ func TestSeedStoryEndToEnd(t *testing.T) {
 
 	tok := post("login", "", `{"username":"api","password":"`+md5hex(testPassword)+`","port":"8260"}`)["token"]
 	callID := post("ivr/dial_outbound", tok, `{"ivrid":"6500","outto":"10086","fromext":"1000"}`)["callid"]
-	pub := func(x ev) { x.CallID = callID; calls.publish(x) }
-	pub(ev{Kind: event.CallRinging})
-	pub(ev{Kind: event.CallAnswered})
-	pub(ev{Kind: event.PromptFinished, IVR: "6500"})
-	pub(ev{Kind: event.DTMFDigit, Digit: "1", Flag: 0})
-	pub(ev{Kind: event.IVREntered, IVR: "6501"})
-	pub(ev{Kind: event.PromptFinished, IVR: "6501"})
+	pub := func(x event.Event) { x.CallID = callID; calls.publish(x) }
+	pub(event.Event{Kind: event.CallRinging})
+	pub(event.Event{Kind: event.CallAnswered})
+	pub(event.Event{Kind: event.PromptFinished, IVR: "6500"})
+	pub(event.Event{Kind: event.DTMFDigit, Digit: "1", Flag: 0})
+	pub(event.Event{Kind: event.IVREntered, IVR: "6501"})
+	pub(event.Event{Kind: event.PromptFinished, IVR: "6501"})
 	for i, d := range []string{"5", "6", "7", "8", "9", "#"} {
-		pub(ev{Kind: event.DTMFDigit, Digit: d, Flag: i + 1})
+		pub(event.Event{Kind: event.DTMFDigit, Digit: d, Flag: i + 1})
 	}
-	pub(ev{Kind: event.DTMFString, Digits: "56789"})
+	pub(event.Event{Kind: event.DTMFString, Digits: "56789"})
 	// The app server checks 56789 and moves the call to the success IVR.
 	if got := post("outbound/transfer_number", tok, `{"outboundid":"1552976047.58","number":"6502"}`)["callid"]; got != callID {
 		t.Fatalf("transfer answered callid %q, want %q", got, callID)
 	}
-	pub(ev{Kind: event.PromptFinished, IVR: "6502"})
-	pub(ev{Kind: event.CallEnded, Cause: "normal"})
+	pub(event.Event{Kind: event.PromptFinished, IVR: "6502"})
+	pub(event.Event{Kind: event.CallEnded, Cause: "normal"})
 
 	call := `"callid":"1552976047.56","call":[{"outbound":{"from":"6500","to":"10086","trunk":"192.168.9.121","outboundid":"1552976047.58"}}]`
 	sn := `"sn":"368182384620"`

@@ -30,15 +30,15 @@ func (a *API) Hook(e event.Event) {
 	switch e.Kind {
 	case event.CallStarted, event.CallRinging, event.CallAnswered, event.CallEnded,
 		event.DTMFDigit, event.DTMFString, event.PromptFinished, event.IVREntered,
-		kindTransferred:
-		a.handle(fromEvent(e))
+		event.CallTransferred:
+		a.handle(e)
 	}
 }
 
 // handle updates the call's metadata and enqueues its reports. a.mu is held
 // throughout, Enqueue included, so reports are stored in the order their
 // events were handled even when calls publish from several goroutines.
-func (a *API) handle(e ev) {
+func (a *API) handle(e event.Event) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed || e.CallID == "" {
@@ -68,7 +68,7 @@ func (a *API) handle(e ev) {
 
 // remember stores the metadata of a call, from its call.started event or
 // from whatever event of it came first.
-func (a *API) remember(e ev) *callMeta {
+func (a *API) remember(e event.Event) *callMeta {
 	if len(a.meta) >= maxMeta {
 		var oldest string
 		var age uint64
@@ -104,7 +104,7 @@ func (a *API) enqueue(callID string, r any) {
 }
 
 // translate turns one event into the reports it produces, updating m.
-func translate(e ev, m *callMeta, cfg config.Config) []any {
+func translate(e event.Event, m *callMeta, cfg config.Config) []any {
 	sn := cfg.System.SN
 	switch e.Kind {
 	case event.CallRinging:
@@ -138,7 +138,7 @@ func translate(e ev, m *callMeta, cfg config.Config) []any {
 		}
 		return []any{userEventReport{Action: ActionUserEvent, UserEvent: UserEventPromptEnd, IVRID: ivr,
 			CallID: e.CallID, Call: m.members(e.CallID), SN: sn}}
-	case kindTransferred:
+	case event.CallTransferred:
 		before := m.members(e.CallID)
 		target := m.transferTo(e, cfg)
 		return []any{callReport{Action: ActionTransfer, CallID: e.CallID, Call: append(before, target), SN: sn}}
@@ -170,7 +170,7 @@ func (m *callMeta) members(callID string) []member {
 // returns that target as a member: the new outbound leg when one went out
 // through a trunk, else the IVR or the local account the number names,
 // else an outbound leg to the number.
-func (m *callMeta) transferTo(e ev, cfg config.Config) member {
+func (m *callMeta) transferTo(e event.Event, cfg config.Config) member {
 	_, isIVR := cfg.IVR(e.To)
 	_, isExt := cfg.Account(e.To)
 	switch {
@@ -198,7 +198,7 @@ func (m *callMeta) transferTo(e ev, cfg config.Config) member {
 // that was never answered (for a call not seen starting: one that ended with
 // a SIP failure), BYE when the far end hung up (or gave up before the
 // answer), HANGUP otherwise.
-func (m *callMeta) ended(e ev, sn string) any {
+func (m *callMeta) ended(e event.Event, sn string) any {
 	failed := !m.answered && (m.started || e.Status != 0 || e.Reason != "")
 	if m.dir == dirOutbound && failed {
 		leg := m.leg

@@ -56,16 +56,16 @@ func legFixed(s string) string {
 }
 
 // seedStart is call.started of the seed's DTMF example call.
-var seedStart = ev{Kind: event.CallStarted, CallID: "1553672645.217", Dir: dirOutbound, From: "6500", To: "500",
+var seedStart = event.Event{Kind: event.CallStarted, CallID: "1553672645.217", Dir: dirOutbound, From: "6500", To: "500",
 	Trunk: "192.168.9.121", Leg: "1553672645.219", IVR: "6500"}
 
 func TestSeedAlertAndAnswered(t *testing.T) {
 	e := newEnv(t)
-	start := ev{Kind: event.CallStarted, CallID: "1552976047.56", Dir: dirOutbound, From: "6500", To: "10086",
+	start := event.Event{Kind: event.CallStarted, CallID: "1552976047.56", Dir: dirOutbound, From: "6500", To: "10086",
 		Trunk: "192.168.9.121", Leg: "1552976047.58", IVR: "6500"}
 	e.api.handle(start)
-	e.api.handle(ev{Kind: event.CallRinging, CallID: "1552976047.56"})
-	e.api.handle(ev{Kind: event.CallAnswered, CallID: "1552976047.56"})
+	e.api.handle(event.Event{Kind: event.CallRinging, CallID: "1552976047.56"})
+	e.api.handle(event.Event{Kind: event.CallAnswered, CallID: "1552976047.56"})
 	checkBodies(t, e.out.Bodies(), seedAlert, seedAnswered)
 	for _, k := range e.out.keys {
 		if k != "1552976047.56" {
@@ -77,11 +77,11 @@ func TestSeedAlertAndAnswered(t *testing.T) {
 func TestSeedDTMF(t *testing.T) {
 	e := newEnv(t)
 	e.api.handle(seedStart)
-	e.api.handle(ev{Kind: event.CallAnswered, CallID: seedStart.CallID})
+	e.api.handle(event.Event{Kind: event.CallAnswered, CallID: seedStart.CallID})
 	for i, d := range []string{"1", "5", "6", "7", "8", "9", "#"} {
-		e.api.handle(ev{Kind: event.DTMFDigit, CallID: seedStart.CallID, Digit: d, Flag: i})
+		e.api.handle(event.Event{Kind: event.DTMFDigit, CallID: seedStart.CallID, Digit: d, Flag: i})
 	}
-	e.api.handle(ev{Kind: event.DTMFString, CallID: seedStart.CallID, Digits: "56789"})
+	e.api.handle(event.Event{Kind: event.DTMFString, CallID: seedStart.CallID, Digits: "56789"})
 	got := e.out.Bodies()[1:] // after ANSWERED
 	dtmf := func(d, flag string) string {
 		return strings.NewReplacer(`"info": "5"`, `"info": "`+d+`"`, `"flag": "1"`, `"flag": "`+flag+`"`).Replace(seedDTMF5)
@@ -98,55 +98,55 @@ func TestEventTranslation(t *testing.T) {
 	const sn = `"sn":"368182384620"`
 	out := `"callid":"1553672645.217","call":[{"outbound":{"from":"6500","to":"500","trunk":"192.168.9.121","outboundid":"1553672645.219"}}]`
 	outLeg := `{"from":"6500","to":"500","trunk":"192.168.9.121","outboundid":"1553672645.219"}`
-	inStart := ev{Kind: event.CallStarted, CallID: "1700000000.1", Dir: dirInbound, From: "13800000000",
+	inStart := event.Event{Kind: event.CallStarted, CallID: "1700000000.1", Dir: dirInbound, From: "13800000000",
 		To: "88001234", Trunk: "office", Leg: "1700000000.2", IVR: "6500"}
 	in := `"callid":"1700000000.1","call":[{"inbound":{"from":"13800000000","to":"88001234","trunk":"office","inboundid":"1700000000.2"}}]`
 	id := seedStart.CallID
 	for _, tc := range []struct {
 		name   string
-		events []ev
+		events []event.Event
 		want   []string
 	}{
-		{"prompt finished", []ev{seedStart, {Kind: event.PromptFinished, CallID: id, IVR: "6501", Prompt: "password"}},
+		{"prompt finished", []event.Event{seedStart, {Kind: event.PromptFinished, CallID: id, IVR: "6501", Prompt: "password"}},
 			[]string{`{"action":"UserEvent","userevent":"PlayPromptEnd","ivrid":"6501",` + out + `,` + sn + `}`}},
-		{"prompt finished, IVR from ivr.entered", []ev{seedStart, {Kind: event.IVREntered, CallID: id, IVR: "6503"}, {Kind: event.PromptFinished, CallID: id}},
+		{"prompt finished, IVR from ivr.entered", []event.Event{seedStart, {Kind: event.IVREntered, CallID: id, IVR: "6503"}, {Kind: event.PromptFinished, CallID: id}},
 			[]string{`{"action":"UserEvent","userevent":"PlayPromptEnd","ivrid":"6503",` + out + `,` + sn + `}`}},
-		{"busy", []ev{seedStart, {Kind: event.CallRinging, CallID: id}, {Kind: event.CallEnded, CallID: id, Cause: "busy", Status: 486}},
+		{"busy", []event.Event{seedStart, {Kind: event.CallRinging, CallID: id}, {Kind: event.CallEnded, CallID: id, Cause: "busy", Status: 486}},
 			[]string{`{"action":"ALERT",` + out + `,` + sn + `}`,
 				`{"action":"CallFailed","reason":"486 Busy Here","cause":"busy","callid":"1553672645.217","outbound":` + outLeg + `,` + sn + `}`}},
-		{"failure reason given", []ev{seedStart, {Kind: event.CallEnded, CallID: id, Cause: "unavailable", Status: 503, Reason: "503 Out Of Service"}},
+		{"failure reason given", []event.Event{seedStart, {Kind: event.CallEnded, CallID: id, Cause: "unavailable", Status: 503, Reason: "503 Out Of Service"}},
 			[]string{`{"action":"CallFailed","reason":"503 Out Of Service","cause":"unavailable","callid":"1553672645.217","outbound":` + outLeg + `,` + sn + `}`}},
-		{"no answer, no status", []ev{seedStart, {Kind: event.CallEnded, CallID: id, Cause: "no-answer"}},
+		{"no answer, no status", []event.Event{seedStart, {Kind: event.CallEnded, CallID: id, Cause: "no-answer"}},
 			[]string{`{"action":"CallFailed","reason":"408 Request Timeout","cause":"no-answer","callid":"1553672645.217","outbound":` + outLeg + `,` + sn + `}`}},
-		{"far end hangs up", []ev{seedStart, {Kind: event.CallAnswered, CallID: id}, {Kind: event.CallEnded, CallID: id, Cause: "remote-bye"}},
+		{"far end hangs up", []event.Event{seedStart, {Kind: event.CallAnswered, CallID: id}, {Kind: event.CallEnded, CallID: id, Cause: "remote-bye"}},
 			[]string{`{"action":"ANSWERED",` + out + `,` + sn + `}`, `{"action":"BYE",` + out + `,"cause":"remote-bye",` + sn + `}`}},
-		{"API hangs up", []ev{seedStart, {Kind: event.CallAnswered, CallID: id}, {Kind: event.CallEnded, CallID: id, Cause: "api"}},
+		{"API hangs up", []event.Event{seedStart, {Kind: event.CallAnswered, CallID: id}, {Kind: event.CallEnded, CallID: id, Cause: "api"}},
 			[]string{`{"action":"ANSWERED",` + out + `,` + sn + `}`, `{"action":"HANGUP",` + out + `,"cause":"api",` + sn + `}`}},
-		{"IVR ends the call", []ev{seedStart, {Kind: event.CallAnswered, CallID: id}, {Kind: event.CallEnded, CallID: id, Cause: "normal"}},
+		{"IVR ends the call", []event.Event{seedStart, {Kind: event.CallAnswered, CallID: id}, {Kind: event.CallEnded, CallID: id, Cause: "normal"}},
 			[]string{`{"action":"ANSWERED",` + out + `,` + sn + `}`, `{"action":"HANGUP",` + out + `,"cause":"normal",` + sn + `}`}},
-		{"inbound rings and is answered", []ev{inStart, {Kind: event.CallRinging, CallID: inStart.CallID}, {Kind: event.CallAnswered, CallID: inStart.CallID}},
+		{"inbound rings and is answered", []event.Event{inStart, {Kind: event.CallRinging, CallID: inStart.CallID}, {Kind: event.CallAnswered, CallID: inStart.CallID}},
 			[]string{`{"action":"RING",` + in + `,` + sn + `}`, `{"action":"ANSWERED",` + in + `,` + sn + `}`}},
-		{"inbound caller gives up", []ev{inStart, {Kind: event.CallRinging, CallID: inStart.CallID}, {Kind: event.CallEnded, CallID: inStart.CallID, Cause: "cancel"}},
+		{"inbound caller gives up", []event.Event{inStart, {Kind: event.CallRinging, CallID: inStart.CallID}, {Kind: event.CallEnded, CallID: inStart.CallID, Cause: "cancel"}},
 			[]string{`{"action":"RING",` + in + `,` + sn + `}`, `{"action":"BYE",` + in + `,"cause":"cancel",` + sn + `}`}},
-		{"transfer to an IVR", []ev{seedStart, {Kind: kindTransferred, CallID: id, To: "6502"}, {Kind: event.PromptFinished, CallID: id}},
+		{"transfer to an IVR", []event.Event{seedStart, {Kind: event.CallTransferred, CallID: id, To: "6502"}, {Kind: event.PromptFinished, CallID: id}},
 			[]string{`{"action":"Tranfer","callid":"1553672645.217","call":[{"outbound":` + outLeg + `},{"ivr":{"ivrid":"6502"}}],` + sn + `}`,
 				`{"action":"UserEvent","userevent":"PlayPromptEnd","ivrid":"6502",` + out + `,` + sn + `}`}},
-		{"transfer to an account", []ev{seedStart, {Kind: kindTransferred, CallID: id, To: "1000"}},
+		{"transfer to an account", []event.Event{seedStart, {Kind: event.CallTransferred, CallID: id, To: "1000"}},
 			[]string{`{"action":"Tranfer","callid":"1553672645.217","call":[{"outbound":` + outLeg + `},{"ext":{"extid":"1000"}}],` + sn + `}`}},
-		{"transfer out through a trunk", []ev{seedStart, {Kind: event.CallAnswered, CallID: id},
-			{Kind: kindTransferred, CallID: id, To: "13900000000", Trunk: "trunk1", Leg: "1553672645.230"},
+		{"transfer out through a trunk", []event.Event{seedStart, {Kind: event.CallAnswered, CallID: id},
+			{Kind: event.CallTransferred, CallID: id, To: "13900000000", Trunk: "trunk1", Leg: "1553672645.230"},
 			{Kind: event.CallEnded, CallID: id, Cause: "remote-bye"}},
 			[]string{`{"action":"ANSWERED",` + out + `,` + sn + `}`,
 				`{"action":"Tranfer","callid":"1553672645.217","call":[{"outbound":` + outLeg + `},{"outbound":{"from":"500","to":"13900000000","trunk":"trunk1","outboundid":"1553672645.230"}}],` + sn + `}`,
 				`{"action":"BYE","callid":"1553672645.217","call":[{"outbound":` + outLeg + `},{"outbound":{"from":"500","to":"13900000000","trunk":"trunk1","outboundid":"1553672645.230"}}],"cause":"remote-bye",` + sn + `}`}},
-		{"string without #", []ev{seedStart, {Kind: event.DTMFDigit, CallID: id, Digit: "4", Flag: 0}, {Kind: event.DTMFString, CallID: id, Digits: "4"}},
+		{"string without #", []event.Event{seedStart, {Kind: event.DTMFDigit, CallID: id, Digit: "4", Flag: 0}, {Kind: event.DTMFString, CallID: id, Digits: "4"}},
 			[]string{`{"action":"DTMF",` + out + `,"info":"4","flag":"0",` + sn + `}`,
 				`{"action":"DTMF",` + out + `,"infos":"4",` + sn + `}`,
 				`{"action":"UserEvent","userevent":"DtmfEndString","info":"4",` + out + `,` + sn + `}`}},
-		{"unknown call", []ev{{Kind: event.DTMFDigit, CallID: "1.5", From: "100", Digit: "*", Flag: 3}, {Kind: event.CallEnded, CallID: "1.5", Cause: "remote-bye"}},
+		{"unknown call", []event.Event{{Kind: event.DTMFDigit, CallID: "1.5", From: "100", Digit: "*", Flag: 3}, {Kind: event.CallEnded, CallID: "1.5", Cause: "remote-bye"}},
 			[]string{`{"action":"DTMF","callid":"1.5","call":[{"inbound":{"from":"100","to":"","trunk":"","inboundid":"1.5"}}],"info":"*","flag":"3",` + sn + `}`,
 				`{"action":"BYE","callid":"1.5","call":[{"inbound":{"from":"100","to":"","trunk":"","inboundid":"1.5"}}],"cause":"remote-bye",` + sn + `}`}},
-		{"ignored kinds", []ev{seedStart, {Kind: event.IVRLeft, CallID: id}, {Kind: event.PromptSkipped, CallID: id}, {Kind: event.CallRinging}},
+		{"ignored kinds", []event.Event{seedStart, {Kind: event.IVRLeft, CallID: id}, {Kind: event.PromptSkipped, CallID: id}, {Kind: event.CallRinging}},
 			nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,12 +162,12 @@ func TestEventTranslation(t *testing.T) {
 func TestMetadataDroppedAfterEnd(t *testing.T) {
 	e := newEnv(t)
 	e.api.handle(seedStart)
-	e.api.handle(ev{Kind: event.CallEnded, CallID: seedStart.CallID, Cause: "remote-bye"})
+	e.api.handle(event.Event{Kind: event.CallEnded, CallID: seedStart.CallID, Cause: "remote-bye"})
 	if n := len(e.api.meta); n != 0 {
 		t.Fatalf("%d calls remembered after the end", n)
 	}
 	for i := range maxMeta + 10 {
-		e.api.handle(ev{Kind: event.CallStarted, CallID: "c" + string(rune('a'+i%26)) + strings.Repeat("x", i/26)})
+		e.api.handle(event.Event{Kind: event.CallStarted, CallID: "c" + string(rune('a'+i%26)) + strings.Repeat("x", i/26)})
 	}
 	if n := len(e.api.meta); n > maxMeta {
 		t.Fatalf("%d calls remembered, bound %d", n, maxMeta)
@@ -206,7 +206,7 @@ func TestEnqueueFailureLogged(t *testing.T) {
 	e := newEnv(t)
 	e.out.err = errors.New("disk full")
 	e.api.handle(seedStart)
-	e.api.handle(ev{Kind: event.CallRinging, CallID: seedStart.CallID})
+	e.api.handle(event.Event{Kind: event.CallRinging, CallID: seedStart.CallID})
 	if !strings.Contains(e.logs.String(), "disk full") {
 		t.Fatalf("enqueue failure not logged:\n%s", e.logs.String())
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+
+	"github.com/ivrbox/ivrbox/firmware/event"
 )
 
 // The "action" values of the events (Yeastar's names; "Tranfer" is spelled
@@ -155,7 +157,7 @@ var causeReasons = map[string]string{
 
 // failReason is the "reason" of a CallFailed: the event's Reason, else its
 // SIP Status with the standard phrase, else one derived from the cause.
-func failReason(e ev) string {
+func failReason(e event.Event) string {
 	switch {
 	case e.Reason != "":
 		return e.Reason

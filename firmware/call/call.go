@@ -111,9 +111,16 @@ type Call struct {
 	reason   string
 	ivr      string
 	bridged  string
-	// transferExt is the account whose permissions the next Transfer uses
-	// (set by Manager.Transfer).
-	transferExt string
+	// planned is the transfer Manager.Transfer checked, for Transfer to
+	// carry out without resolving it again.
+	planned *plannedTransfer
+}
+
+// plannedTransfer is a transfer target checked before the IVR engine hands
+// the call to Transfer.
+type plannedTransfer struct {
+	number string
+	tg     target
 }
 
 // sdpState is what we last told the peer in SDP.

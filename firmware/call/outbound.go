@@ -122,7 +122,7 @@ func (m *Manager) runOutbound(c *Call, ivr string, trunks []config.Trunk, dial s
 		}
 		c.log.Warn("trunk failed: trying the next one", "trunk", t.Name, "err", err)
 	}
-	cause, status, reason := failureOf(err, ctx)
+	cause, status, reason := failureOf(ctx, err)
 	c.log.Info("outbound call failed", "cause", cause, "status", status, "err", err)
 	c.setFailure(cause, status, reason)
 }
@@ -307,10 +307,8 @@ func (m *Manager) localIPFor(dest netip.AddrPort) netip.Addr {
 func trunksOf(cfg config.Config, names []string) []config.Trunk {
 	var out []config.Trunk
 	for _, n := range names {
-		for _, t := range cfg.Trunks {
-			if t.Name == n {
-				out = append(out, t)
-			}
+		if t, ok := cfg.Trunk(n); ok {
+			out = append(out, t)
 		}
 	}
 	return out
@@ -329,7 +327,7 @@ func failover(err error) bool {
 
 // failureOf maps a dial error to the call's end cause, SIP status and
 // reason ("486 Busy Here").
-func failureOf(err error, ctx context.Context) (cause string, status int, reason string) {
+func failureOf(ctx context.Context, err error) (cause string, status int, reason string) {
 	var se *sip.StatusError
 	switch {
 	case errors.As(err, &se):

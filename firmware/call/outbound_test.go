@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
-	"os"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -16,6 +15,7 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/route"
 	"github.com/ivrbox/ivrbox/firmware/sdp"
 	"github.com/ivrbox/ivrbox/firmware/sip"
+	"github.com/ivrbox/ivrbox/firmware/sip/siptest"
 	"github.com/ivrbox/ivrbox/media/prompt"
 	"github.com/ivrbox/ivrbox/media/stream"
 )
@@ -40,26 +40,9 @@ func startFarEnd(t *testing.T, status int) *farEnd {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv, err = sip.NewServer(sip.Options{Addr: "127.0.0.1:0"}, sip.HandlerFunc(f.handle))
-	if err != nil {
-		t.Fatal(err)
-	}
-	startServer(t, f.srv)
+	f.srv = siptest.Start(t, sip.HandlerFunc(f.handle), nil)
 	t.Cleanup(func() { _ = f.media.Close() })
 	return f
-}
-
-func startServer(t *testing.T, s *sip.Server) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = s.Run(ctx) }()
-	t.Cleanup(func() { cancel(); _ = s.Close(); <-done })
-	select {
-	case <-s.Ready():
-	case <-time.After(5 * time.Second):
-		t.Fatal("SIP server not ready")
-	}
 }
 
 func (f *farEnd) handle(ctx context.Context, d *sip.Dialog) {
@@ -150,20 +133,28 @@ func newRig(t *testing.T, farStatus int) *rig {
 	}
 	bus := event.NewBus(nil)
 	sub := bus.Subscribe(256)
-	m := NewManager(Options{Media: media, Bus: bus, Log: slog.New(slog.NewTextHandler(os.Stderr, nil)), Config: func() config.Config { return cfg },
+	m := NewManager(Options{Media: media, Bus: bus, Log: slog.New(slog.NewTextHandler(t.Output(), nil)), Config: func() config.Config { return cfg },
 		Prompts: prompt.New(prompt.Options{Builtin: fstest.MapFS{}})})
 	r := &fakeRunner{moves: make(chan string, 1)}
 	m.SetRunner(r)
 	m.SetMover(r)
-	box, err := sip.NewServer(sip.Options{Addr: "127.0.0.1:0"}, m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	box := siptest.Start(t, m, nil)
 	box.SetRegistrar(accounts{"1001": "secret"})
-	startServer(t, box)
 	m.SetDialer(box)
 	t.Cleanup(func() { _ = m.Close(); _ = media.Close(); sub.Close() })
 	return &rig{box: box, m: m, bus: bus, sub: sub, far: far}
+}
+
+// answered places a call through IVR 6500 to 110086 as account 1000 and
+// waits until it is answered.
+func (r *rig) answered(t *testing.T) Info {
+	t.Helper()
+	info, err := r.m.DialIVR(context.Background(), "6500", "110086", "1000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.next(t, event.CallAnswered, info.ID)
+	return info
 }
 
 // next waits for the next event of kind for call id, skipping others.
@@ -254,11 +245,7 @@ func TestDialIVRBusy(t *testing.T) {
 func TestTransferBridgesAndRefuses(t *testing.T) {
 	r := newRig(t, 0)
 	ctx := context.Background()
-	info, err := r.m.DialIVR(ctx, "6500", "110086", "1000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.next(t, event.CallAnswered, info.ID)
+	info := r.answered(t)
 	if err := r.m.Transfer(ctx, info.Leg, "777", "1000"); !errors.Is(err, route.ErrNoRoute) {
 		t.Errorf("transfer to 777: %v, want no route", err)
 	}
@@ -299,11 +286,7 @@ func TestTransferBridgesAndRefuses(t *testing.T) {
 func TestTransferToRegisteredAccount(t *testing.T) {
 	r := newRig(t, 0)
 	ctx := context.Background()
-	info, err := r.m.DialIVR(ctx, "6500", "110086", "1000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.next(t, event.CallAnswered, info.ID)
+	info := r.answered(t)
 	if err := r.m.Transfer(ctx, info.ID, "1001", ""); !errors.Is(err, ErrNoAccount) {
 		t.Fatalf("transfer to unregistered 1001: %v", err)
 	}

@@ -43,14 +43,18 @@ func (m *Manager) Transfer(ctx context.Context, id, number, fromExt string) erro
 		return fmt.Errorf("call: transfer %s: %w: no IVR engine", c.id, ErrNotUp)
 	}
 	if !m.runner.Has(number) {
-		if _, err := c.resolve(ctx, number, fromExt); err != nil {
+		tg, err := c.resolve(ctx, number, fromExt)
+		if err != nil {
 			return fmt.Errorf("call: transfer %s to %q: %w", c.id, number, err)
 		}
 		c.mu.Lock()
-		c.transferExt = fromExt
+		c.planned = &plannedTransfer{number: number, tg: tg}
 		c.mu.Unlock()
 	}
 	if err := m.mover.Transfer(c.id, number); err != nil {
+		c.mu.Lock()
+		c.planned = nil
+		c.mu.Unlock()
 		return fmt.Errorf("call: transfer %s: %w: %w", c.id, ErrNotUp, err)
 	}
 	if m.runner.Has(number) {
@@ -83,7 +87,7 @@ func (c *Call) resolve(ctx context.Context, number, fromExt string) (target, err
 	var out route.Outbound
 	var err error
 	if fromExt == "" {
-		out, err = anyRoute(cfg, number)
+		out, err = route.FindAnyOutbound(cfg, number)
 	} else {
 		out, err = route.FindOutbound(cfg, fromExt, number)
 	}
@@ -97,19 +101,6 @@ func (c *Call) resolve(ctx context.Context, number, fromExt string) (target, err
 	return c.m.trunkTarget(trunks[0], out.Dial), nil
 }
 
-// anyRoute is the first outbound route that matches number, whatever the
-// account permissions (transfers that IVRs make on their own).
-func anyRoute(cfg config.Config, number string) (route.Outbound, error) {
-	for _, r := range cfg.OutboundRoutes {
-		for _, p := range r.Patterns {
-			if pat, err := route.Compile(p); err == nil && pat.Match(number) && r.Dial(number) != "" {
-				return route.Outbound{Route: r, Dial: r.Dial(number)}, nil
-			}
-		}
-	}
-	return route.Outbound{}, fmt.Errorf("%w %q", route.ErrNoRoute, number)
-}
-
 // Transfer puts the call through to number, outside the IVRs: it dials a
 // registered local account or an external number through an outbound
 // route, and once answered bridges the two (audio both ways, keys passed
@@ -119,13 +110,18 @@ func anyRoute(cfg config.Config, number string) (route.Outbound, error) {
 // ivr.Transferer.
 func (c *Call) Transfer(ctx context.Context, number string) error {
 	c.mu.Lock()
-	ext := c.transferExt
-	c.transferExt = ""
+	planned := c.planned
+	c.planned = nil
 	a := c.st
 	c.mu.Unlock()
-	tg, err := c.resolve(ctx, number, ext)
-	if err != nil {
-		return fmt.Errorf("transfer to %q: %w", number, err)
+	var tg target
+	if planned != nil && planned.number == number {
+		tg = planned.tg // checked and resolved by Manager.Transfer
+	} else {
+		var err error
+		if tg, err = c.resolve(ctx, number, ""); err != nil {
+			return fmt.Errorf("transfer to %q: %w", number, err)
+		}
 	}
 	b, err := c.m.opt.Media.Open(stream.Config{Codec: stream.PCMU, DTMFPT: sdp.OfferDTMFPT})
 	if err != nil {
@@ -138,7 +134,7 @@ func (c *Call) Transfer(ctx context.Context, number string) error {
 	cd, err := c.m.dialLeg(dctx, c, b, tg)
 	stopHold()
 	if err != nil {
-		cause, _, reason := failureOf(err, dctx)
+		cause, _, reason := failureOf(dctx, err)
 		c.log.Info("transfer failed", "number", number, "cause", cause, "reason", reason)
 		return fmt.Errorf("transfer to %q: %s: %w", number, reason, err)
 	}

@@ -67,6 +67,19 @@ func FindOutbound(cfg config.Config, fromExt, number string) (Outbound, error) {
 	return Outbound{}, fmt.Errorf("%w %q", ErrNoRoute, number)
 }
 
+// FindAnyOutbound is FindOutbound without an account: the first outbound
+// route, in config order, that has a pattern matching number and leaves
+// something to dial, whoever may use it (transfers an IVR makes on its own,
+// as the admin configured them). The error wraps ErrNoRoute.
+func FindAnyOutbound(cfg config.Config, number string) (Outbound, error) {
+	for _, r := range cfg.OutboundRoutes {
+		if dial := r.Dial(number); dial != "" && matchAny(r.Patterns, number) {
+			return Outbound{Route: r, Dial: dial}, nil
+		}
+	}
+	return Outbound{}, fmt.Errorf("%w %q", ErrNoRoute, number)
+}
+
 // MatchOutbound is FindOutbound in the form the PBX API uses: the route,
 // the number to dial and ok, or ok false and the reason no route was found
 // (the text of FindOutbound's error, e.g. `route: no outbound route matches

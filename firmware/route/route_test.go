@@ -77,6 +77,22 @@ func TestMatchOutbound(t *testing.T) {
 	}
 }
 
+func TestFindAnyOutbound(t *testing.T) {
+	c := testConfig(t)
+	for _, tt := range []struct{ number, route, dial string }{
+		{"110", "emergency", "110"}, // no account needed
+		{"9021555", "outside", "021555"},
+		{"555", "all", "555"},
+		{"8", "", ""}, // strip leaves nothing
+		{"*97", "", ""},
+	} {
+		out, err := FindAnyOutbound(c, tt.number)
+		if out.Route.Name != tt.route || out.Dial != tt.dial || (tt.route == "") != errors.Is(err, ErrNoRoute) {
+			t.Errorf("FindAnyOutbound(%q) = %q, %q, %v; want %q, %q", tt.number, out.Route.Name, out.Dial, err, tt.route, tt.dial)
+		}
+	}
+}
+
 func TestMatchOutboundFailoverOrder(t *testing.T) {
 	r, _, ok, _ := MatchOutbound(testConfig(t), "1000", "13800138000")
 	if !ok || len(r.Trunks) != 2 || r.Trunks[0] != "provider" || r.Trunks[1] != "backup" {

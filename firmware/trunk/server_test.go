@@ -6,31 +6,12 @@ import (
 	"testing"
 
 	"github.com/ivrbox/ivrbox/firmware/sip"
+	"github.com/ivrbox/ivrbox/firmware/sip/siptest"
 )
 
 // startServer runs a sip.Server on 127.0.0.1 until the test ends.
 func startServer(t *testing.T) *sip.Server {
-	t.Helper()
-	s, err := sip.NewServer(sip.Options{Addr: "127.0.0.1:0", UserAgent: "ivrbox/test", Log: testLog()},
-		sip.HandlerFunc(func(context.Context, *sip.Dialog) {}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	select {
-	case <-s.Ready():
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	return s
+	return siptest.Start(t, sip.HandlerFunc(func(context.Context, *sip.Dialog) {}), testLog())
 }
 
 // freeUDPPort returns a UDP port of 127.0.0.1 that was free a moment ago.
