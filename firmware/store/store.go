@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -68,8 +69,11 @@ type Store struct {
 
 	writeMu sync.Mutex // serialises Update, Replace, ResetToDefaults and Close
 
+	// cur is the current config, never changed once stored: a commit swaps
+	// in a new one (under writeMu). Current hands it out as is.
+	cur atomic.Pointer[config.Config]
+
 	mu      sync.RWMutex // guards the fields below
-	cur     config.Config
 	subs    map[int]chan struct{}
 	nextSub int
 	closed  bool
@@ -133,7 +137,7 @@ func (s *Store) prepare(random io.Reader) error {
 		return err
 	}
 	c.System.SN = s.sn
-	s.cur = c
+	s.cur.Store(&c)
 	return nil
 }
 
@@ -145,11 +149,21 @@ func (s *Store) DB() *bbolt.DB { return s.db }
 // SN is the box's serial number, as reported in API events.
 func (s *Store) SN() string { return s.sn }
 
-// Config returns a deep copy of the current config, from memory.
+// Config returns a deep copy of the current config, from memory: the
+// caller's own, to edit. Readers that only look should use Current, which
+// copies nothing.
 func (s *Store) Config() config.Config {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.cur.Clone()
+	return s.Current().Clone()
+}
+
+// Current returns the current config as a snapshot shared by every caller:
+// it is read-only, and the caller must never change it or anything it
+// reaches (slices, maps, Pins, Collect). It costs one atomic load, so hot
+// paths (per call, per event) may call it freely. A later Update, Replace or
+// ResetToDefaults swaps in a new snapshot and leaves this one as it was:
+// call Current again for the latest. To edit, use Config or Update.
+func (s *Store) Current() *config.Config {
+	return s.cur.Load()
 }
 
 // Close closes the file, after any write in progress; subscriptions' channels

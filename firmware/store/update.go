@@ -27,7 +27,8 @@ func (s *Store) Update(fn func(*config.Config) error) error {
 	if err := fn(&c); err != nil {
 		return fmt.Errorf("store: update: %w", err)
 	}
-	return s.commitLocked(c)
+	// fn may have kept a pointer to c: the shared snapshot gets its own copy.
+	return s.commitLocked(c.Clone())
 }
 
 // Replace makes c the whole config, as Update does (one transaction, same
@@ -101,9 +102,9 @@ func (s *Store) commitLocked(c config.Config) error {
 	if err != nil {
 		return fmt.Errorf("store: write config: %w", err)
 	}
+	s.cur.Store(&c) // c is ours alone: it becomes the shared snapshot
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cur = c
 	for _, ch := range s.subs {
 		select {
 		case ch <- struct{}{}:
