@@ -10,6 +10,7 @@ const (
 	PromptHoldOn    = "holdon"    // "Please hold."
 	PromptOK        = "ok"        // "Your booking is confirmed. Goodbye!"
 	PromptMusic     = "music"     // Hold music (the seed's macroform-the_simplicity).
+	PromptBeep      = "beep"      // The tone before a record step (1 kHz, 250 ms).
 )
 
 // Defaults returns the factory configuration: the PBX seed's four-IVR exam

@@ -1,8 +1,9 @@
 // Package builtin holds the default prompts embedded in the ivrbox binary, so
 // a freshly flashed box speaks before anyone uploads a prompt: the demo IVR's
-// notice, confirm, password, holdon, ok and password1, the hold music (music)
-// and the spoken digits digits/0 … digits/9. They are 8 kHz mono µ-law WAV
-// files made by gen.sh (espeak-ng and sox) and committed with it.
+// notice, confirm, password, holdon, ok and password1, the hold music (music),
+// the spoken digits digits/0 … digits/9 and the record beep (beep). They are
+// 8 kHz mono WAV files (µ-law; the beep 16-bit PCM) made by gen.sh (espeak-ng
+// and sox) and committed with it.
 //
 // This package only carries bytes; it must never decode or cache them (that is
 // the prompt package's job) and must never grow large: the whole set stays

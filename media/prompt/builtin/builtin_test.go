@@ -8,7 +8,7 @@ import (
 
 func TestNames(t *testing.T) {
 	want := []string{
-		"confirm",
+		"beep", "confirm",
 		"digits/0", "digits/1", "digits/2", "digits/3", "digits/4",
 		"digits/5", "digits/6", "digits/7", "digits/8", "digits/9",
 		"dot", "holdon", "ipaddress", "music", "notice", "ok", "password", "password1",

@@ -50,6 +50,10 @@ speak password1 "The code was wrong. Please enter the verification code from you
 speak ipaddress "The I P address is"
 speak dot "dot"
 speak state-ready "The box is ready."
+
+# beep: the tone before a record step (1 kHz, 250 ms, 10 ms fades), 16-bit PCM.
+sox -D -n -r 8000 -c 1 -b 16 beep.wav synth 0.25 sine 1000 vol 0.4 fade 0.01 0.25 0.01
+echo "beep.wav: record beep"
 speak state-fault "The box reports a fault. Please check the web page."
 
 words=(zero one two three four five six seven eight nine)
