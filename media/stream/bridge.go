@@ -14,21 +14,19 @@ import (
 const (
 	// pipeFrames is how much audio one direction of a link buffers; when
 	// more arrives before the other stream sends it, the oldest is dropped,
-	// so the added delay never exceeds this many frames.
-	pipeFrames = 6
+	// so the delay a pipe adds never exceeds this many frames.
+	pipeFrames = ringFrames
 	// pipePrefill is how many frames must be buffered before the other
-	// stream starts (or, after an underrun, resumes) sending them; it
-	// absorbs the phase difference of two shards' ticks.
-	pipePrefill = 2
+	// stream starts (or, after an underrun, resumes) sending them. The
+	// frames come from the receiving stream's playout buffer, which has
+	// already evened out network jitter, so one frame is enough to absorb
+	// the phase difference of two shards' ticks.
+	pipePrefill = 1
 	pipeKeys    = 8   // in-band digits one direction queues; more are dropped
 	toneMs      = 100 // length of a generated in-band digit
 	toneGap     = 3   // frames of relayed audio after a generated digit
 	toneLevel   = 0.2 // peak of each of a digit's two sines (about -11 dBm0)
 )
-
-// linkMu serializes making and ending links, so a stream is never put in
-// two links and Stream.Close always finds the link it must end.
-var linkMu sync.Mutex
 
 // dtmfTones holds the linear PCM of every key's generated tone, in
 // dtmf.Keys order; built on first use (by Bridge, not on the media path).
@@ -43,8 +41,7 @@ var dtmfTones = sync.OnceValue(func() (t [len(dtmf.Keys)][]int16) {
 // each stream sends the audio the other receives, and key presses heard on
 // one are sent on the other. Its methods are safe for concurrent use.
 type Link struct {
-	a, b   leg
-	ab, ba pipe // a's received audio and keys for b, and b's for a
+	ab, ba leg // a's audio and keys for b, and b's for a
 	closed atomic.Bool
 	once   sync.Once
 }
@@ -66,11 +63,24 @@ type Link struct {
 //     relayed audio.
 //   - SendDigit still works on either stream.
 //
+// A link is made of the streams' taps: each direction is a Sink on the
+// stream that receives (it takes the In side of the frames and the keys)
+// and the Source of the other (see Stream.SetSource). A source set on a
+// stream before is put back when the link ends, unless it was replaced
+// meanwhile; other sinks (a recorder) keep working.
+//
 // Pacing stays with each stream's own shard, which may differ: the shards
 // hand audio over through a small buffer whose lock is held only to copy a
-// frame, so neither waits on the other's work. Closing the link or either
-// stream ends the bridge. The error wraps ErrClosed if a stream is closed
-// and ErrLinked if one is already bridged.
+// frame, so neither waits on the other's work. The audio a stream receives
+// reaches the other's peer one to two frames (20 to 40 ms) later than a
+// packet could at best go out: a frame in the receiving stream's playout
+// buffer, and up to a frame in the hand-over while the other shard's tick
+// comes round (none when the receiving shard ticks first). Both buffers
+// drop the oldest audio beyond six frames, should the legs' pacing drift.
+//
+// Closing the link or either stream ends the bridge. The error wraps
+// ErrClosed if a stream is closed, ErrLinked if one is already bridged,
+// and ErrTooManySinks if one has no room for another sink.
 func Bridge(a, b *Stream) (*Link, error) {
 	if a == nil || b == nil {
 		return nil, fmt.Errorf("stream: bridge: %w: nil stream", ErrClosed)
@@ -80,106 +90,141 @@ func Bridge(a, b *Stream) (*Link, error) {
 	}
 	dtmfTones() // build the tone table here, not on a shard
 	l := &Link{}
-	l.a = leg{link: l, self: a, peer: b, in: &l.ab, out: &l.ba}
-	l.b = leg{link: l, self: b, peer: a, in: &l.ba, out: &l.ab}
-	linkMu.Lock()
-	defer linkMu.Unlock()
-	switch {
-	case a.closed.Load() || b.closed.Load():
-		return nil, fmt.Errorf("stream: bridge: %w", ErrClosed)
-	case a.link != nil || b.link != nil:
-		return nil, fmt.Errorf("stream: bridge: %w", ErrLinked)
+	l.ab = leg{link: l, from: a, to: b}
+	l.ba = leg{link: l, from: b, to: a}
+	for _, s := range [...]*Stream{a, b} {
+		switch {
+		case s.closed.Load():
+			return nil, fmt.Errorf("stream: bridge: %w", ErrClosed)
+		case isLeg(s.Source()):
+			return nil, fmt.Errorf("stream: bridge: %w", ErrLinked)
+		}
 	}
-	a.setLink(&l.a)
-	b.setLink(&l.b)
+	if err := l.ab.claim(); err != nil {
+		return nil, fmt.Errorf("stream: bridge: %w", err)
+	}
+	if err := l.ba.claim(); err != nil {
+		l.ab.release()
+		return nil, fmt.Errorf("stream: bridge: %w", err)
+	}
+	err := a.AddSink(&l.ab)
+	if err == nil {
+		err = b.AddSink(&l.ba)
+	}
+	if err == nil && l.closed.Load() {
+		err = ErrClosed // a stream closed while the link was being made
+	}
+	if err != nil {
+		_ = l.Close()
+		l.end() // again: a sink added after a stream's Close ended the link
+		return nil, fmt.Errorf("stream: bridge: %w", err)
+	}
 	a.log.Debug("streams bridged", "peer_port", b.port)
 	return l, nil
 }
 
-// Close ends the link: both streams go back to their playback or silence.
-// It is idempotent, always returns nil, and returns once neither stream's
-// shard relays through the link any more.
+// Close ends the link: both streams go back to their previous source (or
+// playback, or silence). It is idempotent, always returns nil, and
+// returns once neither stream's shard relays through the link any more.
+// Like Stream.RemoveSink, it must not be called from a Sink's or Source's
+// own methods.
 func (l *Link) Close() error {
 	l.once.Do(func() {
-		l.closed.Store(true)
-		linkMu.Lock()
-		l.a.self.setLink(nil)
-		l.b.self.setLink(nil)
-		linkMu.Unlock()
-		for _, s := range [...]*Stream{l.a.self, l.b.self} {
-			s.io.Lock() // wait for a tick that took the link before it ended
-			s.io.Unlock()
-		}
-		l.a.self.log.Debug("bridge closed", "peer_port", l.b.self.port)
+		l.end()
+		l.ab.from.log.Debug("bridge closed", "peer_port", l.ab.to.port)
 	})
 	return nil
 }
 
-// setLink sets the stream's leg; the caller holds linkMu.
-func (s *Stream) setLink(g *leg) {
-	s.mu.Lock()
-	s.link = g
-	s.mu.Unlock()
-}
-
-// unlink closes the stream's link, if any.
-func (s *Stream) unlink() {
-	linkMu.Lock()
-	g := s.link
-	linkMu.Unlock()
-	if g != nil {
-		_ = g.link.Close()
+// end detaches both directions; it is idempotent.
+func (l *Link) end() {
+	l.closed.Store(true)
+	for _, g := range [...]*leg{&l.ab, &l.ba} {
+		g.from.RemoveSink(g)
+		g.release()
 	}
 }
 
-// leg is one stream's side of a link. The pipes are shared with the other
-// stream's shard; frame and tone belong to this stream's shard.
+// leg is one direction of a link: a Sink on the stream that receives
+// (from) and the Source of the one that sends (to). WriteFrame and Key run
+// on from's shard, ReadFrame on to's; the pipe is shared between them, and
+// tone belongs to to's shard.
 type leg struct {
-	link  *Link
-	self  *Stream
-	peer  *Stream
-	in    *pipe // what this stream receives, for the peer to send
-	out   *pipe // what this stream sends: the peer's audio and keys
-	frame [frameSamples]byte
-	tone  toneGen
+	link     *Link
+	from, to *Stream
+	pipe     pipe
+	tone     toneGen
+	prev     Source // to's source before the link; set before the leg is published
 }
 
-// take takes the next frame of relayed audio into g.frame, in codec c;
-// false on underrun. It is called once per frame, sent or not (hold, a
-// telephone-event), so the buffered delay stays small.
-func (g *leg) take(c Codec) bool { return g.out.pop(g.frame[:], c) }
+var (
+	_ Sink    = (*leg)(nil)
+	_ KeySink = (*leg)(nil)
+	_ Source  = (*leg)(nil)
+)
 
-// fill writes the frame this stream sends while linked: a generated digit
-// if one is due, else the relayed audio taken (relayed), else silence.
-func (g *leg) fill(frame []byte, c Codec, relayed bool) {
-	switch {
-	case g.tone.next(frame, c, g.out):
-	case relayed:
-		copy(frame, g.frame[:])
-	default:
-		for i := range frame {
-			frame[i] = c.silence()
+func isLeg(src Source) bool {
+	_, ok := src.(*leg)
+	return ok
+}
+
+// claim makes the leg to's source, unless to is closed or bridged.
+func (g *leg) claim() error {
+	for {
+		cur := g.to.source.Load()
+		switch {
+		case g.to.closed.Load():
+			return ErrClosed
+		case isLeg(cur.get()):
+			return ErrLinked
+		}
+		g.prev = cur.get()
+		if g.to.source.CompareAndSwap(cur, boxOf(g)) {
+			return nil
 		}
 	}
 }
 
-// forward sends a key heard on this stream to the peer: as RFC 4733 if the
-// peer has telephone-event, else as an in-band tone unless the key came
-// in-band (and so is in the relayed audio already). It runs on this
-// stream's shard after the tick, with no lock held.
-func (g *leg) forward(key byte, source string) {
+// release puts to's previous source back if the leg is still its source,
+// and waits until to's shard no longer reads the leg.
+func (g *leg) release() {
+	if !g.to.CompareAndSwapSource(g, g.prev) {
+		g.to.waitTick() // replaced or closed: wait for a tick that read it
+	}
+}
+
+// WriteFrame implements Sink: the audio from's peer sent goes into the
+// pipe, for to to send.
+func (g *leg) WriteFrame(f *Frame) {
+	if f.HasIn {
+		g.pipe.push(f.In[:], f.Codec)
+	}
+}
+
+// ReadFrame implements Source: the next frame of the pipe, in to's codec,
+// or of a generated digit if one is due. The pipe is read every frame, so
+// the delay stays small.
+func (g *leg) ReadFrame(dst []byte, c Codec) bool {
+	relayed := g.pipe.pop(dst, c)
+	return g.tone.next(dst, c, &g.pipe) || relayed
+}
+
+// Key implements KeySink: a key heard on from is sent on to, as RFC 4733
+// if to has telephone-event, else as an in-band tone unless the key came
+// in-band (and so is in the relayed audio already).
+func (g *leg) Key(key byte, source string) {
 	if g.link.closed.Load() {
 		return
 	}
-	err := g.peer.SendDigit(key, 0)
+	err := g.to.SendDigit(key, 0)
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrNoDTMF):
-		if source != SourceInband && !g.in.pushKey(key) {
-			g.self.log.Debug("bridge: in-band digit queue full; key dropped", "key", string(key))
+		if source != SourceInband && !g.pipe.pushKey(key) {
+			g.from.log.Debug("bridge: in-band digit queue full; key dropped", "key", string(key))
 		}
 	default:
-		g.self.log.Debug("bridge: key not passed on", "key", string(key), "err", err)
+		g.from.log.Debug("bridge: key not passed on", "key", string(key), "err", err)
 	}
 }
 
@@ -187,42 +232,28 @@ func (g *leg) forward(key byte, source string) {
 // the sending stream's: received audio (in the receiver's codec) and keys
 // to generate in-band. mu is held only to copy a frame or a key in or out.
 type pipe struct {
-	mu     sync.Mutex
-	buf    [pipeFrames * frameSamples]byte // ring of audio; guarded by mu
-	r, n   int                             // read offset, bytes buffered; guarded by mu
-	codec  Codec                           // codec of buf; guarded by mu
-	primed bool                            // playout running; guarded by mu
-	keys   [pipeKeys]byte                  // keys to generate; guarded by mu
-	nkeys  int                             // guarded by mu
+	mu    sync.Mutex
+	audio ring           // guarded by mu
+	keys  [pipeKeys]byte // keys to generate; guarded by mu
+	nkeys int            // guarded by mu
 }
 
 // push appends received audio in codec c, dropping the oldest audio if
 // the ring is full. A codec change drops what was buffered.
 func (p *pipe) push(b []byte, c Codec) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if c != p.codec {
-		p.r, p.n, p.primed, p.codec = 0, 0, false, c
-	}
-	if len(b) > len(p.buf) {
-		b = b[len(b)-len(p.buf):]
-	}
-	if over := p.n + len(b) - len(p.buf); over > 0 {
-		p.r = (p.r + over) % len(p.buf)
-		p.n -= over
-	}
-	w := (p.r + p.n) % len(p.buf)
-	k := copy(p.buf[w:], b)
-	copy(p.buf[:], b[k:])
-	p.n += len(b)
+	p.audio.push(b, c)
+	p.mu.Unlock()
 }
 
 // pop fills dst with the oldest buffered audio, transcoded to c, and
 // reports whether it did: false while fewer than pipePrefill frames have
 // been buffered since the start or the last underrun.
 func (p *pipe) pop(dst []byte, c Codec) bool {
-	from, ok := p.popRaw(dst)
-	if ok && from != c {
+	p.mu.Lock()
+	from, ok := p.audio.pop(dst, pipePrefill)
+	p.mu.Unlock()
+	if ok && from != c { // transcoded outside the lock
 		if from == PCMU {
 			g711.ULawToALaw(dst, dst)
 		} else {
@@ -230,24 +261,6 @@ func (p *pipe) pop(dst []byte, c Codec) bool {
 		}
 	}
 	return ok
-}
-
-// popRaw is pop without the transcoding, which is done outside the lock.
-func (p *pipe) popRaw(dst []byte) (Codec, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.n >= pipePrefill*len(dst) {
-		p.primed = true
-	}
-	if !p.primed || p.n < len(dst) {
-		p.primed = false
-		return p.codec, false
-	}
-	k := copy(dst, p.buf[p.r:])
-	copy(dst[k:], p.buf[:])
-	p.r = (p.r + len(dst)) % len(p.buf)
-	p.n -= len(dst)
-	return p.codec, true
 }
 
 // pushKey queues a key to be generated in-band; false if the queue is full.

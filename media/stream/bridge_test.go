@@ -400,44 +400,85 @@ func TestBridgeConcurrent(t *testing.T) {
 	}
 }
 
-// TestPipe: prefill, underrun, overrun (the oldest is dropped), codec
-// change and transcoding of one direction's buffer.
-func TestPipe(t *testing.T) {
-	f := func(b byte) []byte { return bytesOf(b, 160) }
-	type step struct {
-		push  []byte // pushed in PCMU (nil: pop instead)
-		codec Codec  // codec of the push, or to pop in
-		want  []byte // popped frame; nil: underrun
+// ringStep is one step of a ring or pipe test.
+type ringStep struct {
+	push  []byte // pushed in codec (nil: pop instead)
+	codec Codec  // codec of the push, or to pop in
+	want  []byte // popped frame; nil: underrun
+}
+
+// runRingSteps runs steps against push and pop.
+func runRingSteps(t *testing.T, steps []ringStep, push func([]byte, Codec), pop func([]byte, Codec) bool) {
+	t.Helper()
+	out := make([]byte, 160)
+	for i, s := range steps {
+		if s.push != nil {
+			push(s.push, s.codec)
+			continue
+		}
+		ok := pop(out, s.codec)
+		if ok != (s.want != nil) || ok && !bytes.Equal(out, s.want) {
+			t.Fatalf("step %d: pop %v %x..., want %x...", i, ok, out[:4], s.want[:min(4, len(s.want))])
+		}
 	}
+}
+
+func frameOf(b byte) []byte { return bytesOf(b, 160) }
+
+// TestPlayout: a stream's playout buffer (the In of its sinks' frames):
+// prefill, underrun, overrun (the oldest is dropped), odd packet sizes and
+// codec changes.
+func TestPlayout(t *testing.T) {
+	f := frameOf
 	tests := []struct {
 		name  string
-		steps []step
+		steps []ringStep
 	}{
-		{"prefill", []step{{f(1), PCMU, nil}, {nil, PCMU, nil}, {f(2), PCMU, nil}, {nil, PCMU, f(1)}, {nil, PCMU, f(2)}, {nil, PCMU, nil}}},
-		{"underrun waits for prefill again", []step{{f(1), PCMU, nil}, {f(2), PCMU, nil}, {nil, PCMU, f(1)}, {nil, PCMU, f(2)}, {nil, PCMU, nil},
+		{"prefill", []ringStep{{f(1), PCMU, nil}, {nil, PCMU, nil}, {f(2), PCMU, nil}, {nil, PCMU, f(1)}, {nil, PCMU, f(2)}, {nil, PCMU, nil}}},
+		{"underrun waits for prefill again", []ringStep{{f(1), PCMU, nil}, {f(2), PCMU, nil}, {nil, PCMU, f(1)}, {nil, PCMU, f(2)}, {nil, PCMU, nil},
 			{f(3), PCMU, nil}, {nil, PCMU, nil}, {f(4), PCMU, nil}, {nil, PCMU, f(3)}}},
-		{"overrun drops the oldest", []step{{f(1), PCMU, nil}, {f(2), PCMU, nil}, {f(3), PCMU, nil}, {f(4), PCMU, nil},
+		{"overrun drops the oldest", []ringStep{{f(1), PCMU, nil}, {f(2), PCMU, nil}, {f(3), PCMU, nil}, {f(4), PCMU, nil},
 			{f(5), PCMU, nil}, {f(6), PCMU, nil}, {f(7), PCMU, nil}, {nil, PCMU, f(2)}}},
-		{"odd sizes", []step{{bytesOf(1, 100), PCMU, nil}, {bytesOf(2, 300), PCMU, nil},
+		{"odd sizes", []ringStep{{bytesOf(1, 100), PCMU, nil}, {bytesOf(2, 300), PCMU, nil},
 			{nil, PCMU, append(bytesOf(1, 100), bytesOf(2, 60)...)}, {nil, PCMU, f(2)}, {nil, PCMU, nil}}},
-		{"codec change drops", []step{{f(1), PCMU, nil}, {f(2), PCMU, nil}, {f(0xD5), PCMA, nil}, {nil, PCMA, nil},
+		{"oversize keeps the newest", []ringStep{{append(bytesOf(1, 160), bytesOf(2, 960)...), PCMU, nil}, {nil, PCMU, f(2)}}},
+		{"codec change drops", []ringStep{{f(1), PCMU, nil}, {f(2), PCMU, nil}, {f(0xD5), PCMA, nil}, {nil, PCMA, nil},
 			{f(0xD5), PCMA, nil}, {nil, PCMA, f(0xD5)}}},
-		{"transcodes", []step{{f(0xFF), PCMU, nil}, {f(0x80), PCMU, nil}, {nil, PCMA, f(g711.SilenceALaw)}, {nil, PCMU, f(0x80)}}},
+		{"audio in another codec is dropped", []ringStep{{f(1), PCMU, nil}, {f(2), PCMU, nil}, {nil, PCMA, nil}, {f(3), PCMU, nil}, {nil, PCMU, nil}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var m media
+			runRingSteps(t, tc.steps, m.playout.push, func(dst []byte, c Codec) bool {
+				ok := m.playIn(dst, c)
+				if !ok && !bytes.Equal(dst, bytesOf(c.silence(), 160)) {
+					t.Fatal("underrun is not silence")
+				}
+				return ok
+			})
+		})
+	}
+}
+
+// TestPipe: one direction of a link starts after one frame, drops the
+// oldest on overrun and transcodes.
+func TestPipe(t *testing.T) {
+	f := frameOf
+	tests := []struct {
+		name  string
+		steps []ringStep
+	}{
+		{"prefill of one frame", []ringStep{{bytesOf(1, 80), PCMU, nil}, {nil, PCMU, nil}, {bytesOf(1, 80), PCMU, nil}, {nil, PCMU, f(1)}, {nil, PCMU, nil},
+			{f(2), PCMU, nil}, {nil, PCMU, f(2)}}},
+		{"overrun drops the oldest", []ringStep{{f(1), PCMU, nil}, {f(2), PCMU, nil}, {f(3), PCMU, nil}, {f(4), PCMU, nil},
+			{f(5), PCMU, nil}, {f(6), PCMU, nil}, {f(7), PCMU, nil}, {nil, PCMU, f(2)}}},
+		{"codec change drops", []ringStep{{f(1), PCMU, nil}, {f(0xD5), PCMA, nil}, {nil, PCMA, f(0xD5)}, {nil, PCMA, nil}}},
+		{"transcodes", []ringStep{{f(0xFF), PCMU, nil}, {f(0x80), PCMU, nil}, {nil, PCMA, f(g711.SilenceALaw)}, {nil, PCMU, f(0x80)}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var p pipe
-			out := make([]byte, 160)
-			for i, s := range tc.steps {
-				if s.push != nil {
-					p.push(s.push, s.codec)
-					continue
-				}
-				ok := p.pop(out, s.codec)
-				if ok != (s.want != nil) || ok && !bytes.Equal(out, s.want) {
-					t.Fatalf("step %d: pop %v %x..., want %x...", i, ok, out[:4], s.want[:min(4, len(s.want))])
-				}
-			}
+			runRingSteps(t, tc.steps, p.push, p.pop)
 		})
 	}
 }

@@ -16,8 +16,12 @@ var (
 	ErrNoDTMF = errors.New("stream: no telephone-event payload type negotiated")
 	// ErrBusy reports SendDigit with too many digits already queued.
 	ErrBusy = errors.New("stream: too many digits queued")
-	// ErrLinked reports Bridge on a stream that is already bridged.
+	// ErrLinked reports Bridge on a stream that is already bridged (its
+	// Source is a bridge's).
 	ErrLinked = errors.New("stream: already bridged")
+	// ErrTooManySinks reports AddSink on a stream that has as many sinks
+	// as it takes.
+	ErrTooManySinks = errors.New("stream: too many sinks")
 	// errSelfLink reports Bridge of a stream to itself.
 	errSelfLink = errors.New("stream: cannot bridge a stream to itself")
 	// errOptions reports bad Options.

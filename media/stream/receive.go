@@ -65,8 +65,8 @@ func (s *Stream) handle(b []byte, from netip.AddrPort) {
 		s.event(payload)
 		return
 	}
-	if m.leg != nil {
-		m.leg.in.push(payload, m.codec)
+	if m.tapping {
+		m.playout.push(payload, m.codec)
 	}
 	if s.inband.Load() && (m.lastEvent == 0 || m.ticks-m.lastEvent > eventQuiet) {
 		n := m.codec.decode(m.pcm[:], payload)
@@ -175,17 +175,14 @@ func (s *Stream) digit(key byte, source string) {
 	}
 }
 
-// reportDigits calls OnDigit for the keys heard this tick and, while
-// bridged, passes them on to the other stream.
+// reportDigits calls OnDigit for the keys heard this tick (the sinks had
+// them at the end of the tick, with s.io held).
 func (s *Stream) reportDigits() {
 	m := &s.media
 	for i := range m.nkeys {
 		k := m.keys[i]
 		if s.onDigit != nil && !s.closed.Load() {
 			s.onDigit(k.key, k.source)
-		}
-		if m.leg != nil {
-			m.leg.forward(k.key, k.source)
 		}
 	}
 	m.nkeys = 0

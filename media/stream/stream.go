@@ -40,11 +40,20 @@ type Stream struct {
 	closeOnce sync.Once
 	stats     counters
 
-	// io is held by the shard while it reads and writes the sockets, and by
-	// Close to close them, so a descriptor is never closed (and perhaps
-	// reused) under a tick. Callbacks never run with it held.
+	// io is held by the shard while it reads and writes the sockets and
+	// calls the sinks and the source, by Close to close the sockets (so a
+	// descriptor is never closed, and perhaps reused, under a tick), and
+	// briefly by RemoveSink and SetSource to wait for a tick that may still
+	// use what they replaced. OnDigit never runs with it held.
 	io        sync.Mutex
 	rtp, rtcp *sock
+
+	// sinks is the immutable list of attached sinks, replaced whole (copy
+	// on write) with sinkMu held, so a tick reads it without a lock.
+	sinkMu sync.Mutex
+	sinks  atomic.Pointer[[]sinkEntry]
+	// source is what the stream sends instead of its playback; nil: none.
+	source atomic.Pointer[sourceBox]
 
 	// mu guards the control state below, shared between the API and the
 	// shard. The shard holds it only to copy settings and fill one frame.
@@ -57,7 +66,6 @@ type Stream struct {
 	learned netip.AddrPort // copy of the learned source, for Stats
 	play    playback
 	digits  digitQueue
-	link    *leg // this stream's side of a Bridge; written with linkMu held too
 
 	// Owned by the shard goroutine (set up in newStream).
 	media media
@@ -77,15 +85,21 @@ type media struct {
 	nkeys  int
 	in     [maxPacket]byte
 	out    [maxPacket]byte
-	frame  [frameSamples]byte
+	event  [dtmf.EventSize]byte
 	pcm    [maxPacket]int16
 	hdr    rtp.Header // reused for every received packet
 	hdrOut rtp.Header // reused for every sent packet
 
+	// tap is the frame handed to the sinks; its Out is also the buffer the
+	// audio of each sent packet is made in.
+	tap     Frame
+	index   uint64 // number of the next frame on the stream's clock
+	playout ring   // received audio for tap.In; fed only while tapping
+	tapping bool   // sinks are attached this tick
+
 	// Settings copied from the control state at the start of each tick.
 	codec  Codec
 	dtmfPT uint8
-	leg    *leg // copy of link: where received audio goes and sent audio comes from
 
 	source netip.AddrPort // learned source; invalid while learning
 	remote netip.AddrPort // copy of the SDP address, which may take the source over
@@ -220,13 +234,15 @@ func (s *Stream) SendDigit(key byte, d time.Duration) error {
 	return nil
 }
 
-// Close stops the stream, ends its Bridge link if any, closes any pending
-// Play channel and releases its ports. It is idempotent.
+// Close stops the stream, removes its sinks and source, ends its Bridge
+// link if any, closes any pending Play channel and releases its ports. It
+// is idempotent. Like RemoveSink, it must not be called from a Sink's or
+// Source's own methods.
 func (s *Stream) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
-		s.unlink()
+		s.detach()
 		s.sh.remove(s)
 		s.e.forget(s)
 		s.mu.Lock()
@@ -242,6 +258,22 @@ func (s *Stream) Close() error {
 			"strangers", st.Strangers, "invalid", st.Invalid)
 	})
 	return err
+}
+
+// detach removes the sinks and the source of a closing stream, waits for a
+// tick that may still use them, and ends the links they belong to.
+func (s *Stream) detach() {
+	sinks := s.removeSinks()
+	src := s.source.Swap(nil).get()
+	s.waitTick()
+	for _, e := range sinks {
+		if g, ok := e.sink.(*leg); ok {
+			_ = g.link.Close()
+		}
+	}
+	if g, ok := src.(*leg); ok {
+		_ = g.link.Close()
+	}
 }
 
 // playback is the state of Play; guarded by Stream.mu.

@@ -14,7 +14,9 @@ func (s *Stream) tick(send, skip int) {
 }
 
 // ioTick is tick's socket work, done with s.io held (released even on a
-// panic, after which the shard closes the stream, which takes s.io).
+// panic, after which the shard closes the stream, which takes s.io). The
+// sinks and the source are loaded once, at the start; a change waits for
+// the tick to end (RemoveSink, SetSource), so none is used after.
 func (s *Stream) ioTick(send, skip int) {
 	s.io.Lock()
 	defer s.io.Unlock()
@@ -24,13 +26,22 @@ func (s *Stream) ioTick(send, skip int) {
 	m := &s.media
 	m.ticks++
 	s.sync()
+	sinks, src := s.sinkList(), s.source.Load().get()
+	m.tapping = len(sinks) > 0
+	if !m.tapping {
+		m.playout.reset() // a sink added later starts from fresh audio
+	}
 	s.drain()
 	if skip > 0 {
 		m.ts += uint32(skip * frameSamples)
+		m.index += uint64(skip)
 		m.marker = true
 	}
 	for range send {
-		s.sendFrame()
+		s.sendFrame(src, sinks)
+	}
+	if m.tapping {
+		s.tellKeys(sinks)
 	}
 }
 
@@ -39,7 +50,7 @@ func (s *Stream) sync() {
 	m := &s.media
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m.codec, m.dtmfPT, m.leg, m.remote = s.codec, s.dtmfPT, s.link, s.remote
+	m.codec, m.dtmfPT, m.remote = s.codec, s.dtmfPT, s.remote
 	if s.relearn {
 		s.relearn = false
 		s.learned = netip.AddrPort{}
@@ -55,34 +66,42 @@ type outFrame struct {
 	pt      uint8
 	ts      uint32
 	marker  bool
+	audio   bool // payload is audio (m.tap.Out), not a telephone-event
 	payload []byte
 	done    chan struct{} // a playback to close once sent
 }
 
 // sendFrame sends the next frame (audio, or an event while a digit is
-// sent) and advances the RTP clock by one frame.
-func (s *Stream) sendFrame() {
+// sent), hands it to the sinks, and advances the stream's clock by one
+// frame.
+func (s *Stream) sendFrame(src Source, sinks []sinkEntry) {
 	m := &s.media
-	f, ok := s.nextFrame()
+	f, ok := s.nextFrame(src)
 	m.ts += frameSamples
-	if !ok {
-		return
+	if ok {
+		s.write(f)
+		if f.done != nil {
+			close(f.done)
+		}
 	}
-	s.write(f)
-	if f.done != nil {
-		close(f.done)
+	if len(sinks) > 0 {
+		s.tap(sinks, ok && f.audio)
 	}
+	m.index++
 }
 
 // nextFrame decides what the frame at the current RTP time carries; ok is
-// false when nothing is sent (hold, or no address to send to). While
-// bridged, a frame of the other stream's audio is taken every frame, even
-// one that is not sent.
-func (s *Stream) nextFrame() (f outFrame, ok bool) {
+// false when nothing is sent (hold, or no address to send to). Audio is
+// made in m.tap.Out, in the codec of the tick. A source is read every
+// frame, sent or not (hold, a telephone-event), so a live one (the other
+// leg of a bridge) stays current; it is read before s.mu is taken, as it
+// is code from outside.
+func (s *Stream) nextFrame(src Source) (f outFrame, ok bool) {
 	m := &s.media
+	c, audio := m.codec, m.tap.Out[:]
+	sourced := src != nil && src.ReadFrame(audio, c)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	relayed := m.leg != nil && m.leg.take(s.codec)
 	f.dst = m.source
 	if !f.dst.IsValid() {
 		f.dst = s.remote
@@ -93,16 +112,17 @@ func (s *Stream) nextFrame() (f outFrame, ok bool) {
 		return f, false
 	}
 	if ev, marker, isEvent := s.nextEventLocked(); isEvent {
-		n, _ := ev.MarshalTo(m.frame[:dtmf.EventSize])
-		f.pt, f.ts, f.marker, f.payload = s.dtmfPT, m.eventTS, marker, m.frame[:n]
+		n, _ := ev.MarshalTo(m.event[:])
+		f.pt, f.ts, f.marker, f.payload = s.dtmfPT, m.eventTS, marker, m.event[:n]
 		return f, true
 	}
-	if m.leg != nil {
-		m.leg.fill(m.frame[:], s.codec, relayed)
-	} else {
-		f.done = s.play.fill(m.frame[:], s.codec.silence())
+	switch {
+	case src == nil:
+		f.done = s.play.fill(audio, c.silence())
+	case !sourced:
+		fillSilence(audio, c)
 	}
-	f.pt, f.ts, f.marker, f.payload = uint8(s.codec), m.ts, m.marker, m.frame[:]
+	f.pt, f.ts, f.marker, f.audio, f.payload = uint8(c), m.ts, m.marker, true, audio
 	m.marker = false
 	return f, true
 }
