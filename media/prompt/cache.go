@@ -48,6 +48,9 @@ type Options struct {
 	// is re-read on the very next Get; a few seconds saves the stat calls (and
 	// makes a hit allocation-free). Expire ends every such period at once.
 	Revalidate time.Duration
+	// HTTP enables prompts named by http:// and https:// URLs and configures
+	// how they are fetched and kept. Nil means a URL gives ErrURLDisabled.
+	HTTP *HTTPOptions
 	// Logger receives load and fallback messages. Nil means no logging.
 	Logger *slog.Logger
 }
@@ -65,6 +68,7 @@ type Cache struct {
 	dir        Source // nil: no local folder
 	dirAbs     string // absolute slash path of Dir, "" if unknown
 	builtin    Source
+	http       *httpCache // nil: URLs refused
 
 	mu      sync.Mutex // guards the fields below and every entry's list and name fields
 	mounts  map[string]Source
@@ -136,6 +140,9 @@ func New(opts Options) *Cache {
 		fsys = builtin.FS
 	}
 	c.builtin = FSSource(fsys)
+	if opts.HTTP != nil {
+		c.http = newHTTP(*opts.HTTP, c.log)
+	}
 	for prefix, src := range opts.Mounts {
 		if err := c.Mount(prefix, src); err != nil {
 			c.log.Warn("prompt: mount ignored", "prefix", prefix, "err", err)
@@ -156,8 +163,12 @@ func cmpOr[T int64 | time.Duration](v, def T) T {
 // ErrNotFound, a name that can never be valid ErrBadName, and a file that does
 // not decode ErrCorrupt, ErrUnsupported or ErrTooLong. When the place the file
 // is on fails (a network disk that is down) Get returns the version it decoded
-// before, if any. Concurrent Gets of the same file decode it once.
+// before, if any. Concurrent Gets of the same file decode it once. An http://
+// or https:// name is fetched as Options.HTTP says (see the package doc).
 func (c *Cache) Get(ctx context.Context, name string) (*Audio, error) {
+	if IsURL(name) {
+		return c.getURL(ctx, name)
+	}
 	if a := c.fresh(name); a != nil {
 		return a, nil
 	}
@@ -216,12 +227,16 @@ func (c *Cache) Unmount(prefix string) {
 }
 
 // Expire makes the next Get of every name look at its file again, even within
-// Options.Revalidate (call it after a prompt upload).
+// Options.Revalidate (call it after a prompt upload), and of every URL ask its
+// server again.
 func (c *Cache) Expire() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	for _, r := range c.names {
 		r.checked = time.Time{}
+	}
+	c.mu.Unlock()
+	if c.http != nil {
+		c.http.expire()
 	}
 }
 
@@ -286,7 +301,9 @@ func (c *Cache) load(ctx context.Context, name string, loc location) (*Audio, er
 		c.mu.Unlock()
 
 		a, err := c.decode(ctx, loc)
-		if err != nil {
+		if err != nil && loc.msg != "" {
+			err = fmt.Errorf("%s: %w", loc.msg, err)
+		} else if err != nil {
 			err = fmt.Errorf("prompt %q: %s: %w", name, loc.display, err)
 		}
 		c.mu.Lock()
@@ -351,7 +368,11 @@ func (c *Cache) decode(ctx context.Context, loc location) (*Audio, error) {
 	case int64(len(data)) > c.maxFile:
 		return nil, fmt.Errorf("%w: the file is over %d bytes", ErrTooLong, c.maxFile)
 	}
-	pcm, err := Decode(loc.path, data, c.maxDur)
+	as := loc.path
+	if loc.decodeAs != "" {
+		as = loc.decodeAs
+	}
+	pcm, err := Decode(as, data, c.maxDur)
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,9 @@ type location struct {
 	display string
 	stamp   stamp
 	pinned  bool
+
+	decodeAs string // the name whose extension picks the decoder; "" means path
+	msg      string // how errors name the file; "" means the name and display
 }
 
 // locate finds the file for name: the first candidate file name (see
