@@ -1,0 +1,292 @@
+package fork
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/ivrbox/ivrbox/media/stream"
+)
+
+// frameDur is the forker's tick: one frame of a stream's clock.
+const frameDur = 20 * time.Millisecond
+
+// batch is how many frames the forker takes from a tap at a time.
+const batch = 8
+
+var errNoSource = errors.New("fork: no stream to fork")
+
+// Forker runs the media forks of a box: one UDP socket and one goroutine
+// that, every 20 ms, drains each fork's tap and sends its frames.
+type Forker struct {
+	opts  Options
+	log   *slog.Logger
+	clock Clock
+	sock  *sock
+
+	mu     sync.Mutex
+	forks  []*Fork // running forks; guarded by mu
+	n      int     // running and starting forks; guarded by mu
+	closed bool    // guarded by mu
+
+	// tickMu is held by the goroutine while it serves a tick; Stop takes
+	// it to wait a tick out.
+	tickMu sync.Mutex
+
+	// Owned by the goroutine.
+	work   []*Fork // this tick's copy of forks
+	failed []*Fork // forks that panicked this tick
+	frames [batch]stream.Frame
+	buf    [maxPacket]byte
+
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// New opens the forker's socket and starts its goroutine. Close stops it.
+func New(opts Options) (*Forker, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s, err := openSock(opts.Local, opts.Broadcast)
+	if err != nil {
+		return nil, err
+	}
+	fk := &Forker{opts: opts, log: opts.Log, clock: opts.Clock, sock: s}
+	ctx, cancel := context.WithCancel(context.Background())
+	fk.cancel = cancel
+	ticks, stop := opts.Clock.NewTicker(frameDur)
+	fk.wg.Go(func() { fk.run(ctx, ticks, stop) })
+	fk.log.Info("media forker started", "local", s.local(), "max_forks", opts.MaxForks)
+	return fk, nil
+}
+
+// Local returns the address and port the forker sends from.
+func (fk *Forker) Local() netip.AddrPort { return fk.sock.local() }
+
+// Len returns the number of running forks.
+func (fk *Forker) Len() int {
+	fk.mu.Lock()
+	defer fk.mu.Unlock()
+	return len(fk.forks)
+}
+
+// Close stops every fork, the goroutine and the socket, and waits for
+// them. It is idempotent; Start fails with ErrClosed afterwards.
+func (fk *Forker) Close() error {
+	var err error
+	fk.closeOnce.Do(func() {
+		fk.mu.Lock()
+		fk.closed = true
+		fk.mu.Unlock()
+		fk.cancel()
+		fk.wg.Wait()
+		fk.mu.Lock()
+		forks := slices.Clone(fk.forks)
+		fk.mu.Unlock()
+		for _, f := range forks {
+			f.finish(false)
+		}
+		err = fk.sock.close()
+		fk.log.Info("media forker stopped")
+	})
+	return err
+}
+
+// Start attaches a fork of src's audio, sent as spec says, and returns it.
+// A zero target in spec sends nothing in that direction; at least one
+// must be set. Start checks only that each target is an address packets
+// can go to (not unspecified, not port 0, of a family the socket reaches):
+// the Policy is the caller's to check. It fails with ErrNoTarget,
+// ErrTarget, ErrLimit, ErrClosed, or the error of src.AddSink.
+func (fk *Forker) Start(src Attacher, spec Spec) (*Fork, error) {
+	if src == nil {
+		return nil, errNoSource
+	}
+	if err := fk.checkSpec(&spec); err != nil {
+		return nil, err
+	}
+	if err := fk.reserve(); err != nil {
+		return nil, err
+	}
+	f := &Fork{fk: fk, src: src, spec: spec, tap: stream.NewTap(fk.opts.Ring),
+		done: make(chan struct{}),
+		log:  fk.log.With("fork", short(spec.ID), "call", short(spec.Call))}
+	f.in.init(spec.In, 0)
+	f.out.init(spec.Out, f.in.hdr.SSRC)
+	if err := src.AddSink(f.tap); err != nil {
+		fk.release()
+		return nil, fmt.Errorf("fork: attach: %w", err)
+	}
+	if err := fk.register(f); err != nil {
+		src.RemoveSink(f.tap)
+		return nil, err
+	}
+	f.log.Info("media fork started", "in", spec.In, "out", spec.Out)
+	return f, nil
+}
+
+// checkSpec checks and normalises spec's targets.
+func (fk *Forker) checkSpec(spec *Spec) error {
+	if spec.In == (netip.AddrPort{}) && spec.Out == (netip.AddrPort{}) {
+		return ErrNoTarget
+	}
+	for _, t := range []*netip.AddrPort{&spec.In, &spec.Out} {
+		if *t == (netip.AddrPort{}) {
+			continue
+		}
+		a := t.Addr().Unmap()
+		switch {
+		case !a.IsValid(), a.IsUnspecified(), t.Port() == 0, a.Zone() != "":
+			return fmt.Errorf("%w: %v: not an address to send to", ErrTarget, *t)
+		case !fk.sock.reaches(a):
+			return fmt.Errorf("%w: %v: %w (local %v)", ErrTarget, *t, errFamily, fk.Local())
+		}
+		*t = netip.AddrPortFrom(a, t.Port())
+	}
+	return nil
+}
+
+// reserve takes a fork slot.
+func (fk *Forker) reserve() error {
+	fk.mu.Lock()
+	defer fk.mu.Unlock()
+	switch {
+	case fk.closed:
+		return ErrClosed
+	case fk.n >= fk.opts.MaxForks:
+		return fmt.Errorf("%w: %d running", ErrLimit, fk.opts.MaxForks)
+	}
+	fk.n++
+	return nil
+}
+
+// release gives a reserved slot back.
+func (fk *Forker) release() {
+	fk.mu.Lock()
+	fk.n--
+	fk.mu.Unlock()
+}
+
+// register adds a fork whose slot is reserved to the running forks.
+func (fk *Forker) register(f *Fork) error {
+	fk.mu.Lock()
+	defer fk.mu.Unlock()
+	if fk.closed {
+		fk.n--
+		return ErrClosed
+	}
+	fk.forks = append(fk.forks, f)
+	return nil
+}
+
+// remove takes f off the running forks and frees its slot.
+func (fk *Forker) remove(f *Fork) {
+	fk.mu.Lock()
+	defer fk.mu.Unlock()
+	if i := slices.Index(fk.forks, f); i >= 0 {
+		fk.forks = slices.Delete(fk.forks, i, i+1)
+		fk.n--
+	}
+}
+
+// run serves a tick every 20 ms until ctx is done.
+func (fk *Forker) run(ctx context.Context, ticks <-chan time.Time, stop func()) {
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+		}
+		fk.tick()
+		if fk.opts.afterTick != nil {
+			fk.opts.afterTick()
+		}
+	}
+}
+
+// tick serves every running fork once, then stops those that panicked.
+func (fk *Forker) tick() {
+	fk.tickMu.Lock()
+	fk.mu.Lock()
+	fk.work = append(fk.work[:0], fk.forks...)
+	fk.mu.Unlock()
+	fk.sock.begin()
+	for i, f := range fk.work {
+		if !fk.serve(f) {
+			fk.failed = append(fk.failed, f)
+		}
+		fk.work[i] = nil
+	}
+	fk.tickMu.Unlock()
+	for i, f := range fk.failed {
+		f.finish(false)
+		fk.failed[i] = nil
+	}
+	fk.failed = fk.failed[:0]
+}
+
+// serve sends the frames waiting in f's tap; false means it panicked.
+func (fk *Forker) serve(f *Fork) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			f.log.Error("media fork panicked; stopping it", "panic", r)
+			ok = false
+		}
+	}()
+	for range fk.opts.Ring/batch + 2 {
+		if f.stopping.Load() {
+			return true
+		}
+		n := f.tap.Read(fk.frames[:])
+		for i := range n {
+			fk.sendFrame(f, &fk.frames[i])
+		}
+		if n < batch {
+			break
+		}
+	}
+	return true
+}
+
+// sendFrame sends one frame to the fork's targets.
+func (fk *Forker) sendFrame(f *Fork, fr *stream.Frame) {
+	if f.in.on() {
+		p := fr.In[:]
+		if !fr.HasIn {
+			p = silent(fr.Codec)
+		}
+		fk.sendLeg(f, &f.in, fr, p)
+	}
+	if f.out.on() {
+		p := fr.Out[:]
+		if !fr.HasOut {
+			p = silent(fr.Codec)
+		}
+		fk.sendLeg(f, &f.out, fr, p)
+	}
+}
+
+// sendLeg sends payload as the leg's next packet, counting the outcome.
+func (fk *Forker) sendLeg(f *Fork, l *leg, fr *stream.Frame, payload []byte) {
+	l.advance(fr.Index, fr.Codec)
+	n, err := l.marshal(fk.buf[:], payload)
+	if err == nil {
+		err = fk.sock.writeTo(fk.buf[:n], l.to)
+	}
+	if err != nil {
+		l.errors.Add(1)
+		f.noteError(l, err)
+		return
+	}
+	l.packets.Add(1)
+	l.bytes.Add(uint64(n))
+}
