@@ -59,12 +59,14 @@ func (t *track) flush(s *storage) error {
 	w, err := t.out.WriteAt(audio[:g], headerSize+t.data)
 	s.release(g - int64(w))
 	t.data += int64(w)
+	if w > 0 {
+		putSizes(t.hdr[:], t.data-t.data%t.align()) // a partial sample is left out
+		if _, e := t.out.WriteAt(t.hdr[:], 0); e != nil && err == nil {
+			return fmt.Errorf("write the header of %s: %w", t.part(), e)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", t.part(), err)
-	}
-	putSizes(t.hdr[:], t.data)
-	if _, err := t.out.WriteAt(t.hdr[:], 0); err != nil {
-		return fmt.Errorf("write the header of %s: %w", t.part(), err)
 	}
 	if g < want {
 		return errStorageFull
