@@ -94,7 +94,7 @@ var (
 // Enqueuer stores an event for delivery (an *outbox.Outbox). Enqueue must
 // not wait for the network.
 type Enqueuer interface {
-	Enqueue(callID string, body []byte) (uint64, error)
+	Enqueue(callID string, body []byte) error
 }
 
 // Options wire an API. Calls, Config and Outbox are needed for it to do

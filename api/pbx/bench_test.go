@@ -9,7 +9,7 @@ import (
 // nopOutbox drops what it is given, so the benchmark measures translation.
 type nopOutbox struct{}
 
-func (nopOutbox) Enqueue(string, []byte) (uint64, error) { return 1, nil }
+func (nopOutbox) Enqueue(string, []byte) error { return nil }
 
 // BenchmarkHookDTMF measures translating one DTMF digit event into its JSON
 // report (the PBX API's per-key cost on the publishing goroutine, without the

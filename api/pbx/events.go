@@ -96,7 +96,7 @@ func (a *API) enqueue(callID string, r any) {
 	}
 	body, err := encode(r)
 	if err == nil {
-		_, err = a.outbox.Enqueue(callID, body)
+		err = a.outbox.Enqueue(callID, body)
 	}
 	if err != nil {
 		a.log.Warn("pbx api: event not stored", "callid", callID, "err", err)

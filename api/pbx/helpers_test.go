@@ -150,15 +150,15 @@ type recorder struct {
 	err    error
 }
 
-func (r *recorder) Enqueue(callID string, body []byte) (uint64, error) {
+func (r *recorder) Enqueue(callID string, body []byte) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {
-		return 0, r.err
+		return r.err
 	}
 	r.keys = append(r.keys, callID)
 	r.bodies = append(r.bodies, string(body))
-	return uint64(len(r.bodies)), nil
+	return nil
 }
 
 // Bodies returns the bodies stored so far.

@@ -1,35 +1,113 @@
 package outbox
 
 import (
+	"context"
+	"slices"
+	"strconv"
 	"testing"
+	"time"
 )
 
-// BenchmarkEnqueue measures one Enqueue: one synced bbolt write, no delivery
-// (Run is not started).
+var benchBody = []byte(`{"action": "DTMF", "callid": "1553672645.217", "call": [{"outbound": {"from": "6500", "to": "500", "trunk": "192.168.9.121", "outboundid": "1553672645.219"}}], "info": "5", "flag": "1", "sn": "368182384620"}`)
+
+// BenchmarkEnqueue measures one Enqueue, the publisher's cost, while the
+// committer writes the queue to a real bbolt file (synced) as fast as it
+// can. MaxPending is the default, so once 10000 are stored every commit also
+// drops the oldest. Run is not started.
 func BenchmarkEnqueue(b *testing.B) {
-	opts := testOptions("http://127.0.0.1:1/events")
-	opts.MaxPending = 1 << 30
-	o := newT(b, tempDB(b), opts)
-	body := []byte(`{"action": "DTMF", "callid": "1553672645.217", "call": [{"outbound": {"from": "6500", "to": "500", "trunk": "192.168.9.121", "outboundid": "1553672645.219"}}], "info": "5", "flag": "1", "sn": "368182384620"}`)
+	o := newT(b, tempDB(b), testOptions("http://127.0.0.1:1/events"))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := o.Enqueue("1553672645.217", body); err != nil {
+		if err := o.Enqueue("1553672645.217", benchBody); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(o.Stats().Dropped)/float64(b.N), "dropped/op")
+}
+
+// BenchmarkEnqueueCommitHeld measures Enqueue while one commit is held for
+// the whole run (a stuck disk): the memory queue fills up to MaxPending and
+// then drops its oldest on every Enqueue.
+func BenchmarkEnqueueCommitHeld(b *testing.B) {
+	o, g := newGated(b, tempDB(b), testOptions("http://127.0.0.1:1/events"))
+	enqueue(b, o, "1553672645.217", string(benchBody))
+	g.waitCommit(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := o.Enqueue("1553672645.217", benchBody); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-// BenchmarkEnqueueAtLimit measures Enqueue when every call also drops the
-// oldest event (MaxPending reached).
-func BenchmarkEnqueueAtLimit(b *testing.B) {
-	opts := testOptions("http://127.0.0.1:1/events")
-	opts.MaxPending = 100
-	o := newT(b, tempDB(b), opts)
-	body := []byte(`{"action": "DTMF", "info": "5", "flag": "1"}`)
-	b.ReportAllocs()
+// BenchmarkEnqueueLatency reports the spread of single Enqueue times while
+// the committer writes to a real file: p50, p99 and the worst of the run.
+func BenchmarkEnqueueLatency(b *testing.B) {
+	o := newT(b, tempDB(b), testOptions("http://127.0.0.1:1/events"))
+	took := make([]time.Duration, 0, 1<<20)
 	for b.Loop() {
-		if _, err := o.Enqueue("1553672645.217", body); err != nil {
+		t0 := time.Now()
+		if err := o.Enqueue("1553672645.217", benchBody); err != nil {
 			b.Fatal(err)
 		}
+		if d := time.Since(t0); len(took) < cap(took) {
+			took = append(took, d)
+		}
 	}
+	b.StopTimer()
+	slices.Sort(took)
+	q := func(f float64) float64 { return float64(took[int(f*float64(len(took)-1))].Nanoseconds()) }
+	b.ReportMetric(q(0.50), "p50-ns")
+	b.ReportMetric(q(0.99), "p99-ns")
+	b.ReportMetric(q(1), "max-ns")
+}
+
+// BenchmarkCommit measures the committer's throughput on a real bbolt file:
+// each op enqueues batch events and waits (Sync) until they are stored in
+// one synced transaction. batch=1 is what every event cost the caller when
+// Enqueue wrote it itself.
+func BenchmarkCommit(b *testing.B) {
+	for _, batch := range []int{1, 10, 100, 1000} {
+		b.Run("batch="+strconv.Itoa(batch), func(b *testing.B) {
+			opts := testOptions("http://127.0.0.1:1/events")
+			opts.MaxPending = 1 << 30
+			o := newT(b, tempDB(b), opts)
+			ctx := context.Background()
+			for b.Loop() {
+				for range batch {
+					if err := o.Enqueue("1553672645.217", benchBody); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := o.Sync(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/event")
+		})
+	}
+}
+
+// BenchmarkCommitAtLimit is BenchmarkCommit at MaxPending: every commit of
+// 100 also drops the 100 oldest stored events.
+func BenchmarkCommitAtLimit(b *testing.B) {
+	const batch = 100
+	opts := testOptions("http://127.0.0.1:1/events")
+	opts.MaxPending = 1000
+	o := newT(b, tempDB(b), opts)
+	for range opts.MaxPending {
+		enqueue(b, o, "1553672645.217", string(benchBody))
+	}
+	syncT(b, o)
+	for b.Loop() {
+		for range batch {
+			if err := o.Enqueue("1553672645.217", benchBody); err != nil {
+				b.Fatal(err)
+			}
+		}
+		syncT(b, o)
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
 }

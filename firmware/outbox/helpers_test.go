@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -68,13 +69,114 @@ func start(t testing.TB, o *Outbox) {
 	})
 }
 
-func enqueue(t testing.TB, o *Outbox, call string, body string) uint64 {
+func enqueue(t testing.TB, o *Outbox, call string, body string) {
 	t.Helper()
-	id, err := o.Enqueue(call, []byte(body))
+	if err := o.Enqueue(call, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// syncT waits until everything enqueued so far is stored.
+func syncT(t testing.TB, o *Outbox) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := o.Sync(ctx); err != nil {
+		t.Fatalf("Sync = %v", err)
+	}
+}
+
+// idle reports whether o holds no event, in memory or stored.
+func idle(o *Outbox) bool {
+	s := o.Stats()
+	return s.Queued == 0 && s.Pending == 0
+}
+
+// gate holds the committer in each commit (its hook is Options.beforeCommit)
+// until the test lets it go: the batch size is sent on entered, then the
+// commit waits for one value on step, or for open to be closed.
+type gate struct {
+	entered chan int
+	step    chan struct{}
+	open    chan struct{}
+	once    sync.Once
+}
+
+// newGate returns a closed gate.
+func newGate() *gate {
+	return &gate{entered: make(chan int, 1024), step: make(chan struct{}), open: make(chan struct{})}
+}
+
+// newGated is newT with commits held by a new gate, which is opened when
+// the test ends, before the outbox is closed.
+func newGated(t testing.TB, db *bbolt.DB, opts Options) (*Outbox, *gate) {
+	t.Helper()
+	g := newGate()
+	opts.beforeCommit = g.hook
+	o := newT(t, db, opts)
+	t.Cleanup(g.release)
+	return o, g
+}
+
+func (g *gate) hook(n int) {
+	select {
+	case g.entered <- n:
+	default: // nobody counts commits any more
+	}
+	select {
+	case <-g.step:
+	case <-g.open:
+	}
+}
+
+// release lets every commit through from now on.
+func (g *gate) release() { g.once.Do(func() { close(g.open) }) }
+
+// next lets the held commit through.
+func (g *gate) next(t testing.TB) {
+	t.Helper()
+	select {
+	case g.step <- struct{}{}:
+	case <-time.After(wait):
+		t.Fatal("no commit to let through")
+	}
+}
+
+// waitCommit waits until the committer is in a commit and returns its
+// batch size.
+func (g *gate) waitCommit(t testing.TB) int {
+	t.Helper()
+	select {
+	case n := <-g.entered:
+		return n
+	case <-time.After(wait):
+		t.Fatal("the committer never started a commit")
+		return 0
+	}
+}
+
+// storedEvents returns the stored events in id order.
+func storedEvents(t testing.TB, db *bbolt.DB) (ids []uint64, recs []record) {
+	t.Helper()
+	err := db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte(Bucket)).ForEach(func(k, v []byte) error {
+			id, err := idOf(k)
+			if err != nil {
+				return err
+			}
+			r, err := decode(v)
+			if err != nil {
+				return err
+			}
+			r.body = bytes.Clone(r.body)
+			ids, recs = append(ids, id), append(recs, r)
+			return nil
+		})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return id
+	return ids, recs
 }
 
 // eventually waits for cond, failing the test after wait.
@@ -194,7 +296,8 @@ func seedEvents(calls []string, n int) map[string][]string {
 	return out
 }
 
-// enqueueAll enqueues want interleaving the calls, returning the number.
+// enqueueAll enqueues want interleaving the calls and waits until they are
+// stored, returning the number.
 func enqueueAll(t testing.TB, o *Outbox, calls []string, want map[string][]string) int {
 	t.Helper()
 	n := 0
@@ -208,6 +311,7 @@ func enqueueAll(t testing.TB, o *Outbox, calls []string, want map[string][]strin
 			}
 		}
 		if !more {
+			syncT(t, o)
 			return n
 		}
 	}

@@ -48,12 +48,16 @@ type Options struct {
 	// Workers is the number of delivery workers; a call's events all go to
 	// the same worker (by hash of the call id). 0 means 4.
 	Workers int
-	// MaxPending bounds the stored events; Enqueue drops the oldest beyond
-	// it. 0 means 10000.
+	// MaxPending bounds the events kept: each commit keeps the newest
+	// MaxPending stored and drops the older ones, and the memory queue
+	// never holds more than MaxPending (it drops its oldest), so memory
+	// holds at most twice MaxPending events (the queue and the batch being
+	// written) while the disk is slow. 0 means 10000.
 	MaxPending int
 	// BaseDelay and MaxDelay shape the retry back-off: before retry n
 	// (from 1) a worker waits a random time in [0, min(MaxDelay,
-	// BaseDelay*2^(n-1))]. 0 means 500 ms and 60 s.
+	// BaseDelay*2^(n-1))]. The committer backs off the same way after a
+	// failed write. 0 means 500 ms and 60 s.
 	BaseDelay, MaxDelay time.Duration
 	// Log receives delivery failures and drops. nil discards.
 	Log *slog.Logger
@@ -62,17 +66,24 @@ type Options struct {
 	// Rand returns a uniform random number in [0, n), n > 0, for the
 	// jitter. It must be safe for concurrent use. nil means math/rand/v2.
 	Rand func(n int64) int64
+
+	// beforeCommit, if set, is called by the committer with the batch size
+	// before each bbolt write: the tests' hook to hold a commit.
+	beforeCommit func(n int)
 }
 
-// Stats are counters since New.
+// Stats are counters since New. An event is counted in Queued or Pending
+// until it is delivered or dropped, never in neither (it may briefly show
+// in both while it is being stored).
 type Stats struct {
+	Queued    int    // events accepted by Enqueue, in memory, not yet stored
 	Pending   int    // events stored and not yet delivered
 	Delivered uint64 // events answered with 2xx and removed
 	Retried   uint64 // attempts after a failed one
-	Dropped   uint64 // events deleted undelivered (MaxPending, no URL, corrupt)
+	Dropped   uint64 // events deleted undelivered (MaxPending, no URL, corrupt, lost at Close)
 }
 
-// Outbox stores events and delivers them. Create it with New.
+// Outbox queues, stores and delivers events. Create it with New; Close it.
 type Outbox struct {
 	db     *bbolt.DB
 	opts   Options
@@ -81,6 +92,18 @@ type Outbox struct {
 
 	mu      sync.Mutex   // serialises the outbox's bbolt writes and changes of pending
 	pending atomic.Int64 // stored events; written under mu
+
+	qmu     sync.Mutex   // guards queue and closing
+	queue   []queued     // accepted by Enqueue, not yet taken by the committer; oldest first
+	closing bool         // Close was called: Enqueue stores synchronously
+	queued  atomic.Int64 // events in queue or in the batch being stored; raised under qmu
+	spare   []queued     // the last batch, emptied for reuse; the committer's own
+
+	kick       chan struct{}      // capacity 1: signalled when queue grows
+	syncReq    chan chan error    // Sync's requests to the committer
+	stopCommit context.CancelFunc // ends the committer (after a last commit)
+	commitDone chan struct{}      // closed when the committer is gone
+	commitErr  error              // the error of Close's commit; read after commitDone
 
 	delivered, retried, dropped atomic.Uint64
 
@@ -92,19 +115,27 @@ type Outbox struct {
 }
 
 // New returns an outbox on db (normally store.Store.DB()), creating Bucket
-// if needed and queueing the events left in it for delivery by Run.
+// if needed and queueing the events left in it for delivery by Run. It
+// starts the committer, the goroutine that writes what Enqueue accepts to
+// db; Close stops it, so every outbox New returns must be closed.
 func New(db *bbolt.DB, opts Options) (*Outbox, error) {
 	if db == nil {
 		return nil, errors.New("outbox: nil database")
 	}
 	opts = withDefaults(opts)
-	o := &Outbox{db: db, opts: opts, log: opts.Log, shards: make([]*shard, opts.Workers)}
+	o := &Outbox{
+		db: db, opts: opts, log: opts.Log, shards: make([]*shard, opts.Workers),
+		kick: make(chan struct{}, 1), syncReq: make(chan chan error), commitDone: make(chan struct{}),
+	}
 	for i := range o.shards {
 		o.shards[i] = newShard()
 	}
 	if err := o.load(); err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	o.stopCommit = cancel
+	go o.commitLoop(ctx)
 	return o, nil
 }
 
@@ -183,88 +214,14 @@ func (o *Outbox) load() error {
 	return nil
 }
 
-// Enqueue stores body, an event of call callID, and returns its id once it
-// is on disk. It never waits for the network. When no app URL is set it
-// keeps nothing and returns id 0. The body should be JSON; it is sent as is.
-// Enqueue may be called before Run (Run delivers the event) and after Close
-// while the database is open (the event waits for the next start).
-func (o *Outbox) Enqueue(callID string, body []byte) (id uint64, err error) {
-	if o.opts.URL() == "" {
-		return 0, nil
-	}
-	if len(body) > MaxBody {
-		return 0, fmt.Errorf("%w: %d bytes (max %d), call %q", ErrTooLarge, len(body), MaxBody, callID)
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	var n int64
-	var dropped []droppedEvent
-	err = o.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte(Bucket))
-		if b == nil {
-			return fmt.Errorf("bucket %q missing", Bucket)
-		}
-		n = o.pending.Load()
-		var err error
-		if id, err = b.NextSequence(); err != nil {
-			return err
-		}
-		if err := b.Put(key(id), encode(callID, body)); err != nil {
-			return err
-		}
-		n++
-		dropped, n, err = dropOldest(b, n, int64(o.opts.MaxPending))
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("outbox: enqueue event of call %q: %w", callID, err)
-	}
-	o.dropped.Add(uint64(len(dropped)))
-	o.pending.Store(n)
-	for _, d := range dropped {
-		o.shardOf(d.callID).remove(d.id)
-		o.log.Warn("outbox: too many pending events, dropped the oldest",
-			"id", d.id, "call", d.callID, "max_pending", o.opts.MaxPending)
-	}
-	o.shardOf(callID).push(id)
-	return id, nil
-}
-
-type droppedEvent struct {
-	id     uint64
-	callID string
-}
-
-// dropOldest deletes the first events of b while n > limit. It returns
-// the deleted events and the new n.
-func dropOldest(b *bbolt.Bucket, n, limit int64) ([]droppedEvent, int64, error) {
-	var out []droppedEvent
-	c := b.Cursor()
-	for n > limit {
-		k, v := c.First()
-		if k == nil {
-			break
-		}
-		d := droppedEvent{}
-		d.id, _ = idOf(k)
-		if r, err := decode(v); err == nil {
-			d.callID = r.callID
-		}
-		if err := c.Delete(); err != nil {
-			return nil, n, err
-		}
-		out = append(out, d)
-		n--
-	}
-	return out, n, nil
-}
-
 // Pending returns the number of stored, undelivered events.
 func (o *Outbox) Pending() int { return int(o.pending.Load()) }
 
 // Stats returns the counters.
 func (o *Outbox) Stats() Stats {
+	queued := o.queued.Load() // before pending: an event leaves queued after it joins pending
 	return Stats{
+		Queued:    int(queued),
 		Pending:   o.Pending(),
 		Delivered: o.delivered.Load(),
 		Retried:   o.retried.Load(),
@@ -299,10 +256,20 @@ func (o *Outbox) Run(ctx context.Context) error {
 	return nil
 }
 
-// Close stops Run and waits for its workers; an attempt in flight is
-// abandoned and its event stays stored. It is idempotent and does not close
-// the database.
+// Close stores what is still queued (one last commit), stops the committer
+// and Run's workers and waits for them; a delivery attempt in flight is
+// abandoned and its event stays stored. After Close, Enqueue stores each
+// event itself. Close returns the last commit's error (its events are lost
+// and counted as dropped); calling it again returns nil. It does not close
+// the database, which must stay open until Close returns.
 func (o *Outbox) Close() error {
+	o.qmu.Lock()
+	first := !o.closing
+	o.closing = true
+	o.qmu.Unlock()
+	o.stopCommit()
+	<-o.commitDone
+
 	o.life.Lock()
 	o.closed = true
 	cancel, done := o.cancel, o.done
@@ -310,6 +277,9 @@ func (o *Outbox) Close() error {
 	if cancel != nil {
 		cancel()
 		<-done
+	}
+	if first {
+		return o.commitErr
 	}
 	return nil
 }

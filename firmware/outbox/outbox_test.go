@@ -24,10 +24,10 @@ func TestDeliversEverythingInOrderPerCall(t *testing.T) {
 	want := seedEvents(calls, 20)
 	n := enqueueAll(t, o, calls, want)
 	start(t, o)
-	eventually(t, "all delivered", func() bool { return o.Pending() == 0 })
+	eventually(t, "all delivered", func() bool { return idle(o) })
 	_, accepted := app.hits()
 	checkAll(t, accepted, want)
-	if s := o.Stats(); s.Delivered != uint64(n) || s.Dropped != 0 || s.Pending != 0 {
+	if s := o.Stats(); s.Delivered != uint64(n) || s.Dropped != 0 || s.Pending != 0 || s.Queued != 0 {
 		t.Errorf("stats = %+v, want %d delivered", s, n)
 	}
 	h := accepted[0].header
@@ -54,7 +54,7 @@ func TestServerUnavailableThenUp(t *testing.T) {
 		t.Errorf("pending = %d while the server is down, want %d", o.Pending(), n)
 	}
 	up.Store(true)
-	eventually(t, "all delivered", func() bool { return o.Pending() == 0 })
+	eventually(t, "all delivered", func() bool { return idle(o) })
 	_, accepted := app.hits()
 	checkAll(t, accepted, want)
 	if len(accepted) != n {
@@ -86,7 +86,7 @@ func TestListenerClosedThenReopened(t *testing.T) {
 	srv.Listener = ln2
 	srv.Start()
 	t.Cleanup(srv.Close)
-	eventually(t, "all delivered", func() bool { return o.Pending() == 0 })
+	eventually(t, "all delivered", func() bool { return idle(o) })
 	_, accepted := app.hits()
 	checkAll(t, accepted, want)
 }
@@ -108,7 +108,7 @@ func TestTimeoutRetriesWithSameID(t *testing.T) {
 	start(t, o)
 	want := seedEvents(calls[:2], 3)
 	enqueueAll(t, o, calls[:2], want)
-	eventually(t, "all delivered", func() bool { return o.Pending() == 0 })
+	eventually(t, "all delivered", func() bool { return idle(o) })
 
 	all, accepted := app.hits()
 	seen := map[uint64]int{}
@@ -164,17 +164,15 @@ func TestPendingKeptAcrossRestart(t *testing.T) {
 	if o2.Pending() != n {
 		t.Fatalf("after restart pending = %d, want %d", o2.Pending(), n)
 	}
-	if id := enqueue(t, o2, calls[0], `{"action": "HANGUP"}`); id != uint64(n+1) {
-		t.Errorf("id after restart = %d, want %d", id, n+1)
-	}
+	enqueue(t, o2, calls[0], `{"action": "HANGUP"}`)
 	want[calls[0]] = append(want[calls[0]], `{"action": "HANGUP"}`)
 	start(t, o2)
-	eventually(t, "all delivered", func() bool { return o2.Pending() == 0 })
+	eventually(t, "all delivered", func() bool { return idle(o2) })
 	_, accepted := app.hits()
 	checkAll(t, accepted, want)
 	for _, h := range accepted {
-		if h.id < 1 || h.id > uint64(n+1) {
-			t.Errorf("unexpected id %d", h.id)
+		if h.id < 1 || h.id > uint64(n+1) || (h.body == `{"action": "HANGUP"}`) != (h.id == uint64(n+1)) {
+			t.Errorf("unexpected id %d for %s (the event after the restart must be %d)", h.id, h.body, n+1)
 		}
 	}
 }
@@ -220,7 +218,7 @@ func TestSlowServerDoesNotBlockEnqueue(t *testing.T) {
 	go func() {
 		for i := range 20 {
 			for _, c := range []string{slow, fast} {
-				if _, err := o.Enqueue(c, []byte(`{"n": `+strconv.Itoa(i)+`}`)); err != nil {
+				if err := o.Enqueue(c, []byte(`{"n": `+strconv.Itoa(i)+`}`)); err != nil {
 					done <- err
 					return
 				}
@@ -249,7 +247,7 @@ func TestSlowServerDoesNotBlockEnqueue(t *testing.T) {
 	})
 	eventually(t, "only the slow call's 21 events pending", func() bool { return o.Pending() == 21 })
 	unblock()
-	eventually(t, "all delivered", func() bool { return o.Pending() == 0 })
+	eventually(t, "all delivered", func() bool { return idle(o) })
 }
 
 func TestNoURLKeepsNothing(t *testing.T) {
@@ -259,10 +257,11 @@ func TestNoURLKeepsNothing(t *testing.T) {
 	opts := testOptions("")
 	opts.URL = func() string { return url.Load().(string) }
 	o := newT(t, db, opts)
-	id, err := o.Enqueue("c1", []byte(`{}`))
-	if id != 0 || err != nil || o.Pending() != 0 {
-		t.Fatalf("Enqueue = %d, %v; pending %d", id, err, o.Pending())
+	err := o.Enqueue("c1", []byte(`{}`))
+	if s := o.Stats(); err != nil || s.Pending != 0 || s.Queued != 0 {
+		t.Fatalf("Enqueue = %v; stats %+v", err, s)
 	}
+	syncT(t, o)
 	if n := count(t, db); n != 0 {
 		t.Fatalf("%d records stored", n)
 	}
@@ -271,9 +270,10 @@ func TestNoURLKeepsNothing(t *testing.T) {
 	url.Store("http://127.0.0.1:1/never")
 	enqueue(t, o, "c1", `{"n": 1}`)
 	enqueue(t, o, "c2", `{"n": 2}`)
+	syncT(t, o)
 	url.Store("")
 	start(t, o)
-	eventually(t, "discarded", func() bool { return o.Pending() == 0 })
+	eventually(t, "discarded", func() bool { return idle(o) })
 	if s := o.Stats(); s.Dropped != 2 || s.Delivered != 0 {
 		t.Errorf("stats = %+v", s)
 	}
@@ -291,6 +291,7 @@ func TestMaxPendingDropsOldest(t *testing.T) {
 	o := newT(t, db, opts)
 	for i := range 5 {
 		enqueue(t, o, calls[i%2], `{"n": `+strconv.Itoa(i)+`}`)
+		syncT(t, o) // one commit each: the oldest are dropped from the file
 	}
 	if s := o.Stats(); s.Pending != 3 || s.Dropped != 2 {
 		t.Fatalf("stats = %+v, want 3 pending, 2 dropped", s)
@@ -299,7 +300,7 @@ func TestMaxPendingDropsOldest(t *testing.T) {
 		t.Fatalf("%d records stored, want 3", n)
 	}
 	start(t, o)
-	eventually(t, "all delivered", func() bool { return o.Pending() == 0 })
+	eventually(t, "all delivered", func() bool { return idle(o) })
 	_, accepted := app.hits()
 	var ids []uint64
 	for _, h := range accepted {
@@ -329,8 +330,11 @@ func TestCorruptRecordDroppedOnLoad(t *testing.T) {
 
 func TestEnqueueErrors(t *testing.T) {
 	o := newT(t, tempDB(t), testOptions("http://127.0.0.1:1"))
-	if _, err := o.Enqueue("c", make([]byte, MaxBody+1)); !errors.Is(err, ErrTooLarge) {
+	if err := o.Enqueue("c", make([]byte, MaxBody+1)); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("large body: %v", err)
+	}
+	if err := o.Enqueue("c", make([]byte, MaxBody)); err != nil {
+		t.Errorf("largest body: %v", err)
 	}
 	if _, err := New(nil, Options{}); err == nil {
 		t.Error("New(nil) succeeded")
@@ -338,7 +342,8 @@ func TestEnqueueErrors(t *testing.T) {
 }
 
 func TestRunAndCloseLifecycle(t *testing.T) {
-	o := newT(t, tempDB(t), testOptions("http://127.0.0.1:1"))
+	db := tempDB(t)
+	o := newT(t, db, testOptions("http://127.0.0.1:1"))
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- o.Run(ctx) }()
@@ -358,9 +363,13 @@ func TestRunAndCloseLifecycle(t *testing.T) {
 	if err := o.Run(context.Background()); !errors.Is(err, ErrClosed) {
 		t.Errorf("Run after Close = %v", err)
 	}
-	// Enqueue after Close still persists, for the next start.
-	if id := enqueue(t, o, "c", "{}"); id != 1 || o.Pending() != 1 {
-		t.Errorf("Enqueue after Close: id %d, pending %d", id, o.Pending())
+	// Enqueue after Close stores synchronously, for the next start.
+	enqueue(t, o, "c", "{}")
+	if s := o.Stats(); s.Pending != 1 || s.Queued != 0 || count(t, db) != 1 {
+		t.Errorf("Enqueue after Close: stats %+v, %d stored", s, count(t, db))
+	}
+	if err := o.Sync(context.Background()); err != nil {
+		t.Errorf("Sync after Close = %v", err)
 	}
 	o2 := newT(t, tempDB(t), Options{})
 	if err := o2.Close(); err != nil { // never run
