@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"math"
-	"net"
-	"net/netip"
 	"runtime"
 	"slices"
 	"sync"
@@ -480,59 +478,5 @@ func TestPipe(t *testing.T) {
 			var p pipe
 			runRingSteps(t, tc.steps, p.push, p.pop)
 		})
-	}
-}
-
-// BenchmarkTickBridged is the tick of both legs of a bridge (PCMU to PCMA)
-// on loopback: a packet arrives on each, is drained and handed over, and
-// each sends one frame of the other's audio.
-func BenchmarkTickBridged(b *testing.B) {
-	e, _ := newTestEngine(b, 4)
-	sink, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(localhost, 0)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sink.Close()
-	src, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(localhost, 0)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer src.Close()
-	remote := sink.LocalAddr().(*net.UDPAddr).AddrPort()
-	x, err := e.Open(Config{Local: localhost, Codec: PCMU, DTMFPT: 101, InbandDTMF: true, Remote: remote})
-	if err != nil {
-		b.Fatal(err)
-	}
-	y, err := e.Open(Config{Local: localhost, Codec: PCMA, Remote: remote})
-	if err != nil {
-		b.Fatal(err)
-	}
-	link, err := Bridge(x, y)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer link.Close()
-	toX := netip.AddrPortFrom(localhost, uint16(x.LocalPort()))
-	toY := netip.AddrPortFrom(localhost, uint16(y.LocalPort()))
-	pktX := marshal(rtp.Header{Version: 2, PayloadType: 0}, bytesOf(0x12, 160))
-	pktY := marshal(rtp.Header{Version: 2, PayloadType: 8}, bytesOf(0x34, 160))
-	var seq uint16
-	b.ReportAllocs()
-	for b.Loop() {
-		pktX[2], pktX[3] = byte(seq>>8), byte(seq)
-		pktY[2], pktY[3] = byte(seq>>8), byte(seq)
-		seq++
-		if _, err := src.WriteToUDPAddrPort(pktX, toX); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := src.WriteToUDPAddrPort(pktY, toY); err != nil {
-			b.Fatal(err)
-		}
-		x.tick(1, 0)
-		y.tick(1, 0)
-	}
-	b.StopTimer()
-	if sx, sy := x.Stats(), y.Stats(); sx.PacketsIn == 0 || sy.PacketsIn == 0 || sx.SendErrors+sy.SendErrors != 0 {
-		b.Fatalf("stats %+v, %+v", sx, sy)
 	}
 }

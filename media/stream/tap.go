@@ -47,7 +47,9 @@ func (f *Frame) OutPCM(dst []int16) int { return f.Codec.decode(dst, f.Out[:]) }
 // goroutine, once per frame, with a Frame it reuses: the sink must copy
 // what it keeps, return at once, never block, never allocate, and never
 // take a lock that slow work holds. A Sink is attached to one stream at a
-// time (Stream.AddSink).
+// time (Stream.AddSink). The stream waits for a call under way before
+// RemoveSink, SetSource, CompareAndSwapSource, Close and Link.Close
+// return, so a sink (or source) must not call those itself.
 type Sink interface {
 	WriteFrame(f *Frame)
 }
@@ -66,6 +68,12 @@ type KeySink interface {
 // with dst FrameSamples long: the source fills it in codec c and reports
 // whether it did (false: silence is sent). It must return at once, never
 // block, never allocate, and never take a lock that slow work holds.
+//
+// A source is live: it is read once per frame of the stream's clock, also
+// for a frame that is then not sent as audio (on hold, before a remote is
+// known, while a telephone-event goes out), what it gave being dropped, so
+// it never falls behind the clock. The stream's own playback, by
+// contrast, pauses on those frames.
 type Source interface {
 	ReadFrame(dst []byte, c Codec) bool
 }
