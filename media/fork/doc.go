@@ -9,7 +9,9 @@
 // Frame.Out (what the box sent) to Spec.Out. Each target gets its own
 // random SSRC, a sequence number that goes up by one per packet without
 // gaps, and a timestamp that follows the stream's frame clock (160 per
-// frame; frames the tap skipped advance it and set the marker bit).
+// frame; frames the tap skipped advance it and set the marker bit). The
+// two directions of a fork share their timestamps, so a receiver can line
+// them up. No RTCP is sent.
 // Silence is sent too, so a receiver sees one continuous stream. The
 // payload type is the call's G.711 law (PCMU 0 or PCMA 8).
 //

@@ -13,12 +13,15 @@ import (
 // errLogEvery is how often a fork logs its send errors at most.
 const errLogEvery = 30 * time.Second
 
-// Attacher is what a fork needs from a call's stream: a place to attach
-// its tap and to take it off again. *stream.Stream is one.
+// Attacher is what a fork needs from a call's stream (*stream.Stream has
+// these methods): a place to attach its tap, and to take it off again.
+// RemoveSink must be harmless on a stream that has closed.
 type Attacher interface {
 	AddSink(stream.Sink) error
 	RemoveSink(stream.Sink)
 }
+
+var _ Attacher = (*stream.Stream)(nil)
 
 // Spec says where a fork sends a call's audio.
 type Spec struct {
@@ -67,8 +70,9 @@ type Fork struct {
 	once     sync.Once
 	done     chan struct{}
 
-	// Owned by the forker goroutine: send errors not yet logged, and when
-	// they were last logged.
+	// Owned by the forker goroutine: when the tap last had a frame, send
+	// errors not yet logged, and when they were last logged.
+	last     time.Time
 	unlogged uint64
 	logged   time.Time
 }
@@ -77,8 +81,8 @@ type Fork struct {
 // (IPv4-mapped addresses unmapped).
 func (f *Fork) Spec() Spec { return f.spec }
 
-// Done is closed when the fork has stopped (Stop, Forker.Close, or a fault
-// in the fork).
+// Done is closed when the fork has stopped: Stop, Forker.Close, a stream
+// that has handed it no frame for Options.Idle, or a fault in the fork.
 func (f *Fork) Done() <-chan struct{} { return f.done }
 
 // Stats returns the fork's counters so far; they are final once Done is

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"sync"
@@ -28,6 +29,7 @@ type Forker struct {
 	log   *slog.Logger
 	clock Clock
 	sock  *sock
+	local netip.AddrPort // the socket's address
 
 	mu     sync.Mutex
 	forks  []*Fork // running forks; guarded by mu
@@ -59,17 +61,17 @@ func New(opts Options) (*Forker, error) {
 	if err != nil {
 		return nil, err
 	}
-	fk := &Forker{opts: opts, log: opts.Log, clock: opts.Clock, sock: s}
+	fk := &Forker{opts: opts, log: opts.Log, clock: opts.Clock, sock: s, local: s.local()}
 	ctx, cancel := context.WithCancel(context.Background())
 	fk.cancel = cancel
 	ticks, stop := opts.Clock.NewTicker(frameDur)
 	fk.wg.Go(func() { fk.run(ctx, ticks, stop) })
-	fk.log.Info("media forker started", "local", s.local(), "max_forks", opts.MaxForks)
+	fk.log.Info("media forker started", "local", fk.local, "max_forks", opts.MaxForks)
 	return fk, nil
 }
 
 // Local returns the address and port the forker sends from.
-func (fk *Forker) Local() netip.AddrPort { return fk.sock.local() }
+func (fk *Forker) Local() netip.AddrPort { return fk.local }
 
 // Len returns the number of running forks.
 func (fk *Forker) Len() int {
@@ -119,8 +121,10 @@ func (fk *Forker) Start(src Attacher, spec Spec) (*Fork, error) {
 	f := &Fork{fk: fk, src: src, spec: spec, tap: stream.NewTap(fk.opts.Ring),
 		done: make(chan struct{}),
 		log:  fk.log.With("fork", short(spec.ID), "call", short(spec.Call))}
-	f.in.init(spec.In, 0)
-	f.out.init(spec.Out, f.in.hdr.SSRC)
+	f.last = fk.clock.Now()
+	ts := rand.Uint32()
+	f.in.init(spec.In, 0, ts)
+	f.out.init(spec.Out, f.in.hdr.SSRC, ts)
 	if err := src.AddSink(f.tap); err != nil {
 		fk.release()
 		return nil, fmt.Errorf("fork: attach: %w", err)
@@ -213,15 +217,17 @@ func (fk *Forker) run(ctx context.Context, ticks <-chan time.Time, stop func()) 
 	}
 }
 
-// tick serves every running fork once, then stops those that panicked.
+// tick serves every running fork once, then stops those that panicked or
+// went idle.
 func (fk *Forker) tick() {
 	fk.tickMu.Lock()
 	fk.mu.Lock()
 	fk.work = append(fk.work[:0], fk.forks...)
 	fk.mu.Unlock()
+	now := fk.clock.Now()
 	fk.sock.begin()
 	for i, f := range fk.work {
-		if !fk.serve(f) {
+		if !fk.serve(f, now) {
 			fk.failed = append(fk.failed, f)
 		}
 		fk.work[i] = nil
@@ -234,25 +240,36 @@ func (fk *Forker) tick() {
 	fk.failed = fk.failed[:0]
 }
 
-// serve sends the frames waiting in f's tap; false means it panicked.
-func (fk *Forker) serve(f *Fork) (ok bool) {
+// serve sends the frames waiting in f's tap; false means the fork is to
+// stop: it panicked, or its stream has handed it no frame for Idle.
+func (fk *Forker) serve(f *Fork, now time.Time) (keep bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			f.log.Error("media fork panicked; stopping it", "panic", r)
-			ok = false
+			keep = false
 		}
 	}()
+	if fk.opts.beforeServe != nil {
+		fk.opts.beforeServe(f)
+	}
 	for range fk.opts.Ring/batch + 2 {
 		if f.stopping.Load() {
 			return true
 		}
 		n := f.tap.Read(fk.frames[:])
+		if n > 0 {
+			f.last = now
+		}
 		for i := range n {
 			fk.sendFrame(f, &fk.frames[i])
 		}
 		if n < batch {
 			break
 		}
+	}
+	if idle := now.Sub(f.last); fk.opts.Idle > 0 && idle >= fk.opts.Idle {
+		f.log.Warn("media fork got no audio; its stream has gone, stopping it", "idle", idle)
+		return false
 	}
 	return true
 }

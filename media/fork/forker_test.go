@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
-	"sync"
 	"testing"
 
 	"github.com/ivrbox/ivrbox/media/stream"
@@ -61,6 +60,9 @@ func TestDirections(t *testing.T) {
 	}
 	if ins[0].SSRC == outs[0].SSRC {
 		t.Errorf("both directions have SSRC %08x", ins[0].SSRC)
+	}
+	if ins[0].Timestamp != outs[0].Timestamp {
+		t.Errorf("the directions' timestamps differ: %d and %d", ins[0].Timestamp, outs[0].Timestamp)
 	}
 	st := f.Stats()
 	want := Direction{Packets: frames, Bytes: frames * (12 + stream.FrameSamples)}
@@ -268,193 +270,6 @@ func TestDropped(t *testing.T) {
 	}
 	if st := f.Stats(); st.Dropped != 2 || st.In.Packets != 5 {
 		t.Errorf("stats %+v, want 2 dropped, 5 sent", st)
-	}
-}
-
-// TestLimit: Start refuses forks beyond MaxForks until one stops.
-func TestLimit(t *testing.T) {
-	fk, _ := newTestForker(t, Options{MaxForks: 2})
-	to := closedPort(t)
-	f1, err := fk.Start(&fakeStream{}, Spec{In: to})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fk.Start(&fakeStream{}, Spec{In: to}); err != nil {
-		t.Fatal(err)
-	}
-	src := &fakeStream{}
-	if _, err := fk.Start(src, Spec{In: to}); !errors.Is(err, ErrLimit) {
-		t.Fatalf("third fork: %v, want ErrLimit", err)
-	}
-	if src.attached() != 0 {
-		t.Error("a refused fork is attached")
-	}
-	f1.Stop()
-	if fk.Len() != 1 {
-		t.Errorf("Len %d after a Stop, want 1", fk.Len())
-	}
-	if _, err := fk.Start(src, Spec{In: to}); err != nil {
-		t.Fatalf("after a Stop: %v", err)
-	}
-}
-
-// TestStartErrors: Start's clear errors, none of which leaves a tap
-// attached or a slot taken.
-func TestStartErrors(t *testing.T) {
-	fk, _ := newTestForker(t, Options{MaxForks: 1})
-	to := closedPort(t)
-	attach := errors.New("stream closed")
-	tests := []struct {
-		name string
-		src  *fakeStream
-		spec Spec
-		want error
-	}{
-		{"no target", &fakeStream{}, Spec{ID: "x"}, ErrNoTarget},
-		{"port 0", &fakeStream{}, Spec{In: netip.MustParseAddrPort("127.0.0.1:0")}, ErrTarget},
-		{"unspecified", &fakeStream{}, Spec{Out: netip.MustParseAddrPort("0.0.0.0:4000")}, ErrTarget},
-		{"unspecified v6", &fakeStream{}, Spec{Out: netip.MustParseAddrPort("[::]:4000")}, ErrTarget},
-		{"no address", &fakeStream{}, Spec{Out: netip.AddrPortFrom(netip.Addr{}, 4000)}, ErrTarget},
-		{"zone", &fakeStream{}, Spec{In: to, Out: netip.MustParseAddrPort("[fe80::1%lo]:4000")}, ErrTarget},
-		{"v6 from a v4 socket", &fakeStream{}, Spec{In: netip.MustParseAddrPort("[2001:db8::1]:4000")}, ErrTarget},
-		{"attach fails", &fakeStream{err: attach}, Spec{In: to}, attach},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if _, err := fk.Start(tt.src, tt.spec); !errors.Is(err, tt.want) {
-				t.Fatalf("err %v, want %v", err, tt.want)
-			}
-			if tt.src.attached() != 0 || fk.Len() != 0 {
-				t.Error("a failed Start left a fork behind")
-			}
-		})
-	}
-	if _, err := fk.Start(nil, Spec{In: to}); err == nil {
-		t.Error("Start with no stream worked")
-	}
-	// Every failure gave its slot back: the one allowed fork starts.
-	if _, err := fk.Start(&fakeStream{}, Spec{In: to}); err != nil {
-		t.Fatalf("after failures: %v", err)
-	}
-}
-
-// TestMappedTarget: an IPv4-mapped target is used as IPv4.
-func TestMappedTarget(t *testing.T) {
-	fk, clk := newTestForker(t, Options{})
-	in := listen(t, "udp4", "127.0.0.1:0")
-	src := &fakeStream{}
-	mapped := netip.AddrPortFrom(netip.AddrFrom16(in.addr.Addr().As16()), in.addr.Port())
-	f, err := fk.Start(src, Spec{In: mapped})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.Spec().In != in.addr {
-		t.Errorf("Spec().In %v, want %v", f.Spec().In, in.addr)
-	}
-	src.write(frame(0, stream.PCMU, 1, 2))
-	clk.tick(t)
-	in.read()
-}
-
-// TestStop: Stop detaches, is idempotent and safe from many goroutines,
-// and nothing is sent for the fork afterwards.
-func TestStop(t *testing.T) {
-	fk, clk := newTestForker(t, Options{})
-	in := listen(t, "udp4", "127.0.0.1:0")
-	src := &fakeStream{}
-	f, err := fk.Start(src, Spec{In: in.addr, ID: "r"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if src.attached() != 1 {
-		t.Fatal("not attached")
-	}
-	src.write(frame(0, stream.PCMU, 1, 2))
-	clk.tick(t)
-	in.read()
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(f.Stop)
-	}
-	wg.Wait()
-	f.Stop()
-	<-f.Done()
-	if src.attached() != 0 || src.removed != 1 {
-		t.Errorf("attached %d, removed %d times", src.attached(), src.removed)
-	}
-	f.tap.WriteFrame(frame(1, stream.PCMU, 1, 2)) // a late frame from the shard
-	clk.tick(t)
-	if !in.empty() || f.Stats().In.Packets != 1 {
-		t.Errorf("sent after Stop: %+v", f.Stats())
-	}
-	if fk.Len() != 0 {
-		t.Errorf("Len %d", fk.Len())
-	}
-}
-
-// TestStopDuringTicks: Stop while ticks run (for the race detector).
-func TestStopDuringTicks(t *testing.T) {
-	fk, clk := newTestForker(t, Options{})
-	to := closedPort(t)
-	var forks []*Fork
-	for range 8 {
-		src := &fakeStream{}
-		f, err := fk.Start(src, Spec{In: to, Out: to})
-		if err != nil {
-			t.Fatal(err)
-		}
-		src.write(frame(0, stream.PCMA, 1, 2))
-		forks = append(forks, f)
-	}
-	var wg sync.WaitGroup
-	for _, f := range forks {
-		wg.Go(func() {
-			_ = f.Stats()
-			f.Stop()
-		})
-	}
-	for fk.Len() > 0 {
-		clk.tick(t)
-	}
-	wg.Wait()
-}
-
-// TestClose: Close stops every fork, is idempotent, and Start fails after.
-func TestClose(t *testing.T) {
-	fk, _ := newTestForker(t, Options{})
-	to := closedPort(t)
-	var forks []*Fork
-	var srcs []*fakeStream
-	for range 3 {
-		src := &fakeStream{}
-		f, err := fk.Start(src, Spec{Out: to})
-		if err != nil {
-			t.Fatal(err)
-		}
-		forks, srcs = append(forks, f), append(srcs, src)
-	}
-	if err := fk.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := fk.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
-	for i, f := range forks {
-		select {
-		case <-f.Done():
-		default:
-			t.Errorf("fork %d still running", i)
-		}
-		f.Stop()
-		if srcs[i].attached() != 0 {
-			t.Errorf("fork %d still attached", i)
-		}
-	}
-	if _, err := fk.Start(&fakeStream{}, Spec{Out: to}); !errors.Is(err, ErrClosed) {
-		t.Errorf("Start after Close: %v, want ErrClosed", err)
-	}
-	if fk.Len() != 0 {
-		t.Errorf("Len %d after Close", fk.Len())
 	}
 }
 

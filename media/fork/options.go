@@ -11,14 +11,17 @@ import (
 const (
 	// DefaultMaxForks is the most forks a box runs at once.
 	DefaultMaxForks = 64
+	// DefaultIdle is how long a fork runs without frames from its stream
+	// before it stops by itself.
+	DefaultIdle = 10 * time.Second
 	// DefaultRing is the number of frames (20 ms each) a fork's tap holds
 	// while the forker is late: half a second.
 	DefaultRing = 25
 )
 
 // Options configure a Forker. The zero value works: up to DefaultMaxForks
-// forks, a socket on any address and port, taps of DefaultRing frames, no
-// logging, real time.
+// forks, a socket on any address and port, taps of DefaultRing frames,
+// forks stopped after DefaultIdle without frames, no logging, real time.
 type Options struct {
 	// MaxForks is the most forks running at once; Start returns ErrLimit
 	// beyond it. Zero means DefaultMaxForks.
@@ -38,6 +41,11 @@ type Options struct {
 	// arrive while it is full are dropped and counted (Stats.Dropped).
 	// Zero means DefaultRing.
 	Ring int
+	// Idle stops a fork whose stream has handed it no frame for this long:
+	// a running stream hands its sinks a frame every 20 ms (on hold too),
+	// so a silent tap means the stream has closed and the caller forgot
+	// to Stop the fork. Zero means DefaultIdle; negative means never.
+	Idle time.Duration
 	// Clock is the time source and the 20 ms ticker; nil means the real
 	// clock. Tests inject a fake to step ticks by hand. A stream.Clock is
 	// one.
@@ -45,8 +53,10 @@ type Options struct {
 	// Log receives the forker's diagnostics; nil discards them.
 	Log *slog.Logger
 
-	// afterTick, if set, is called after each tick (a test hook).
-	afterTick func()
+	// Test hooks: afterTick, if set, is called after each tick;
+	// beforeServe before each fork is served in a tick.
+	afterTick   func()
+	beforeServe func(*Fork)
 }
 
 // Clock is the forker's time source.
@@ -82,6 +92,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxForks == 0 {
 		o.MaxForks = DefaultMaxForks
+	}
+	if o.Idle == 0 {
+		o.Idle = DefaultIdle
 	}
 	if o.Ring == 0 {
 		o.Ring = DefaultRing

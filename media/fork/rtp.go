@@ -48,15 +48,17 @@ type leg struct {
 }
 
 // init sets the leg up to send to target to with a random SSRC other than
-// avoid, and a random first sequence number and timestamp (RFC 3550 5.1).
-func (l *leg) init(to netip.AddrPort, avoid uint32) {
+// avoid, a random first sequence number and the first timestamp ts (RFC
+// 3550 5.1: random; a fork gives both its legs the same, so a receiver
+// can line the two directions up).
+func (l *leg) init(to netip.AddrPort, avoid, ts uint32) {
 	l.to = to
 	l.hdr.Version = 2
 	for l.hdr.SSRC == 0 || l.hdr.SSRC == avoid {
 		l.hdr.SSRC = rand.Uint32()
 	}
 	l.hdr.SequenceNumber = uint16(rand.Uint32())
-	l.hdr.Timestamp = rand.Uint32()
+	l.hdr.Timestamp = ts
 }
 
 // on reports whether the leg sends.
