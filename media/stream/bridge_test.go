@@ -366,9 +366,14 @@ func TestBridgeConcurrent(t *testing.T) {
 			t.FailNow()
 		}
 		wg.Go(func() {
+			rec := NewTap(4) // a recorder on a, while its bridges come and go
+			if err := a.AddSink(rec); err != nil {
+				t.Error(err)
+			}
 			for i := range 20 {
 				src.audio(a, 0, bytesOf(0xFF, 160))
 				src.audio(b, 0, bytesOf(0xFF, 160))
+				rec.Read(make([]Frame, 4))
 				if link, err := Bridge(a, b); err == nil {
 					_ = b.SendDigit('1', 0)
 					time.Sleep(5 * time.Millisecond)
@@ -478,5 +483,29 @@ func TestPipe(t *testing.T) {
 			var p pipe
 			runRingSteps(t, tc.steps, p.push, p.pop)
 		})
+	}
+}
+
+// TestBridgeLatency: the audio a stream receives goes out on the other one
+// frame later than it could at best (the playout buffer) when the
+// receiving stream's shard ticks first, and two frames later when it
+// ticks second (the hand-over waits for the other shard's next tick).
+func TestBridgeLatency(t *testing.T) {
+	l := openLegs(t, Config{Codec: PCMU}, Config{Codec: PCMU})
+	l.bridge(t)
+	toA, toB := noise(160*8, 3), noise(160*8, 4)
+	for i := range 8 {
+		l.pa.audio(l.a, 0, toA[i*160:(i+1)*160])
+		l.pb.audio(l.b, 0, toB[i*160:(i+1)*160])
+		l.clock.tick(t) // one shard, then the other
+	}
+	// Packet 1 (packet 0 teaches the source) arrives before the second
+	// tick: at best it would go out in that tick, frame 1.
+	first := func(pkts []rtp.Packet, want []byte) int {
+		return slices.IndexFunc(pkts, func(p rtp.Packet) bool { return bytes.Equal(p.Payload, want) })
+	}
+	got := []int{first(l.pb.recvN(8), toA[160:320]), first(l.pa.recvN(8), toB[160:320])}
+	if slices.Sort(got); !slices.Equal(got, []int{2, 3}) {
+		t.Errorf("relayed audio went out in frames %v, want 2 and 3", got)
 	}
 }
