@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"log/slog"
 )
 
 // queued is one event accepted by Enqueue and not yet stored: its call and
@@ -54,7 +55,7 @@ func (o *Outbox) Enqueue(callID string, body []byte) error {
 	case o.kick <- struct{}{}:
 	default: // the committer is already due
 	}
-	if full {
+	if full && o.log.Enabled(context.Background(), slog.LevelWarn) {
 		o.log.Warn("outbox: too many pending events, dropped the oldest (not yet stored)",
 			"call", lost.callID, "max_pending", o.opts.MaxPending)
 	}
