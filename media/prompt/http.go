@@ -146,6 +146,8 @@ func checkURL(name string) (*url.URL, error) {
 		return bad("it has user info (user:password@); put credentials elsewhere")
 	case u.Hostname() == "":
 		return bad("no host")
+	case strings.ContainsFunc(u.Host, func(r rune) bool { return r > 0x7e }):
+		return bad("the host is not ASCII (write a domain name in punycode)")
 	}
 	u.Scheme = scheme
 	u.Host = strings.ToLower(u.Host)

@@ -161,7 +161,7 @@ func lifetime(hdr http.Header, now time.Time, def time.Duration) (life time.Dura
 			case "max-age":
 				n, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(val), `"`), 10, 64)
 				hasMaxAge, maxAge = true, min(max(n, 0), 1<<31)
-				if err != nil {
+				if err != nil && !errors.Is(err, strconv.ErrRange) {
 					maxAge = 0 // an invalid max-age makes the response stale
 				}
 			}
@@ -203,9 +203,10 @@ var audioTypes = map[string]string{
 }
 
 // audioExt returns the extension whose decoder reads body: that of the URL's
-// path (or of the URL redirected to) when Decode knows it, else what the body
-// starts with (RIFF → WAV, ID3 or an MPEG frame sync → MP3), else what its
-// Content-Type says. Anything else is refused as not audio.
+// path (or of the URL redirected to) when Decode knows it, else a RIFF or ID3
+// header (WAV, MP3), else what its Content-Type says, else an MPEG frame
+// sync (MP3). The frame sync comes after the Content-Type because raw µ-law
+// silence (0xFF 0xFF) looks like one. Anything else is refused as not audio.
 func audioExt(u, final *url.URL, contentType string, body []byte) (string, error) {
 	for _, p := range []*url.URL{u, final} {
 		if p == nil {
@@ -218,7 +219,7 @@ func audioExt(u, final *url.URL, contentType string, body []byte) (string, error
 	switch {
 	case isRIFF(body):
 		return ".wav", nil
-	case isMP3(body):
+	case bytes.HasPrefix(body, []byte("ID3")):
 		return ".mp3", nil
 	case bytes.HasPrefix(body, []byte(".snd")):
 		return "", fmt.Errorf("%w: Sun/NeXT .au files are not supported", ErrUnsupported)
@@ -226,6 +227,9 @@ func audioExt(u, final *url.URL, contentType string, body []byte) (string, error
 	mt, _, _ := mime.ParseMediaType(contentType)
 	if ext, ok := audioTypes[strings.ToLower(mt)]; ok {
 		return ext, nil
+	}
+	if isMP3(body) {
+		return ".mp3", nil
 	}
 	if len(contentType) > 40 {
 		contentType = contentType[:40] + "…"
