@@ -88,7 +88,7 @@ func TestEventStream(t *testing.T) {
 	e := newEnv(t)
 	me := e.login()
 	c := openEvents(t, e, me, "")
-	sent := e.bus.Publish(event.Event{Kind: event.CallStarted, CallID: "c1", From: "1000", To: "6500"})
+	sent := e.bus.Publish(event.Event{Kind: event.CallStarted, CallID: "c1", Call: &event.Call{From: "1000", To: "6500"}})
 	e.bus.Publish(event.Event{Kind: event.DTMFDigit, CallID: "c1", Digit: "5", Flag: 0, Source: "rfc4733"})
 	msg := c.next(t)
 	if msg["event"] != "call.started" || msg["id"] != fmt.Sprint(sent.Seq) {
@@ -98,7 +98,7 @@ func TestEventStream(t *testing.T) {
 	if err := json.Unmarshal([]byte(msg["data"]), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.CallID != "c1" || got.From != "1000" || got.Seq != sent.Seq || !got.Time.Equal(sent.Time) {
+	if got.CallID != "c1" || got.Call == nil || got.Call.From != "1000" || got.Seq != sent.Seq || !got.Time.Equal(sent.Time) {
 		t.Errorf("data %+v, want %+v", got, sent)
 	}
 	if msg := c.next(t); msg["event"] != "dtmf.digit" || !strings.Contains(msg["data"], `"digit":"5"`) {
@@ -191,13 +191,13 @@ func TestRecordsAfterCall(t *testing.T) {
 	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	for _, ev := range []event.Event{
-		{Kind: event.CallStarted, CallID: "c1", From: "1000", To: "6500", Time: at(0)},
+		{Kind: event.CallStarted, CallID: "c1", Call: &event.Call{From: "1000", To: "6500"}, Time: at(0)},
 		{Kind: event.CallAnswered, CallID: "c1", Time: at(1)},
 		{Kind: event.IVREntered, CallID: "c1", IVR: "6500", Time: at(1)},
 		{Kind: event.DTMFDigit, CallID: "c1", Digit: "1", Time: at(3)},
 		{Kind: event.IVREntered, CallID: "c1", IVR: "6501", Time: at(3)},
 		{Kind: event.DTMFDigit, CallID: "c1", Digit: "#", Time: at(5)},
-		{Kind: event.CallEnded, CallID: "c1", From: "1000", To: "6500", Cause: "normal", Time: at(9)},
+		{Kind: event.CallEnded, CallID: "c1", Call: &event.Call{From: "1000", To: "6500"}, Cause: "normal", Time: at(9)},
 	} {
 		e.bus.Publish(ev)
 	}

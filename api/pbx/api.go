@@ -2,12 +2,12 @@ package pbx
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/config"
 )
 
@@ -15,81 +15,28 @@ import (
 // below it (Prefix + "login"...).
 const Prefix = "/api/v1.1.0/"
 
-// Call is a snapshot of one live call as this API sees it. The box fills it
-// from its call manager's call.Info.
-type Call struct {
-	// ID is the box's call id ("1552976047.56"): the "callid" of requests,
-	// responses and events.
-	ID string
-	// Leg is the id of the call's trunk or phone leg ("1552976047.58"): the
-	// "outboundid" or "inboundid". "" means the same as ID.
-	Leg string
-	// Dir is "inbound" or "outbound".
-	Dir string
-	// From and To are the calling and called numbers. For a call an IVR
-	// placed, From is the IVR's number and To the number dialled.
-	From, To string
-	// Trunk is the trunk's name, "" for a local caller.
-	Trunk string
-	// IVR is the number of the IVR the call is in, "" when in none.
-	IVR string
-	// State is "dialing", "ringing" or "answered".
-	State string
-	// FromExt is the account whose permission placed the call (API calls).
-	FromExt string
-	// Started is when the call began; Answered when it was answered (zero
-	// while it is not).
-	Started, Answered time.Time
-}
-
-// Calls is the call-control surface this API drives: the box's call manager
-// behind a small adapter.
-//
-// Its errors must wrap the sentinel errors of this package (ErrUnknownCall,
-// ErrUnknownIVR, ErrUnknownAccount, ErrNoRoute, ErrNotAllowed, ErrBusy,
-// ErrNoTrunk, ErrNotUp) so that errors.Is finds them: the adapter maps the
-// call manager's and the router's errors onto them. The router's own
-// route.ErrUnknownAccount, route.ErrNoRoute and route.ErrNotAllowed are
-// recognised too. Any other error is answered as an internal failure
-// (ErrnoInternal).
+// Calls is the call-control surface this API drives: the box's call
+// manager (*call.Manager). Its errors carry a call.Code, which errnoOf maps
+// to this API's errno; the API repeats none of the manager's checks.
 type Calls interface {
 	// DialIVR places an outbound call to number through the first outbound
-	// route that account fromExt may use; on answer the call runs IVR ivr.
-	// It returns at once with the new call (dialling goes on in the
-	// background).
-	DialIVR(ctx context.Context, ivr, number, fromExt string) (Call, error)
+	// route that account fromExt may use; the call runs IVR ivr. It returns
+	// at once with the new call (dialling goes on in the background).
+	DialIVR(ctx context.Context, ivr, number, fromExt string) (call.Info, error)
 	// Transfer moves call id (a call id or a leg id) to number: an IVR, a
 	// local account or an external number (through a route fromExt may use;
 	// "" means the call's own fromext, or any route). It returns once the
 	// transfer is accepted.
 	Transfer(ctx context.Context, id, number, fromExt string) error
-	// Hangup ends call id (a call id or a leg id).
-	Hangup(ctx context.Context, id string) error
+	// Hangup ends call id (a call id or a leg id) with cause ("": api).
+	Hangup(ctx context.Context, id, cause string) error
 	// Calls lists the live calls.
-	Calls() []Call
+	Calls() []call.Info
 	// Lookup finds a live call by call id or leg id.
-	Lookup(id string) (Call, bool)
+	Lookup(id string) (call.Info, bool)
 }
 
-// The errors a Calls implementation wraps; each has its own errno.
-var (
-	// ErrUnknownCall: no live call has that call or leg id.
-	ErrUnknownCall = errors.New("pbx: unknown call")
-	// ErrUnknownIVR: no IVR has that number.
-	ErrUnknownIVR = errors.New("pbx: unknown IVR")
-	// ErrUnknownAccount: fromext is not a configured account.
-	ErrUnknownAccount = errors.New("pbx: unknown account")
-	// ErrNoRoute: no outbound route matches the number.
-	ErrNoRoute = errors.New("pbx: no outbound route matches")
-	// ErrNotAllowed: routes match, but fromext may use none of them.
-	ErrNotAllowed = errors.New("pbx: outbound route not allowed")
-	// ErrBusy: the box is at its call limit.
-	ErrBusy = errors.New("pbx: call limit reached")
-	// ErrNoTrunk: the route's trunks are all unusable.
-	ErrNoTrunk = errors.New("pbx: no usable trunk")
-	// ErrNotUp: the call is not answered yet, or already ending.
-	ErrNotUp = errors.New("pbx: call not up")
-)
+var _ Calls = (*call.Manager)(nil)
 
 // Enqueuer stores an event for delivery (an *outbox.Outbox). Enqueue must
 // not wait for the network.
@@ -103,10 +50,11 @@ type Enqueuer interface {
 type Options struct {
 	// Calls places, moves, ends and lists calls.
 	Calls Calls
-	// Config returns the current config: API user and password, IVRs,
-	// accounts and routes (for checks), and System.SN for events. It must be
-	// fast and safe for concurrent use.
-	Config func() config.Config
+	// Config returns the current config, read-only (a shared snapshot): the
+	// API user and password, IVRs and accounts (to say who a transfer went
+	// to), and System.SN for events. It must be fast and safe for concurrent
+	// use.
+	Config func() *config.Config
 	// Outbox receives the translated events.
 	Outbox Enqueuer
 	// Log receives logins, blocks and enqueue failures. nil discards.
@@ -119,16 +67,14 @@ type Options struct {
 // Create it with New.
 type API struct {
 	calls  Calls
-	config func() config.Config
+	config func() *config.Config
 	outbox Enqueuer
 	log    *slog.Logger
 	now    func() time.Time
 
 	auth *authState // tokens and login throttling; own lock
 
-	mu     sync.Mutex // guards meta and closed; held across Enqueue to keep order
-	meta   map[string]*callMeta
-	seq    uint64 // age stamp for meta eviction
+	mu     sync.Mutex // guards closed; held across Enqueue to keep the order of reports
 	closed bool
 }
 
@@ -140,10 +86,9 @@ func New(opt Options) *API {
 		outbox: opt.Outbox,
 		log:    opt.Log,
 		now:    opt.Now,
-		meta:   map[string]*callMeta{},
 	}
 	if a.config == nil {
-		a.config = func() config.Config { return config.Config{} }
+		a.config = func() *config.Config { return &config.Config{} }
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -161,7 +106,6 @@ func New(opt Options) *API {
 func (a *API) Close() {
 	a.mu.Lock()
 	a.closed = true
-	clear(a.meta)
 	a.mu.Unlock()
 	a.auth.reset()
 }

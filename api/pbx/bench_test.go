@@ -17,10 +17,8 @@ func (nopOutbox) Enqueue(string, []byte) error { return nil }
 func BenchmarkHookDTMF(b *testing.B) {
 	a := New(Options{Config: testConfig, Outbox: nopOutbox{}})
 	defer a.Close()
-	a.Hook(event.Event{Kind: event.CallStarted, CallID: "1.1", Leg: "1.2", Dir: event.Outbound,
-		From: "6500", To: "10086", Trunk: "carrier", IVR: "6500"})
-	e := event.Event{Kind: event.DTMFDigit, CallID: "1.1", Leg: "1.2", Dir: event.Outbound,
-		From: "6500", To: "10086", Trunk: "carrier", Digit: "5", Flag: 1}
+	c := &event.Call{ID: "1.1", Leg: "1.2", Dir: event.Outbound, From: "6500", To: "10086", Trunk: "carrier", IVR: "6500"}
+	e := event.Event{Kind: event.DTMFDigit, CallID: "1.1", Call: c, Digit: "5", Flag: 1}
 	b.ReportAllocs()
 	for b.Loop() {
 		a.Hook(e)

@@ -15,16 +15,17 @@
 // code and event.
 //
 // Events come from the box's event bus through Hook, which the box registers
-// with bus.Hook. Hook keeps a little metadata per live call (direction,
-// numbers, trunk, leg id, IVR) learned from call.started and kept up to date
-// by call.transferred, translates each event into the seed's JSON shape and
-// hands it to the outbox (Enqueuer), which stores it before Hook returns and
-// delivers it in the background (docs/EVENTS.md). Hook never touches the
-// network.
+// with bus.Hook. Each event carries its call's snapshot (event.Call:
+// direction, numbers, trunk, leg id, IVR, answered, bridged party), so Hook
+// keeps no state of its own: it translates the event into the seed's JSON
+// shape and queues it in the outbox (Enqueuer), which stores it within its
+// commit window and delivers it in the background (docs/EVENTS.md). Hook
+// never touches the disk or the network.
 //
-// The package reaches calls only through the Calls interface, so it never
-// touches SIP, RTP or the call core's types; the box adapts its call manager
-// to it.
+// The package reaches calls only through the Calls interface, which the
+// call manager implements: it never touches SIP or RTP, and maps the call
+// core's error codes (call.CodeOf) to its errnos without repeating the
+// core's checks.
 //
 // Tokens live in memory only: a restart of the box logs every application
 // server out. Five failed logins from one address within LoginFailWindow block

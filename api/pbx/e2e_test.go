@@ -16,7 +16,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
-	"github.com/ivrbox/ivrbox/firmware/config"
+	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/outbox"
 )
@@ -62,17 +62,17 @@ func (s *appServer) count() int {
 }
 
 // scriptedCalls is a call manager stand-in that publishes what a real one
-// would on dial and transfer.
+// would on dial and transfer, and stamps every event with the call's
+// snapshot as the real one does (Bus.Stamp).
 type scriptedCalls struct {
 	fakeCalls
 	publish func(event.Event)
 }
 
-func (s *scriptedCalls) DialIVR(ctx context.Context, ivr, number, fromExt string) (Call, error) {
+func (s *scriptedCalls) DialIVR(ctx context.Context, ivr, number, fromExt string) (call.Info, error) {
 	c, err := s.fakeCalls.DialIVR(ctx, ivr, number, fromExt)
 	if err == nil {
-		s.publish(event.Event{Kind: event.CallStarted, CallID: c.ID, Dir: c.Dir, From: c.From, To: c.To,
-			Trunk: c.Trunk, Leg: c.Leg, IVR: ivr})
+		s.publish(event.Event{Kind: event.CallStarted, CallID: c.ID})
 	}
 	return c, err
 }
@@ -82,9 +82,29 @@ func (s *scriptedCalls) Transfer(ctx context.Context, id, number, fromExt string
 	if err := s.fakeCalls.Transfer(ctx, id, number, fromExt); err != nil {
 		return err
 	}
-	s.publish(event.Event{Kind: event.CallTransferred, CallID: c.ID, To: number})
+	s.publish(event.Event{Kind: event.CallTransferred, CallID: c.ID, IVR: number})
 	s.publish(event.Event{Kind: event.IVREntered, CallID: c.ID, IVR: number})
 	return nil
+}
+
+// stamp gives e the snapshot of its call, following its state.
+func (s *scriptedCalls) stamp(e *event.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.calls {
+		c := &s.calls[i]
+		if c.ID != e.CallID {
+			continue
+		}
+		switch e.Kind {
+		case event.CallAnswered:
+			c.State, c.Answered = call.StateAnswered, time.Now()
+		case event.IVREntered:
+			c.IVR = e.IVR
+		}
+		in := *c
+		e.Call = &in
+	}
 }
 
 // TestSeedStoryEndToEnd runs the seed's exam-booking story through the HTTP
@@ -122,8 +142,8 @@ func TestSeedStoryEndToEnd(t *testing.T) {
 
 	bus := event.NewBus(nil)
 	calls := &scriptedCalls{}
-	cfg := testConfig()
-	a := New(Options{Calls: calls, Config: func() config.Config { return cfg }, Outbox: ob,
+	bus.Stamp(calls.stamp)
+	a := New(Options{Calls: calls, Config: testConfig, Outbox: ob,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	defer a.Close()
 	bus.Hook(a.Hook)
@@ -163,7 +183,7 @@ func TestSeedStoryEndToEnd(t *testing.T) {
 	for i, d := range []string{"5", "6", "7", "8", "9", "#"} {
 		pub(event.Event{Kind: event.DTMFDigit, Digit: d, Flag: i + 1})
 	}
-	pub(event.Event{Kind: event.DTMFString, Digits: "56789"})
+	pub(event.Event{Kind: event.DTMFString, Digits: "56789", Terminator: "#"})
 	// The app server checks 56789 and moves the call to the success IVR.
 	if got := post("outbound/transfer_number", tok, `{"outboundid":"1552976047.58","number":"6502"}`)["callid"]; got != callID {
 		t.Fatalf("transfer answered callid %q, want %q", got, callID)

@@ -1,9 +1,7 @@
 package pbx
 
 import (
-	"errors"
-
-	"github.com/ivrbox/ivrbox/firmware/route"
+	"github.com/ivrbox/ivrbox/firmware/call"
 )
 
 // The errno values of {"status":"Failed","errno":"..."} answers. Codes below
@@ -53,24 +51,24 @@ const (
 	ErrnoInternal = "20010"
 )
 
-// errnoOf maps an error from Calls to its errno.
+// errnoOf maps an error of the call manager to its errno by its code.
 func errnoOf(err error) string {
-	switch {
-	case errors.Is(err, ErrUnknownCall):
+	switch call.CodeOf(err) {
+	case call.CodeUnknownCall:
 		return ErrnoUnknownCall
-	case errors.Is(err, ErrUnknownIVR):
+	case call.CodeUnknownIVR:
 		return ErrnoUnknownIVR
-	case errors.Is(err, ErrUnknownAccount), errors.Is(err, route.ErrUnknownAccount):
+	case call.CodeUnknownAccount:
 		return ErrnoUnknownAccount
-	case errors.Is(err, ErrNotAllowed), errors.Is(err, route.ErrNotAllowed):
+	case call.CodeNotAllowed:
 		return ErrnoNotAllowed
-	case errors.Is(err, ErrNoRoute), errors.Is(err, route.ErrNoRoute):
+	case call.CodeNoRoute:
 		return ErrnoBadNumber
-	case errors.Is(err, ErrBusy):
+	case call.CodeBusy:
 		return ErrnoBusy
-	case errors.Is(err, ErrNoTrunk):
+	case call.CodeNoTrunk:
 		return ErrnoNoTrunk
-	case errors.Is(err, ErrNotUp):
+	case call.CodeNotUp, call.CodeNotRegistered, call.CodeEnded:
 		return ErrnoNotUp
 	}
 	return ErrnoInternal

@@ -1,7 +1,7 @@
 package pbx
 
 import (
-	"github.com/ivrbox/ivrbox/firmware/route"
+	"github.com/ivrbox/ivrbox/firmware/call"
 )
 
 // The call directions of Call.Dir.
@@ -66,8 +66,8 @@ func (a *API) logout(rq *request) (any, string) {
 }
 
 // dialOutbound is ivr/dial_outbound: IVR ivrid calls outto with the route
-// permission of fromext. Everything the config can tell is checked before
-// the call manager is asked.
+// permission of fromext. The call manager checks the IVR, the account and
+// the route; this API checks only its own parameters.
 func (a *API) dialOutbound(rq *request) (any, string) {
 	var ivr, outto, fromExt, errno string
 	if ivr, errno = rq.p.need("ivrid"); errno != "" {
@@ -79,18 +79,8 @@ func (a *API) dialOutbound(rq *request) (any, string) {
 	if fromExt, errno = rq.p.need("fromext"); errno != "" {
 		return nil, errno
 	}
-	cfg := a.config()
-	if _, ok := cfg.IVR(ivr); !ok {
-		return nil, ErrnoUnknownIVR
-	}
 	if !validNumber(outto) {
 		return nil, ErrnoBadNumber
-	}
-	if _, ok := cfg.Account(fromExt); !ok {
-		return nil, ErrnoUnknownAccount
-	}
-	if _, err := route.FindOutbound(cfg, fromExt, outto); err != nil {
-		return nil, errnoOf(err)
 	}
 	if a.calls == nil {
 		return nil, ErrnoInternal
@@ -119,12 +109,6 @@ func transferBy(dir, idName, numName string) func(*API, *request) (any, string) 
 		if !validNumber(number) {
 			return nil, ErrnoBadNumber
 		}
-		if fromExt != "" {
-			cfg := a.config()
-			if _, ok := cfg.Account(fromExt); !ok {
-				return nil, ErrnoUnknownAccount
-			}
-		}
 		c, errno := a.lookup(id, dir)
 		if errno != "" {
 			return nil, errno
@@ -147,7 +131,7 @@ func hangupBy(dir, idName string) func(*API, *request) (any, string) {
 		if _, errno := a.lookup(id, dir); errno != "" {
 			return nil, errno
 		}
-		if err := a.calls.Hangup(rq.r.Context(), id); err != nil {
+		if err := a.calls.Hangup(rq.r.Context(), id, call.CauseAPI); err != nil {
 			return nil, a.callError("hangup", err)
 		}
 		return okResp{Status: statusSuccess}, ""
@@ -155,20 +139,20 @@ func hangupBy(dir, idName string) func(*API, *request) (any, string) {
 }
 
 // lookup finds the live call id of direction dir ("" any).
-func (a *API) lookup(id, dir string) (Call, string) {
+func (a *API) lookup(id, dir string) (call.Info, string) {
 	if a.calls == nil {
-		return Call{}, ErrnoInternal
+		return call.Info{}, ErrnoInternal
 	}
 	c, ok := a.calls.Lookup(id)
 	if !ok || !dirMatches(c, dir) {
-		return Call{}, ErrnoUnknownCall
+		return call.Info{}, ErrnoUnknownCall
 	}
 	return c, ""
 }
 
 // dirMatches reports whether c is of direction dir; "" on either side
 // matches.
-func dirMatches(c Call, dir string) bool {
+func dirMatches(c call.Info, dir string) bool {
 	return dir == "" || c.Dir == "" || c.Dir == dir
 }
 

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ivrbox/ivrbox/firmware/call"
+	"github.com/ivrbox/ivrbox/firmware/route"
 )
 
 func TestRequestErrors(t *testing.T) {
@@ -69,11 +72,7 @@ func TestDialOutboundRefused(t *testing.T) {
 		{"ivrid array", `{"ivrid":["6500"],"outto":"10086","fromext":"1000"}`, ErrnoParam},
 		{"outto control char", `{"ivrid":"6500","outto":"100\u000086","fromext":"1000"}`, ErrnoParam},
 		{"outto too long", `{"ivrid":"6500","outto":"` + strings.Repeat("1", maxValue+1) + `","fromext":"1000"}`, ErrnoParam},
-		{"unknown IVR", `{"ivrid":"6599","outto":"10086","fromext":"1000"}`, ErrnoUnknownIVR},
 		{"bad number", `{"ivrid":"6500","outto":"10086;user=phone","fromext":"1000"}`, ErrnoBadNumber},
-		{"unknown account", `{"ivrid":"6500","outto":"10086","fromext":"1999"}`, ErrnoUnknownAccount},
-		{"no permission", `{"ivrid":"6500","outto":"10086","fromext":"1001"}`, ErrnoNotAllowed},
-		{"no route", `{"ivrid":"6500","outto":"*99","fromext":"1000"}`, ErrnoBadNumber},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := e.post("ivr/dial_outbound", tok, tc.body); got != failed(tc.want) {
@@ -91,12 +90,14 @@ func TestCallErrorsMapped(t *testing.T) {
 		err  error
 		want string
 	}{
-		{fmt.Errorf("dial: %w", ErrBusy), ErrnoBusy},
-		{fmt.Errorf("dial: %w", ErrNoTrunk), ErrnoNoTrunk},
-		{fmt.Errorf("dial: %w", ErrNotAllowed), ErrnoNotAllowed},
-		{fmt.Errorf("dial: %w", ErrNoRoute), ErrnoBadNumber},
-		{fmt.Errorf("dial: %w", ErrUnknownAccount), ErrnoUnknownAccount},
-		{fmt.Errorf("dial: %w", ErrUnknownIVR), ErrnoUnknownIVR},
+		{fmt.Errorf("dial: %w", call.ErrBusy), ErrnoBusy},
+		{fmt.Errorf("dial: %w", call.ErrNoTrunk), ErrnoNoTrunk},
+		{fmt.Errorf("dial: %w", call.ErrNotAllowed), ErrnoNotAllowed},
+		{fmt.Errorf("dial: %w", call.ErrNoRoute), ErrnoBadNumber},
+		{fmt.Errorf("dial: %w", call.ErrUnknownAccount), ErrnoUnknownAccount},
+		{fmt.Errorf("dial: %w", call.ErrUnknownIVR), ErrnoUnknownIVR},
+		{fmt.Errorf("dial: %w", route.ErrNotAllowed), ErrnoNotAllowed},
+		{&call.Error{Code: call.CodeNoRoute, Op: "dial"}, ErrnoBadNumber},
 		{errors.New("disk on fire"), ErrnoInternal},
 	} {
 		e := newEnv(t)
@@ -115,7 +116,7 @@ func TestCallErrorsMapped(t *testing.T) {
 // withCall is an env with the seed's outbound call and an inbound call live.
 func withCall(t testing.TB) (*env, string) {
 	e := newEnv(t)
-	e.calls.calls = []Call{
+	e.calls.calls = []call.Info{
 		{ID: "1552976047.56", Leg: "1552976047.58", Dir: dirOutbound, From: "6500", To: "10086",
 			Trunk: "192.168.9.121", IVR: "6501", State: "answered", FromExt: "1000",
 			Started: e.clock.Now(), Answered: e.clock.Now()},
@@ -153,7 +154,6 @@ func TestTransferRefused(t *testing.T) {
 		{"inbound id on outbound", "outbound/transfer_number", `{"outboundid":"1552976100.60","number":"6502"}`, ErrnoUnknownCall},
 		{"outbound id on inbound", "inbound/transfer_number", `{"inboundid":"1552976047.58","number":"6502"}`, ErrnoUnknownCall},
 		{"bad number", "outbound/transfer_number", `{"outboundid":"1552976047.58","number":"65 02"}`, ErrnoBadNumber},
-		{"unknown account", "outbound/transfer_number", `{"outboundid":"1552976047.58","number":"6502","fromext":"1999"}`, ErrnoUnknownAccount},
 		{"calltransfer no target", "calltransfer", `{"callid":"1552976047.56"}`, ErrnoParam},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -169,12 +169,14 @@ func TestTransferRefused(t *testing.T) {
 		err  error
 		want string
 	}{
-		{fmt.Errorf("x: %w", ErrNotUp), ErrnoNotUp},
-		{fmt.Errorf("x: %w", ErrNotAllowed), ErrnoNotAllowed},
-		{fmt.Errorf("x: %w", ErrNoRoute), ErrnoBadNumber},
-		{fmt.Errorf("x: %w", ErrUnknownIVR), ErrnoUnknownIVR},
-		{fmt.Errorf("x: %w", ErrUnknownCall), ErrnoUnknownCall},
-		{fmt.Errorf("x: %w", ErrBusy), ErrnoBusy},
+		{fmt.Errorf("x: %w", call.ErrNotUp), ErrnoNotUp},
+		{fmt.Errorf("x: %w", call.ErrNotRegistered), ErrnoNotUp},
+		{fmt.Errorf("x: %w", call.ErrNotAllowed), ErrnoNotAllowed},
+		{fmt.Errorf("x: %w", call.ErrNoRoute), ErrnoBadNumber},
+		{fmt.Errorf("x: %w", call.ErrUnknownIVR), ErrnoUnknownIVR},
+		{fmt.Errorf("x: %w", call.ErrUnknownCall), ErrnoUnknownCall},
+		{fmt.Errorf("x: %w", call.ErrUnknownAccount), ErrnoUnknownAccount},
+		{fmt.Errorf("x: %w", call.ErrBusy), ErrnoBusy},
 	} {
 		e.calls.xferErr = tc.err
 		if got := e.post("outbound/transfer_number", tok, `{"outboundid":"1552976047.58","number":"13900000000"}`); got != failed(tc.want) {
@@ -199,11 +201,11 @@ func TestHangup(t *testing.T) {
 			t.Errorf("%s %s: got %s, want %s", tc.path, tc.body, got, tc.want)
 		}
 	}
-	want := []string{"hangup 1552976047.58", "hangup 1552976100.60", "hangup 1552976047.56"}
+	want := []string{"hangup 1552976047.58 api", "hangup 1552976100.60 api", "hangup 1552976047.56 api"}
 	if ops := e.calls.Ops(); !slices.Equal(ops, want) {
 		t.Fatalf("asked %v, want %v", ops, want)
 	}
-	e.calls.hupErr = fmt.Errorf("gone: %w", ErrUnknownCall)
+	e.calls.hupErr = fmt.Errorf("gone: %w", call.ErrUnknownCall)
 	if got := e.post("call/hangup", tok, `{"callid":"1552976047.56"}`); got != failed(ErrnoUnknownCall) {
 		t.Fatalf("call ended meanwhile: %s", got)
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/config"
 )
 
@@ -30,8 +31,8 @@ func md5hex(s string) string {
 // testConfig has the seed's IVRs, an API user, two accounts (1000 may use
 // route "out", 1001 none) and one route for any number starting with a
 // digit.
-func testConfig() config.Config {
-	return config.Config{
+func testConfig() *config.Config {
+	return &config.Config{
 		System: config.System{SN: "368182384620"},
 		IVRs:   []config.IVR{{Number: "6500"}, {Number: "6501"}, {Number: "6502"}, {Number: "6503"}},
 		API:    config.API{User: "api", PasswordMD5: md5hex(testPassword)},
@@ -64,7 +65,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 // fakeCalls records what it is asked and answers from its calls.
 type fakeCalls struct {
 	mu      sync.Mutex
-	calls   []Call
+	calls   []call.Info
 	ops     []string
 	dialErr error
 	xferErr error
@@ -84,12 +85,12 @@ func (f *fakeCalls) Ops() []string {
 	return append([]string(nil), f.ops...)
 }
 
-func (f *fakeCalls) DialIVR(_ context.Context, ivr, number, fromExt string) (Call, error) {
+func (f *fakeCalls) DialIVR(_ context.Context, ivr, number, fromExt string) (call.Info, error) {
 	f.record("dial " + ivr + " " + number + " " + fromExt)
 	if f.dialErr != nil {
-		return Call{}, f.dialErr
+		return call.Info{}, f.dialErr
 	}
-	c := Call{ID: "1552976047.56", Leg: "1552976047.58", Dir: dirOutbound, From: ivr, To: number,
+	c := call.Info{ID: "1552976047.56", Leg: "1552976047.58", Dir: dirOutbound, From: ivr, To: number,
 		Trunk: "192.168.9.121", IVR: ivr, State: "dialing", FromExt: fromExt}
 	f.mu.Lock()
 	f.calls = append(f.calls, c)
@@ -102,18 +103,18 @@ func (f *fakeCalls) Transfer(_ context.Context, id, number, fromExt string) erro
 	return f.xferErr
 }
 
-func (f *fakeCalls) Hangup(_ context.Context, id string) error {
-	f.record("hangup " + id)
+func (f *fakeCalls) Hangup(_ context.Context, id, cause string) error {
+	f.record("hangup " + id + " " + cause)
 	return f.hupErr
 }
 
-func (f *fakeCalls) Calls() []Call {
+func (f *fakeCalls) Calls() []call.Info {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]Call(nil), f.calls...)
+	return append([]call.Info(nil), f.calls...)
 }
 
-func (f *fakeCalls) Lookup(id string) (Call, bool) {
+func (f *fakeCalls) Lookup(id string) (call.Info, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, c := range f.calls {
@@ -121,7 +122,7 @@ func (f *fakeCalls) Lookup(id string) (Call, bool) {
 			return c, true
 		}
 	}
-	return Call{}, false
+	return call.Info{}, false
 }
 
 // lockedBuffer is a log sink safe for concurrent writes.
@@ -183,11 +184,10 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, calls: &fakeCalls{}, clock: &fakeClock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)},
 		logs: &lockedBuffer{}, out: &recorder{}}
-	c := testConfig()
-	e.cfg.Store(&c)
+	e.cfg.Store(testConfig())
 	e.api = New(Options{
 		Calls:  e.calls,
-		Config: func() config.Config { return *e.cfg.Load() },
+		Config: e.cfg.Load,
 		Outbox: e.out,
 		Log:    slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:    e.clock.Now,

@@ -3,6 +3,8 @@ package pbx
 import (
 	"slices"
 	"strings"
+
+	"github.com/ivrbox/ivrbox/firmware/call"
 )
 
 // outCall is one outbound call in a query answer.
@@ -64,7 +66,7 @@ func queryBy(dir, idName string) func(*API, *request) (any, string) {
 		}
 		ids := splitIDs(list)
 		calls := slices.Clone(a.calls.Calls())
-		slices.SortStableFunc(calls, func(x, y Call) int {
+		slices.SortStableFunc(calls, func(x, y call.Info) int {
 			if c := x.Started.Compare(y.Started); c != 0 {
 				return c
 			}
@@ -105,7 +107,7 @@ func queryBy(dir, idName string) func(*API, *request) (any, string) {
 }
 
 // legOf is the call's leg id, or its call id when it has none.
-func legOf(c Call) string {
+func legOf(c call.Info) string {
 	if c.Leg != "" {
 		return c.Leg
 	}

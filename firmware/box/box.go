@@ -32,7 +32,9 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/store"
 	"github.com/ivrbox/ivrbox/firmware/trunk"
 	"github.com/ivrbox/ivrbox/firmware/version"
+	"github.com/ivrbox/ivrbox/media/fork"
 	"github.com/ivrbox/ivrbox/media/prompt"
+	"github.com/ivrbox/ivrbox/media/record"
 	"github.com/ivrbox/ivrbox/media/stream"
 	"github.com/ivrbox/ivrbox/webui"
 )
@@ -84,6 +86,8 @@ type Box struct {
 	Prompts *prompt.Cache
 	Disks   *disk.Manager // the network disks, mounted into Prompts
 	Media   *stream.Engine
+	Rec     *record.Recorder // call recordings under <data>/recordings
+	Forks   *fork.Forker     // media forks (monitor-call)
 	Calls   *call.Manager
 	IVR     *ivr.Engine
 	Records *cdr.Store
@@ -158,10 +162,14 @@ func New(opt Options) (b *Box, err error) {
 		return nil, err
 	}
 	sipIP := listenIP(opt.SIPAddr)
+	if err = b.openMediaServices(sipIP); err != nil {
+		return nil, err
+	}
 	b.Calls = call.NewManager(call.Options{Media: b.Media, Prompts: b.Prompts, Bus: b.Bus,
-		Config: b.Store.Config, Log: opt.Log, LocalIP: sipIP, Secret: b.Store.Secret})
-	b.IVR = ivr.New(ivr.Options{Config: b.Store.Config, Bus: b.Bus, Log: opt.Log.With("component", "ivr")})
-	b.service = &service{next: runner{b.IVR}, config: b.Store.Config, now: time.Now}
+		Config: b.Store.Current, Log: opt.Log, LocalIP: sipIP, Secret: b.Store.Secret,
+		Recorder: b.Rec, Forker: b.Forks, Own: fork.IsOwnAddr})
+	b.IVR = ivr.New(ivr.Options{Config: b.Store.Current, Bus: b.Bus, Log: opt.Log.With("component", "ivr")})
+	b.service = &service{next: runner{b.IVR}, config: b.Store.Current, now: time.Now}
 	b.Calls.SetRunner(b.service)
 	if b.Records, err = cdr.New(b.Store.DB(), opt.MaxRecords); err != nil {
 		return nil, err
@@ -196,8 +204,8 @@ func New(opt Options) (b *Box, err error) {
 type runner struct{ e *ivr.Engine }
 
 func (r runner) Has(number string) bool { return r.e.Has(number) }
-func (r runner) Run(ctx context.Context, c *call.Call, number string) error {
-	return r.e.Run(ctx, c, number)
+func (r runner) Run(ctx context.Context, ctl *call.Control, number string) error {
+	return r.e.Run(ctx, ivrCall{ctl}, number)
 }
 
 // listenIP is the host part of addr when it is a concrete IP.
@@ -353,6 +361,12 @@ func (b *Box) Close() {
 		b.Disks.Close()
 	}
 	b.closeBoard()
+	if b.Forks != nil {
+		_ = b.Forks.Close()
+	}
+	if b.Rec != nil {
+		b.Rec.Close()
+	}
 	if b.Media != nil {
 		_ = b.Media.Close()
 	}

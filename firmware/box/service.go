@@ -22,7 +22,7 @@ const armFor = 10 * time.Minute
 // other number goes to next (the IVR engine).
 type service struct {
 	next   runner
-	config func() config.Config
+	config func() *config.Config
 	fault  func() bool // the box shows a fault (error or disk fault)
 	now    func() time.Time
 
@@ -51,7 +51,7 @@ func (s *service) isService(number string) bool {
 func (s *service) Has(number string) bool { return s.isService(number) || s.next.Has(number) }
 
 // Run answers the service number, or hands the call to the IVR engine.
-func (s *service) Run(ctx context.Context, c *call.Call, number string) error {
+func (s *service) Run(ctx context.Context, c *call.Control, number string) error {
 	if !s.isService(number) {
 		return s.next.Run(ctx, c, number)
 	}

@@ -24,7 +24,7 @@ func TestAnnouncement(t *testing.T) {
 func TestServiceArming(t *testing.T) {
 	now := time.Unix(1000, 0)
 	s := &service{
-		config: func() config.Config { return config.Defaults() },
+		config: func() *config.Config { c := config.Defaults(); return &c },
 		fault:  func() bool { return false },
 		now:    func() time.Time { return now },
 	}

@@ -2,14 +2,11 @@ package box
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/netip"
 	"sync"
 
 	"github.com/ivrbox/ivrbox/api/admin"
 	"github.com/ivrbox/ivrbox/api/pbx"
-	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/outbox"
 	"github.com/ivrbox/ivrbox/firmware/route"
 	"github.com/ivrbox/ivrbox/firmware/trunk"
@@ -21,8 +18,8 @@ import (
 func (b *Box) openTelephony() error {
 	var err error
 	b.outbox, err = outbox.New(b.Store.DB(), outbox.Options{
-		URL:    func() string { return b.Store.Config().API.AppURL },
-		Secret: func() string { return b.Store.Config().API.Secret },
+		URL:    func() string { return b.Store.Current().API.AppURL },
+		Secret: func() string { return b.Store.Current().API.Secret },
 		Log:    b.log.With("component", "outbox"),
 	})
 	if err != nil {
@@ -32,7 +29,7 @@ func (b *Box) openTelephony() error {
 		Log: b.log.With("component", "trunk"), OnChange: b.trunkChanged})
 	b.SIP.SetRegistrar(b.Trunks.Accounts())
 	b.Calls.SetRouter(b.routeInbound)
-	b.PBX = pbx.New(pbx.Options{Calls: pbxCalls{b.Calls}, Config: b.Store.Config, Outbox: b.outbox,
+	b.PBX = pbx.New(pbx.Options{Calls: b.Calls, Config: b.Store.Current, Outbox: b.outbox,
 		Log: b.log.With("component", "pbx")})
 	b.Bus.Hook(b.PBX.Hook)
 	return nil
@@ -45,7 +42,7 @@ func (b *Box) routeInbound(src netip.AddrPort, number string) (ivr, trunkName st
 	if !fromTrunk {
 		return number, "", true
 	}
-	ivr, ok = route.MatchInbound(b.Store.Config(), name, number)
+	ivr, ok = route.MatchInbound(*b.Store.Current(), name, number)
 	return ivr, name, ok
 }
 
@@ -100,66 +97,4 @@ func (b *Box) closeTelephony() {
 	if b.outbox != nil {
 		_ = b.outbox.Close()
 	}
-}
-
-// pbxCalls adapts the call manager to the PBX API.
-type pbxCalls struct{ m *call.Manager }
-
-var _ pbx.Calls = pbxCalls{}
-
-func (p pbxCalls) DialIVR(ctx context.Context, ivr, number, fromExt string) (pbx.Call, error) {
-	info, err := p.m.DialIVR(ctx, ivr, number, fromExt)
-	return toPBX(info), pbxErr(err)
-}
-
-func (p pbxCalls) Transfer(ctx context.Context, id, number, fromExt string) error {
-	return pbxErr(p.m.Transfer(ctx, id, number, fromExt))
-}
-
-func (p pbxCalls) Hangup(ctx context.Context, id string) error {
-	return pbxErr(p.m.Hangup(ctx, id))
-}
-
-func (p pbxCalls) Calls() []pbx.Call {
-	infos := p.m.Calls()
-	out := make([]pbx.Call, len(infos))
-	for i, in := range infos {
-		out[i] = toPBX(in)
-	}
-	return out
-}
-
-func (p pbxCalls) Lookup(id string) (pbx.Call, bool) {
-	info, ok := p.m.Lookup(id)
-	return toPBX(info), ok
-}
-
-func toPBX(in call.Info) pbx.Call {
-	return pbx.Call{ID: in.ID, Leg: in.Leg, Dir: in.Dir, From: in.From, To: in.To, Trunk: in.Trunk,
-		IVR: in.IVR, State: in.State, FromExt: in.FromExt, Started: in.Started, Answered: in.Answered}
-}
-
-// pbxErrs maps the call manager's and router's errors onto the PBX API's.
-var pbxErrs = []struct{ from, to error }{
-	{call.ErrUnknownCall, pbx.ErrUnknownCall},
-	{call.ErrUnknownIVR, pbx.ErrUnknownIVR},
-	{call.ErrBusy, pbx.ErrBusy},
-	{call.ErrNoTrunk, pbx.ErrNoTrunk},
-	{call.ErrNotUp, pbx.ErrNotUp},
-	{call.ErrNoAccount, pbx.ErrNotUp},
-	{route.ErrUnknownAccount, pbx.ErrUnknownAccount},
-	{route.ErrNoRoute, pbx.ErrNoRoute},
-	{route.ErrNotAllowed, pbx.ErrNotAllowed},
-}
-
-func pbxErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	for _, m := range pbxErrs {
-		if errors.Is(err, m.from) {
-			return fmt.Errorf("%w: %w", m.to, err)
-		}
-	}
-	return err
 }

@@ -14,28 +14,13 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/sdp"
 	"github.com/ivrbox/ivrbox/firmware/sip"
+	"github.com/ivrbox/ivrbox/media/fork"
+	"github.com/ivrbox/ivrbox/media/record"
 	"github.com/ivrbox/ivrbox/media/stream"
 )
 
-var (
-	errEnded    = errors.New("call ended")
-	errShutdown = errors.New("box shutting down")
-	// ErrEnded is returned by a Call's methods once the call is over.
-	ErrEnded = errEnded
-	// ErrUnknownCall: no live call has that call id or leg id.
-	ErrUnknownCall = errors.New("no such call")
-	// ErrUnknownIVR: no IVR answers on that number.
-	ErrUnknownIVR = errors.New("no such IVR")
-	// ErrBusy: the box's call limit is reached.
-	ErrBusy = errors.New("call limit reached")
-	// ErrNoTrunk: the outbound route's trunks are all missing from the config.
-	ErrNoTrunk = errors.New("no usable trunk")
-	// ErrNotUp: the call cannot be transferred now (not answered yet, not
-	// in an IVR, or ending).
-	ErrNotUp = errors.New("call not in a state to transfer")
-	// ErrNoAccount: a local account is not registered (no phone to call).
-	ErrNoAccount = errors.New("account not registered")
-)
+// errEnded is the cause of a call's context once it is over.
+var errEnded = errors.New("call ended")
 
 // End causes a call can have besides the SIP ones (Cause, event CallEnded).
 const (
@@ -48,35 +33,21 @@ const (
 	CauseRemoteBye = "remote-bye"  // the far end hung up
 )
 
-// Info is a snapshot of a live call, for listings and the APIs.
-type Info struct {
-	ID        string    `json:"id"`                // the box's call id ("1700000000.12")
-	Leg       string    `json:"leg"`               // the id of the leg to the caller or callee (inboundid/outboundid)
-	SIPCallID string    `json:"sip_call_id"`       // the SIP Call-ID of that leg
-	Dir       string    `json:"dir"`               // event.Inbound or event.Outbound
-	From      string    `json:"from"`              // caller number (for an outbound call: the IVR that placed it)
-	To        string    `json:"to"`                // called number (for an outbound call: the number dialled)
-	Trunk     string    `json:"trunk,omitempty"`   // the trunk the call uses; "" for local callers
-	FromExt   string    `json:"fromext,omitempty"` // the account whose permissions an API call uses
-	IVR       string    `json:"ivr,omitempty"`     // the IVR the call is in
-	State     string    `json:"state"`             // StateDialing, StateRinging or StateAnswered
-	Codec     string    `json:"codec"`
-	Started   time.Time `json:"started"`
-	Answered  time.Time `json:"answered,omitzero"`
-	Source    string    `json:"source"`            // the caller's (or callee's) signalling address
-	Bridged   string    `json:"bridged,omitempty"` // the number the call is put through to, while bridged
-}
+// Info is the snapshot of a call that every API and event sees.
+type Info = event.Call
 
 // Call states (Info.State).
 const (
-	StateDialing  = "dialing"  // an outbound call before any answer from the far end
-	StateRinging  = "ringing"  // ringing (180/183 sent or received)
-	StateAnswered = "answered" // answered
+	StateDialing  = event.StateDialing
+	StateRinging  = event.StateRinging
+	StateAnswered = event.StateAnswered
 )
 
-// Call is one live call. Its methods are the call-control surface; they are
-// safe to call from one controlling goroutine while the SIP layer and media
-// shards deliver events concurrently.
+// Call is one live call: its SIP leg, its media and the queue of commands
+// its controller sends. Its methods are safe for concurrent use. A call is
+// steered through a Control (see control.go); the methods here are the ones
+// any part of the box may use whoever controls the call (snapshot, hang-up,
+// recordings, forks).
 type Call struct {
 	m       *Manager
 	d       *sip.Dialog // the inbound leg; nil for an outbound call
@@ -86,34 +57,77 @@ type Call struct {
 	dir     string
 	from    string
 	to      string
-	trunk   string
 	fromExt string
 	start   time.Time
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
 
-	keys  chan byte     // keys waiting for Play/ReadKey
-	flag  atomic.Int32  // next DTMF flag (index of the key in the call)
-	audio atomic.Uint32 // negotiated codec (stream.Codec)
+	inbox       chan msg      // commands and control changes for the executor
+	keyIn       chan keyIn    // keys from the media shard and SIP INFO
+	exited      chan struct{} // closed when the executor has finished every command
+	x           executor      // owned by the executor goroutine
+	flag        atomic.Int32  // next DTMF flag (index of the key in the call)
+	audio       atomic.Uint32 // negotiated codec (stream.Codec)
+	opSeq       atomic.Uint64 // last command id
+	keysDropped atomic.Uint64
+	recWG       sync.WaitGroup // watchRecording goroutines
+	forkWG      sync.WaitGroup // watchFork goroutines
 
 	mu       sync.Mutex        // guards the fields below
 	out      *sip.ClientDialog // the outbound leg once answered
+	dial     func(context.Context) error
+	dialErr  error
+	dialed   bool
 	source   netip.AddrPort
 	sipID    string
+	fromTag  string
+	toTag    string
+	trunk    string
 	media    sdp.Media
 	st       *stream.Stream
 	local    sdpState
 	ringing  bool
 	answered time.Time
 	hungUp   bool
+	ended    bool
 	cause    string
 	status   int
 	reason   string
 	ivr      string
-	bridged  string
+	bridged  bridge
+	base     *Control // the runner's control (the IVR engine)
+	owner    *Control // who steers the call now
+	offer    *offer   // the API-control step in progress, if any
+	ctlSeq   uint64
+	recs     map[string]*recording
+	recSeq   int
+	forks    map[string]*mediaFork
+	forkSeq  int
 	// planned is the transfer Manager.Transfer checked, for Transfer to
 	// carry out without resolving it again.
 	planned *plannedTransfer
+}
+
+// bridge is who a call is put through to.
+type bridge struct{ number, leg, trunk string }
+
+// recording is one recording of the call in progress.
+type recording struct {
+	id      string
+	format  string
+	step    bool // a record command's
+	started time.Time
+	rec     *record.Recording
+	final   chan struct{} // closed once the end was told (result set)
+	result  record.Result
+}
+
+// mediaFork is one media fork of the call in progress.
+type mediaFork struct {
+	info   ForkInfo
+	f      *fork.Fork
+	once   sync.Once
+	reason string // why it stopped; set once
 }
 
 // plannedTransfer is a transfer target checked before the IVR engine hands
@@ -133,19 +147,23 @@ type sdpState struct {
 func newCall(m *Manager, dir, from, to string, log *slog.Logger) *Call {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	id, leg := m.ids()
-	return &Call{
+	c := &Call{
 		m: m, log: log.With("id", id), id: id, leg: leg, dir: dir, from: from, to: to,
-		start: time.Now(), ctx: ctx, cancel: cancel, keys: make(chan byte, 32),
+		start: time.Now(), ctx: ctx, cancel: cancel,
+		inbox: make(chan msg, inboxSize), keyIn: make(chan keyIn, keyQueue), exited: make(chan struct{}),
 		local: sdpState{sessID: uint64(time.Now().UnixNano()) & 0x7fffffffffff, version: 1},
 	}
+	c.base = &Control{c: c, id: 1, name: ControllerIVR, done: make(chan struct{})}
+	c.owner, c.ctlSeq = c.base, 1
+	return c
 }
 
 // newInboundCall wraps an INVITE's dialog.
 func newInboundCall(m *Manager, d *sip.Dialog, media sdp.Media, trunk string, log *slog.Logger) *Call {
 	c := newCall(m, event.Inbound, d.From(), d.To(), log)
 	c.d, c.media, c.trunk, c.source, c.sipID = d, media, trunk, d.Source(), d.CallID()
-	c.watch(d.Done(), d.Cause)
-	d.OnInfo(func(key byte) { m.offerDigit(c, key, "info") })
+	c.fromTag, c.toTag = d.Tags()
+	d.OnInfo(func(key byte) { c.offerKey(key, "info") })
 	d.OnReInvite(c.reInvite)
 	d.OnRefer(c.refer)
 	return c
@@ -175,23 +193,11 @@ func referNumber(uri string) string {
 	return user
 }
 
-// watch ends the call's context when a SIP leg ends (BYE, CANCEL).
-func (c *Call) watch(done <-chan struct{}, cause func() string) {
-	go func() {
-		select {
-		case <-done:
-			c.setCause(causeOf(cause()))
-			c.cancel(errEnded)
-		case <-c.ctx.Done():
-		}
-	}()
-}
-
 // causeOf maps the dialog's end reason to a call end cause.
 func causeOf(dialogCause string) string {
 	switch dialogCause {
 	case "bye":
-		return "remote-bye"
+		return CauseRemoteBye
 	case "cancel":
 		return "cancel"
 	case "ack-timeout":
@@ -200,23 +206,24 @@ func causeOf(dialogCause string) string {
 	return "normal"
 }
 
-// ev is an event of kind about this call, with its common fields set.
-// c.mu must not be held.
-func (c *Call) ev(kind event.Kind) event.Event {
-	c.mu.Lock()
-	trunk := c.trunk
-	c.mu.Unlock()
-	return event.Event{Kind: kind, CallID: c.id, Leg: c.leg, Dir: c.dir, Trunk: trunk, From: c.from, To: c.to}
+// publish sends an event about this call with its snapshot.
+func (c *Call) publish(ev event.Event) {
+	ev.CallID = c.id
+	if ev.Call == nil {
+		in := c.Info()
+		ev.Call = &in
+	}
+	c.m.opt.Bus.Publish(ev)
 }
 
-// ID is the call's id (the SIP Call-ID).
+// ID is the call's id ("1700000000.12").
 func (c *Call) ID() string { return c.id }
 
 // Done is closed when the call has ended or is ending.
 func (c *Call) Done() <-chan struct{} { return c.ctx.Done() }
 
 // Var returns a call variable for prompt names: EXTEN and CALLEE (the dialled
-// number), CALLERID (the caller's number), CALLID.
+// number), CALLERID (the caller's number), CALLID, FROMEXT.
 func (c *Call) Var(name string) string {
 	switch name {
 	case "EXTEN", "CALLEE":
@@ -231,21 +238,28 @@ func (c *Call) Var(name string) string {
 	return ""
 }
 
-// Info returns a snapshot for listings.
+// Info returns the call's snapshot.
 func (c *Call) Info() Info {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.infoLocked()
+}
+
+func (c *Call) infoLocked() Info {
 	state := StateDialing
 	switch {
+	case c.ended:
+		state = event.StateEnded
 	case !c.answered.IsZero():
 		state = StateAnswered
 	case c.ringing || c.dir == event.Inbound:
 		state = StateRinging
 	}
-	return Info{ID: c.id, Leg: c.leg, SIPCallID: c.sipID, Dir: c.dir, From: c.from, To: c.to,
-		Trunk: c.trunk, FromExt: c.fromExt, IVR: c.ivr, State: state, Bridged: c.bridged,
+	return Info{ID: c.id, Leg: c.leg, SIPCallID: c.sipID, FromTag: c.fromTag, ToTag: c.toTag,
+		Dir: c.dir, From: c.from, To: c.to, Trunk: c.trunk, FromExt: c.fromExt, IVR: c.ivr, State: state,
 		Codec: codecName(stream.Codec(c.audio.Load())), Started: c.start, Answered: c.answered,
-		Source: c.source.String()}
+		Source: c.source.String(), Bridged: c.bridged.number, BridgedLeg: c.bridged.leg,
+		BridgedTrunk: c.bridged.trunk, Controller: c.owner.name}
 }
 
 // Cause is why the call ended ("" while it is up).
@@ -273,18 +287,17 @@ func (c *Call) setFailure(cause string, status int, reason string) {
 	c.mu.Unlock()
 }
 
-// alive returns ErrEnded when the call or ctx is over.
+// alive returns an error with CodeEnded when the call is over, else ctx's.
 func (c *Call) alive(ctx context.Context) error {
 	if c.ctx.Err() != nil {
-		return fmt.Errorf("call %s: %w", c.id, errEnded)
+		return fail(CodeEnded, "", errEnded, "call %s", c.id)
 	}
 	return ctx.Err()
 }
 
 // Ring sends 180 Ringing and waits d before returning, or less when the call
-// ends or ctx is cancelled.
-//
-// An outbound call has been answered before it runs: Ring returns at once.
+// ends or ctx is cancelled. An outbound call rings at the far end: Ring
+// returns at once.
 func (c *Call) Ring(ctx context.Context, d time.Duration) error {
 	if c.d == nil {
 		return c.alive(ctx)
@@ -295,7 +308,7 @@ func (c *Call) Ring(ctx context.Context, d time.Duration) error {
 	c.mu.Lock()
 	c.ringing = true
 	c.mu.Unlock()
-	c.m.opt.Bus.Publish(c.ev(event.CallRinging))
+	c.publish(event.Event{Kind: event.CallRinging})
 	if d <= 0 {
 		return c.alive(ctx)
 	}
@@ -344,6 +357,13 @@ func (c *Call) Hangup(ctx context.Context, cause string) error {
 		return c.d.Hangup(ctx)
 	}
 	return c.d.Reject(480, reasonPhrase(480))
+}
+
+// watchLeg ends the call when a SIP leg ends (BYE, CANCEL); it runs on the
+// executor's select through legDone.
+func (c *Call) legEnded(cause string) {
+	c.setCause(causeOf(cause))
+	c.cancel(errEnded)
 }
 
 func codecName(c stream.Codec) string {

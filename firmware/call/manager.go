@@ -15,24 +15,36 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/sdp"
 	"github.com/ivrbox/ivrbox/firmware/sip"
+	"github.com/ivrbox/ivrbox/media/fork"
 	"github.com/ivrbox/ivrbox/media/prompt"
+	"github.com/ivrbox/ivrbox/media/record"
 	"github.com/ivrbox/ivrbox/media/stream"
 )
 
-// Runner runs an answered-or-ringing call through the box's logic (the IVR
-// engine). Run owns the call until it returns.
+// Runner runs a call through the box's logic (the IVR engine): it rings
+// and answers it (for a call the box places, Answer dials it) and steers it
+// through ctl, the call's own control, until the call is over. Run owns the
+// call until it returns.
 type Runner interface {
 	Has(number string) bool
-	Run(ctx context.Context, c *Call, number string) error
+	Run(ctx context.Context, ctl *Control, number string) error
 }
 
 // Options wires a Manager. Every field is required unless documented.
 type Options struct {
-	Media   *stream.Engine       // RTP streams
-	Prompts *prompt.Cache        // prompt loading
-	Bus     *event.Bus           // call events
-	Config  func() config.Config // live configuration (call limit)
-	Log     *slog.Logger         // nil: discard
+	Media   *stream.Engine        // RTP streams
+	Prompts *prompt.Cache         // prompt loading
+	Bus     *event.Bus            // call events
+	Config  func() *config.Config // live configuration, read-only (call limit, routes, media limits)
+	Log     *slog.Logger          // nil: discard
+	// Recorder records calls (record commands, IVR recordings); nil: the
+	// box cannot record (CodeUnsupported).
+	Recorder *record.Recorder
+	// Forker sends media forks; nil: the box cannot fork (CodeUnsupported).
+	Forker *fork.Forker
+	// Own reports whether an address is one of the box's own, for the fork
+	// target policy; nil: only loopback counts as the box's.
+	Own func(netip.Addr) bool
 	// LocalIP is the address put in SDP. Zero: the address this host uses to
 	// reach each caller.
 	LocalIP netip.Addr
@@ -61,7 +73,6 @@ type Manager struct {
 	dialer Dialer
 	router Router
 	mover  Mover
-	digits chan digitIn  // hand-off from media shards and INFO to the pump
 	seq    atomic.Uint64 // last id number handed out
 
 	mu     sync.Mutex // guards calls, legs, closed and wg.Add
@@ -69,19 +80,11 @@ type Manager struct {
 	legs   map[string]*Call // by leg id
 	closed bool
 	wg     sync.WaitGroup
-	pump   sync.WaitGroup
-	stop   chan struct{}
 	once   sync.Once
 	total  atomic.Uint64
 }
 
 var _ sip.Handler = (*Manager)(nil)
-
-type digitIn struct {
-	c      *Call
-	key    byte
-	source string
-}
 
 // NewManager returns a Manager; SetRunner must be called before calls arrive.
 func NewManager(opt Options) *Manager {
@@ -90,17 +93,13 @@ func NewManager(opt Options) *Manager {
 		log = slog.New(slog.DiscardHandler)
 	}
 	m := &Manager{
-		opt:    opt,
-		log:    log.With("component", "call"),
-		digits: make(chan digitIn, 1024),
-		calls:  map[string]*Call{},
-		legs:   map[string]*Call{},
-		stop:   make(chan struct{}),
+		opt:   opt,
+		log:   log.With("component", "call"),
+		calls: map[string]*Call{},
+		legs:  map[string]*Call{},
 	}
 	m.seq.Store(uint64(time.Now().UnixMilli()%1000) * 1000)
-	opt.Bus.Hook(m.track)
-	m.pump.Add(1)
-	go m.digitPump()
+	opt.Bus.Stamp(m.stamp)
 	return m
 }
 
@@ -123,24 +122,27 @@ func (m *Manager) ids() (id, leg string) {
 	return fmt.Sprintf("%d.%d", now, n-1), fmt.Sprintf("%d.%d", now, n)
 }
 
-// track follows the IVR each call is in (a bus hook).
-func (m *Manager) track(e event.Event) {
-	if e.Kind != event.IVREntered && e.Kind != event.IVRLeft {
+// stamp gives an event about a live call published by someone else (the
+// IVR engine) the call's snapshot, following the IVR the call is in first.
+// It runs inside Bus.Publish.
+func (m *Manager) stamp(e *event.Event) {
+	if e.Call != nil || e.CallID == "" {
 		return
 	}
-	m.mu.Lock()
-	c := m.calls[e.CallID]
-	m.mu.Unlock()
+	c := m.Call(e.CallID)
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
-	if e.Kind == event.IVREntered {
+	switch {
+	case e.Kind == event.IVREntered:
 		c.ivr = e.IVR
-	} else if c.ivr == e.IVR {
+	case e.Kind == event.IVRLeft && c.ivr == e.IVR:
 		c.ivr = ""
 	}
+	in := c.infoLocked()
 	c.mu.Unlock()
+	e.Call = &in
 }
 
 // Calls returns a snapshot of the live calls.
@@ -174,17 +176,19 @@ func (m *Manager) Lookup(id string) (Info, bool) {
 }
 
 // Hangup ends the live call with id (a call id or a leg id), with cause
-// "api". The error wraps ErrUnknownCall when there is no such call.
-func (m *Manager) Hangup(ctx context.Context, id string) error {
+// ("" means CauseAPI). Error: CodeUnknownCall.
+func (m *Manager) Hangup(ctx context.Context, id, cause string) error {
 	c := m.Call(id)
 	if c == nil {
-		return fmt.Errorf("call: hang up %q: %w", id, ErrUnknownCall)
+		return fail(CodeUnknownCall, "hangup", nil, "%q", id)
 	}
-	return c.Hangup(ctx, CauseAPI)
+	if cause == "" {
+		cause = CauseAPI
+	}
+	return c.Hangup(ctx, cause)
 }
 
-// Close hangs up every call, waits for them to end, and stops the digit pump.
-// It is idempotent.
+// Close hangs up every call and waits for them to end. It is idempotent.
 func (m *Manager) Close() error {
 	m.once.Do(func() {
 		m.mu.Lock()
@@ -196,11 +200,9 @@ func (m *Manager) Close() error {
 		m.mu.Unlock()
 		for _, c := range calls {
 			c.setCause("shutdown")
-			c.cancel(errShutdown)
+			c.cancel(errEnded)
 		}
 		m.wg.Wait()
-		close(m.stop)
-		m.pump.Wait()
 	})
 	return nil
 }
@@ -232,7 +234,7 @@ func (m *Manager) HandleInvite(ctx context.Context, d *sip.Dialog) {
 	}
 	defer m.finish(c)
 	c.log.Info("inbound call", "ivr", ivr, "trunk", trunk, "leg", c.leg)
-	if err := m.runner.Run(c.ctx, c, ivr); err != nil && !errors.Is(err, context.Canceled) {
+	if err := m.runner.Run(c.ctx, c.base, ivr); err != nil && !errors.Is(err, context.Canceled) {
 		c.log.Info("call run ended", "err", err)
 	}
 }
@@ -273,24 +275,22 @@ func (m *Manager) newInbound(d *sip.Dialog, trunk string, log *slog.Logger) (*Ca
 		return nil, 503, err
 	}
 	m.total.Add(1)
-	m.opt.Bus.Publish(c.ev(event.CallStarted))
+	go c.run(leg{done: d.Done(), cause: d.Cause})
+	c.publish(event.Event{Kind: event.CallStarted})
 	return c, 0, nil
 }
 
 // admit adds c to the live calls unless the call limit is reached
 // (ErrBusy) or the manager is closed.
 func (m *Manager) admit(c *Call) error {
-	limit := m.opt.Config().System.MaxCalls
-	if limit <= 0 {
-		limit = 4000
-	}
+	limit := m.opt.Config().System.CallLimit()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
-		return errShutdown
+		return fail(CodeShutdown, "", nil, "the box is shutting down")
 	}
 	if len(m.calls) >= limit {
-		return fmt.Errorf("%w: call limit %d reached", ErrBusy, limit)
+		return fail(CodeBusy, "", nil, "call limit %d reached", limit)
 	}
 	m.calls[c.id] = c
 	m.legs[c.leg] = c
@@ -304,8 +304,9 @@ func (m *Manager) remove(c *Call) {
 	m.mu.Unlock()
 }
 
-// finish ends a call whose runner returned: BYE if still up, media closed,
-// CallEnded published.
+// finish ends a call whose runner returned: BYE if still up, every command
+// ended, recordings finalised, forks stopped, media closed, CallEnded
+// published last.
 func (m *Manager) finish(c *Call) {
 	if r := recover(); r != nil {
 		c.log.Error("call panicked", "panic", r, "stack", string(debug.Stack()))
@@ -313,37 +314,19 @@ func (m *Manager) finish(c *Call) {
 	}
 	_ = c.Hangup(context.Background(), "normal")
 	c.cancel(errEnded)
+	<-c.exited
+	c.endOfferOnHangup()
+	c.stopRecordings("hangup")
+	c.stopForks("hangup")
 	c.closeMedia()
 	m.remove(c)
-	ev := c.ev(event.CallEnded)
 	c.mu.Lock()
-	ev.IVR, ev.Cause, ev.Status, ev.Reason = c.ivr, c.cause, c.status, c.reason
+	c.ended = true
+	ev := event.Event{Kind: event.CallEnded, IVR: c.ivr, Cause: c.cause, Status: c.status, Reason: c.reason}
+	in := c.infoLocked()
 	c.mu.Unlock()
-	m.opt.Bus.Publish(ev)
-}
-
-// digitPump publishes digit events and queues keys for the call's reader, off
-// the media path.
-func (m *Manager) digitPump() {
-	defer m.pump.Done()
-	for {
-		select {
-		case <-m.stop:
-			return
-		case in := <-m.digits:
-			in.c.deliverDigit(in.key, in.source)
-		}
-	}
-}
-
-// offerDigit hands a digit over without blocking; a full queue drops it with
-// a log line.
-func (m *Manager) offerDigit(c *Call, key byte, source string) {
-	select {
-	case m.digits <- digitIn{c, key, source}:
-	default:
-		m.log.Warn("digit queue full, digit dropped", "call", c.id)
-	}
+	ev.Call = &in
+	c.publish(ev)
 }
 
 // localIP is the address to advertise in SDP for the dialog: the configured

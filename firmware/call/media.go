@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/ivrbox/ivrbox/firmware/config"
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/sdp"
 	"github.com/ivrbox/ivrbox/firmware/sip"
@@ -27,7 +26,7 @@ func (c *Call) openMedia(local netip.Addr) error {
 		Codec:      codec,
 		DTMFPT:     dtmfPT,
 		InbandDTMF: dtmfPT == 0, // Asterisk's dtmf_mode=auto
-		OnDigit:    func(key byte, source string) { c.m.offerDigit(c, key, source) },
+		OnDigit:    c.offerKey,
 	})
 	if err != nil {
 		return fmt.Errorf("media: %w", err)
@@ -52,11 +51,15 @@ func (c *Call) closeMedia() {
 
 // Answer answers the call (200 OK with our SDP, waiting for the ACK). For a
 // late-offer call our SDP is the offer and the ACK carries the answer.
-// An outbound call is answered by the far end before it runs: Answer only
-// checks that it is still up.
+// For an outbound call Answer places it: it dials through the route's
+// trunks and returns once the far end answers (or with the failure, the
+// call then being over).
 func (c *Call) Answer(ctx context.Context) error {
-	if err := c.alive(ctx); err != nil || c.d == nil {
+	if err := c.alive(ctx); err != nil {
 		return err
+	}
+	if c.d == nil {
+		return c.placeOnce(ctx)
 	}
 	c.mu.Lock()
 	late := c.media.Codecs == nil
@@ -78,7 +81,7 @@ func (c *Call) Answer(ctx context.Context) error {
 	c.mu.Lock()
 	c.answered = time.Now()
 	c.mu.Unlock()
-	c.m.opt.Bus.Publish(c.ev(event.CallAnswered))
+	c.publish(event.Event{Kind: event.CallAnswered})
 	return nil
 }
 
@@ -140,144 +143,6 @@ func (c *Call) reInvite(offer []byte) ([]byte, error) {
 	defer c.mu.Unlock()
 	c.local.version++
 	return c.sdpLocked(false), nil
-}
-
-// deliverDigit runs on the manager's digit pump: it publishes the digit event
-// and queues the key for Play/ReadKey (dropping the oldest when full).
-func (c *Call) deliverDigit(key byte, source string) {
-	if c.ctx.Err() != nil {
-		return
-	}
-	flag := int(c.flag.Add(1) - 1)
-	ev := c.ev(event.DTMFDigit)
-	ev.Digit, ev.Flag, ev.Source = string(key), flag, source
-	c.m.opt.Bus.Publish(ev)
-	for {
-		select {
-		case c.keys <- key:
-			return
-		default:
-			select {
-			case <-c.keys:
-			default:
-			}
-		}
-	}
-}
-
-// Play plays prompts in order. Names are expanded (${EXTEN}...) and loaded
-// through the prompt cache; a missing or unreadable prompt is logged and
-// skipped. With bargeIn, a key (queued or pressed while playing) stops the
-// prompts and is returned; without, keys are discarded. key is "" when the
-// prompts ended.
-func (c *Call) Play(ctx context.Context, prompts []string, bargeIn bool) (string, error) {
-	if err := c.alive(ctx); err != nil {
-		return "", err
-	}
-	if bargeIn {
-		select {
-		case k := <-c.keys:
-			return string(k), nil
-		default:
-		}
-	} else {
-		c.drainKeys()
-	}
-	clips := c.load(ctx, prompts)
-	if len(clips) == 0 {
-		return "", nil
-	}
-	c.mu.Lock()
-	st := c.st
-	c.mu.Unlock()
-	done := st.Play(clips)
-	for {
-		select {
-		case <-done:
-			return "", nil
-		case k := <-c.keys:
-			if bargeIn {
-				st.Stop()
-				return string(k), nil
-			}
-		case <-ctx.Done():
-			st.Stop()
-			return "", ctx.Err()
-		case <-c.ctx.Done():
-			st.Stop()
-			return "", c.alive(ctx)
-		}
-	}
-}
-
-// load resolves, expands and decodes prompts into payloads for the call's codec.
-func (c *Call) load(ctx context.Context, prompts []string) [][]byte {
-	codec := stream.Codec(c.audio.Load())
-	clips := make([][]byte, 0, len(prompts))
-	for _, name := range prompts {
-		full, err := config.ExpandPrompt(name, c.Var)
-		if err != nil {
-			c.skipped(name, err)
-			continue
-		}
-		a, err := c.m.opt.Prompts.Get(ctx, full)
-		if err != nil {
-			c.skipped(full, err)
-			continue
-		}
-		if codec == stream.PCMA {
-			clips = append(clips, a.ALaw)
-		} else {
-			clips = append(clips, a.ULaw)
-		}
-	}
-	return clips
-}
-
-// skipped logs a prompt that cannot be played and publishes PromptSkipped;
-// the call goes on with the next prompt.
-func (c *Call) skipped(name string, err error) {
-	c.log.Warn("prompt skipped", "prompt", name, "err", err)
-	ev := c.ev(event.PromptSkipped)
-	ev.Prompt, ev.Cause = name, err.Error()
-	c.m.opt.Bus.Publish(ev)
-}
-
-func (c *Call) drainKeys() {
-	for {
-		select {
-		case <-c.keys:
-		default:
-			return
-		}
-	}
-}
-
-// ReadKey waits up to d for a key; it returns "" on timeout.
-func (c *Call) ReadKey(ctx context.Context, d time.Duration) (string, error) {
-	if err := c.alive(ctx); err != nil {
-		return "", err
-	}
-	select {
-	case k := <-c.keys:
-		return string(k), nil
-	default:
-	}
-	if d <= 0 {
-		return "", nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case k := <-c.keys:
-		return string(k), nil
-	case <-t.C:
-		return "", nil
-	case <-ctx.Done():
-		return "", ctx.Err()
-	case <-c.ctx.Done():
-		return "", c.alive(ctx)
-	}
 }
 
 // Stats returns the call's RTP counters.

@@ -35,44 +35,47 @@ type target struct {
 
 // DialIVR places a call to number through the first outbound route that
 // matches it and that account fromExt may use, trying the route's trunks in
-// order. It returns at once; the call rings in the background and, once
-// answered, runs the IVR ivr (CallStarted, CallRinging, CallAnswered, then
-// the IVR's events; CallEnded with Status and Reason when it fails). From is
-// ivr and To is number, as the PBX API reports them. Errors wrap
-// ErrUnknownIVR, ErrBusy, ErrNoTrunk, or route.ErrUnknownAccount,
-// route.ErrNoRoute, route.ErrNotAllowed.
+// order. It returns at once with the call's snapshot; the IVR engine runs the
+// call from the start (so an API may move it as soon as it is answered) and
+// its Answer dials: CallStarted, CallRinging, CallAnswered, then the IVR's
+// events; CallEnded with Status and Reason when it fails. From is ivr and To
+// is number, as the PBX API reports them. Errors: CodeUnknownIVR,
+// CodeUnknownAccount, CodeNoRoute, CodeNotAllowed, CodeNoTrunk, CodeBusy,
+// CodeShutdown.
 func (m *Manager) DialIVR(ctx context.Context, ivr, number, fromExt string) (Info, error) {
 	if m.runner == nil || !m.runner.Has(ivr) {
-		return Info{}, fmt.Errorf("call: dial through IVR %q: %w", ivr, ErrUnknownIVR)
+		return Info{}, fail(CodeUnknownIVR, "dial", nil, "IVR %q", ivr)
 	}
 	if m.dialer == nil {
-		return Info{}, fmt.Errorf("call: dial %q: %w: no SIP dialer", number, ErrNoTrunk)
+		return Info{}, fail(CodeNoTrunk, "dial", nil, "no SIP dialer")
 	}
 	cfg := m.opt.Config()
-	out, err := route.FindOutbound(cfg, fromExt, number)
+	out, err := route.FindOutbound(*cfg, fromExt, number)
 	if err != nil {
-		return Info{}, fmt.Errorf("call: dial %q: %w", number, err)
+		return Info{}, routeErr("dial", err)
 	}
 	trunks := trunksOf(cfg, out.Route.Trunks)
 	if len(trunks) == 0 {
-		return Info{}, fmt.Errorf("call: dial %q: route %q: %w", number, out.Route.Name, ErrNoTrunk)
+		return Info{}, fail(CodeNoTrunk, "dial", nil, "route %q has no usable trunk", out.Route.Name)
 	}
 	c := newCall(m, event.Outbound, ivr, number, m.log)
 	c.fromExt, c.trunk = fromExt, trunks[0].Name
+	c.dial = func(ctx context.Context) error { return m.dialTrunks(ctx, c, trunks, out.Dial) }
 	if err := m.admitRun(c); err != nil {
-		return Info{}, fmt.Errorf("call: dial %q: %w", number, err)
+		return Info{}, err
 	}
 	if err := c.openOutMedia(); err != nil {
 		m.remove(c)
 		c.cancel(errEnded)
 		m.wg.Done()
-		return Info{}, fmt.Errorf("call: dial %q: %w", number, err)
+		return Info{}, fail(CodeInternal, "dial", err, "")
 	}
 	m.total.Add(1)
-	m.opt.Bus.Publish(c.ev(event.CallStarted))
+	go c.run(leg{})
+	c.publish(event.Event{Kind: event.CallStarted})
 	c.log.Info("outbound call", "ivr", ivr, "number", number, "dial", out.Dial, "route", out.Route.Name,
 		"trunk", c.trunk, "fromext", fromExt, "leg", c.leg)
-	go m.runOutbound(c, ivr, trunks, out.Dial)
+	go m.runOutbound(c, ivr)
 	return c.Info(), nil
 }
 
@@ -89,17 +92,45 @@ func (m *Manager) admitRun(c *Call) error {
 	m.mu.Unlock()
 	if closed {
 		m.remove(c)
-		return errShutdown
+		return fail(CodeShutdown, "dial", nil, "the box is shutting down")
 	}
 	return nil
 }
 
-// runOutbound dials the call's trunks in order and, once one answers, runs
-// the IVR.
-func (m *Manager) runOutbound(c *Call, ivr string, trunks []config.Trunk, dial string) {
+// runOutbound runs the IVR on a call the box places; the engine's Answer
+// dials it (placeOnce).
+func (m *Manager) runOutbound(c *Call, ivr string) {
 	defer m.wg.Done()
 	defer m.finish(c)
-	ctx, cancel := context.WithTimeout(c.ctx, DialTimeout)
+	if err := m.runner.Run(c.ctx, c.base, ivr); err != nil && !errors.Is(err, context.Canceled) {
+		c.log.Info("call run ended", "err", err)
+	}
+}
+
+// placeOnce dials the call the first time Answer is called and returns the
+// outcome then and after.
+func (c *Call) placeOnce(ctx context.Context) error {
+	c.mu.Lock()
+	if c.dialed || c.dial == nil {
+		err := c.dialErr
+		c.mu.Unlock()
+		return err
+	}
+	c.dialed = true
+	dial := c.dial
+	c.mu.Unlock()
+	err := dial(ctx)
+	c.mu.Lock()
+	c.dialErr = err
+	c.mu.Unlock()
+	return err
+}
+
+// dialTrunks dials the call's trunks in order until one answers. On
+// failure the call is over (its cause, SIP status and reason recorded) and
+// the error has CodeEnded.
+func (m *Manager) dialTrunks(ctx context.Context, c *Call, trunks []config.Trunk, dial string) error {
+	ctx, cancel := context.WithTimeout(ctx, DialTimeout)
 	defer cancel()
 	var err error
 	for i, t := range trunks {
@@ -109,13 +140,10 @@ func (m *Manager) runOutbound(c *Call, ivr string, trunks []config.Trunk, dial s
 			c.mu.Unlock()
 		}
 		var cd *sip.ClientDialog
-		cd, err = m.dialLeg(ctx, c, c.st, m.trunkTarget(t, dial))
+		cd, err = m.dialLeg(ctx, c, c.stream(), m.trunkTarget(t, dial))
 		if err == nil {
 			c.attach(cd)
-			if err := m.runner.Run(c.ctx, c, ivr); err != nil && !errors.Is(err, context.Canceled) {
-				c.log.Info("call run ended", "err", err)
-			}
-			return
+			return nil
 		}
 		if !failover(err) || c.ctx.Err() != nil {
 			break
@@ -125,6 +153,8 @@ func (m *Manager) runOutbound(c *Call, ivr string, trunks []config.Trunk, dial s
 	cause, status, reason := failureOf(ctx, err)
 	c.log.Info("outbound call failed", "cause", cause, "status", status, "err", err)
 	c.setFailure(cause, status, reason)
+	c.cancel(errEnded)
+	return fail(CodeEnded, "dial", err, "%s", reason)
 }
 
 // dialLeg sends the INVITE for st (our offer) to tg and waits for the
@@ -171,7 +201,7 @@ func (c *Call) progress(st *stream.Stream, p sip.Progress) {
 	}
 	c.mu.Unlock()
 	if first {
-		c.m.opt.Bus.Publish(c.ev(event.CallRinging))
+		c.publish(event.Event{Kind: event.CallRinging})
 	}
 }
 
@@ -200,6 +230,7 @@ func (c *Call) attach(cd *sip.ClientDialog) {
 	m, _ := sdp.ParseAnswer(cd.RemoteSDP())
 	c.mu.Lock()
 	c.out, c.media, c.sipID = cd, m, cd.CallID()
+	c.fromTag, c.toTag = cd.Tags()
 	c.source = cd.Destination()
 	c.answered = time.Now()
 	st := c.st
@@ -207,16 +238,16 @@ func (c *Call) attach(cd *sip.ClientDialog) {
 	c.ringing = true
 	c.mu.Unlock()
 	if !rang { // answered without a 180 we saw: apps still get ringing before answered
-		c.m.opt.Bus.Publish(c.ev(event.CallRinging))
+		c.publish(event.Event{Kind: event.CallRinging})
 	}
 	c.audio.Store(uint32(m.Codecs[0]))
 	if st != nil {
 		st.SetSending(true)
 	}
-	c.watch(cd.Done(), cd.Cause)
-	cd.OnInfo(func(key byte) { c.m.offerDigit(c, key, "info") })
+	c.send(msg{kind: msgLeg, leg: leg{done: cd.Done(), cause: cd.Cause}})
+	cd.OnInfo(func(key byte) { c.offerKey(key, "info") })
 	cd.OnReInvite(c.reInvite)
-	c.m.opt.Bus.Publish(c.ev(event.CallAnswered))
+	c.publish(event.Event{Kind: event.CallAnswered})
 }
 
 // openOutMedia opens the stream of an outbound call; its remote address
@@ -225,7 +256,7 @@ func (c *Call) openOutMedia() error {
 	st, err := c.m.opt.Media.Open(stream.Config{
 		Codec:   stream.PCMU,
 		DTMFPT:  sdp.OfferDTMFPT,
-		OnDigit: func(key byte, source string) { c.m.offerDigit(c, key, source) },
+		OnDigit: c.offerKey,
 	})
 	if err != nil {
 		return fmt.Errorf("media: %w", err)
@@ -304,7 +335,7 @@ func (m *Manager) localIPFor(dest netip.AddrPort) netip.Addr {
 }
 
 // trunksOf returns the named trunks that exist in cfg, in order.
-func trunksOf(cfg config.Config, names []string) []config.Trunk {
+func trunksOf(cfg *config.Config, names []string) []config.Trunk {
 	var out []config.Trunk
 	for _, n := range names {
 		if t, ok := cfg.Trunk(n); ok {

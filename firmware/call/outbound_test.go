@@ -80,7 +80,7 @@ type fakeRunner struct {
 
 func (r *fakeRunner) Has(number string) bool { return number == "6500" || number == "6502" }
 
-func (r *fakeRunner) Run(ctx context.Context, c *Call, number string) error {
+func (r *fakeRunner) Run(ctx context.Context, c *Control, number string) error {
 	r.calls.Store(c.ID(), c)
 	if err := c.Answer(ctx); err != nil {
 		return err
@@ -133,7 +133,7 @@ func newRig(t *testing.T, farStatus int) *rig {
 	}
 	bus := event.NewBus(nil)
 	sub := bus.Subscribe(256)
-	m := NewManager(Options{Media: media, Bus: bus, Log: slog.New(slog.NewTextHandler(t.Output(), nil)), Config: func() config.Config { return cfg },
+	m := NewManager(Options{Media: media, Bus: bus, Log: slog.New(slog.NewTextHandler(t.Output(), nil)), Config: func() *config.Config { return &cfg },
 		Prompts: prompt.New(prompt.Options{Builtin: fstest.MapFS{}})})
 	r := &fakeRunner{moves: make(chan string, 1)}
 	m.SetRunner(r)
@@ -184,7 +184,7 @@ func TestDialIVRAnsweredThenHungUpByAPI(t *testing.T) {
 		t.Fatalf("info %+v", info)
 	}
 	st := r.next(t, event.CallStarted, info.ID)
-	if st.Leg != info.Leg || st.Trunk != "t1" {
+	if st.Call == nil || st.Call.Leg != info.Leg || st.Call.Trunk != "t1" {
 		t.Errorf("started %+v", st)
 	}
 	r.next(t, event.CallRinging, info.ID)
@@ -192,7 +192,7 @@ func TestDialIVRAnsweredThenHungUpByAPI(t *testing.T) {
 	if got, ok := r.m.Lookup(info.Leg); !ok || got.State != StateAnswered {
 		t.Errorf("lookup by leg: %+v %v", got, ok)
 	}
-	if err := r.m.Hangup(ctx, info.Leg); err != nil {
+	if err := r.m.Hangup(ctx, info.Leg, ""); err != nil {
 		t.Fatal(err)
 	}
 	end := r.next(t, event.CallEnded, info.ID)
@@ -259,13 +259,13 @@ func TestTransferBridgesAndRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := r.next(t, event.CallTransferred, info.ID)
-	if tr.To != "12345" || tr.Trunk != "t1" {
+	if tr.Call.Bridged != "12345" || tr.Call.BridgedTrunk != "t1" || tr.Call.BridgedLeg == "" {
 		t.Errorf("transferred %+v", tr)
 	}
 	if got, _ := r.m.Lookup(info.ID); got.Bridged != "12345" {
 		t.Errorf("bridged %q", got.Bridged)
 	}
-	if err := r.m.Hangup(ctx, info.ID); err != nil {
+	if err := r.m.Hangup(ctx, info.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	r.next(t, event.CallEnded, info.ID)
@@ -287,7 +287,7 @@ func TestTransferToRegisteredAccount(t *testing.T) {
 	r := newRig(t, 0)
 	ctx := context.Background()
 	info := r.answered(t)
-	if err := r.m.Transfer(ctx, info.ID, "1001", ""); !errors.Is(err, ErrNoAccount) {
+	if err := r.m.Transfer(ctx, info.ID, "1001", ""); !errors.Is(err, ErrNotRegistered) {
 		t.Fatalf("transfer to unregistered 1001: %v", err)
 	}
 	reg := r.far.srv.Register(ctx, sip.RegisterOptions{Registrar: r.box.Addr().String(), User: "1001", Password: "secret"})
@@ -302,7 +302,7 @@ func TestTransferToRegisteredAccount(t *testing.T) {
 	if err := r.m.Transfer(ctx, info.ID, "1001", ""); err != nil {
 		t.Fatal(err)
 	}
-	if tr := r.next(t, event.CallTransferred, info.ID); tr.To != "1001" || tr.Trunk != "" {
+	if tr := r.next(t, event.CallTransferred, info.ID); tr.Call.Bridged != "1001" || tr.Call.BridgedTrunk != "" {
 		t.Errorf("transferred %+v", tr)
 	}
 	r.far.mu.Lock()

@@ -2,7 +2,6 @@ package call
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/ivrbox/ivrbox/firmware/config"
@@ -24,28 +23,29 @@ func (m *Manager) SetMover(mv Mover) { m.mover = mv }
 // Transfer moves the live call id (a call id or a leg id) to number: an
 // IVR, a registered local account, or an external number through an
 // outbound route that account fromExt may use ("" means the call's own
-// account when an API placed it, else any route). The permission is checked
-// here; the dialling and bridging happen in the call's own goroutine, so
-// Transfer returns before the far end answers (events CallTransferred, or
-// CallEnded when it fails). Errors wrap ErrUnknownCall, ErrNotUp,
-// ErrNoAccount, ErrNoTrunk or route's ErrUnknownAccount, ErrNoRoute,
-// ErrNotAllowed.
+// account when an API placed it, else any route). Whoever controls the
+// call, the IVR engine takes it back and moves it (an outside controller
+// loses it). The permission is checked here; the dialling and bridging
+// happen in the call's own goroutine, so Transfer returns before the far
+// end answers (events CallTransferred, or CallEnded when it fails). Errors:
+// CodeUnknownCall, CodeNotUp, CodeNotRegistered, CodeNoTrunk,
+// CodeUnknownAccount, CodeNoRoute, CodeNotAllowed.
 func (m *Manager) Transfer(ctx context.Context, id, number, fromExt string) error {
 	c := m.Call(id)
 	if c == nil {
-		return fmt.Errorf("call: transfer %q: %w", id, ErrUnknownCall)
+		return fail(CodeUnknownCall, "transfer", nil, "%q", id)
 	}
 	info := c.Info()
 	if info.State != StateAnswered || info.Bridged != "" || c.ctx.Err() != nil {
-		return fmt.Errorf("call: transfer %s: %w (state %s)", c.id, ErrNotUp, info.State)
+		return fail(CodeNotUp, "transfer", nil, "call %s is %s", c.id, info.State)
 	}
 	if m.mover == nil || m.runner == nil {
-		return fmt.Errorf("call: transfer %s: %w: no IVR engine", c.id, ErrNotUp)
+		return fail(CodeNotUp, "transfer", nil, "no IVR engine")
 	}
 	if !m.runner.Has(number) {
 		tg, err := c.resolve(ctx, number, fromExt)
 		if err != nil {
-			return fmt.Errorf("call: transfer %s to %q: %w", c.id, number, err)
+			return err
 		}
 		c.mu.Lock()
 		c.planned = &plannedTransfer{number: number, tg: tg}
@@ -55,12 +55,10 @@ func (m *Manager) Transfer(ctx context.Context, id, number, fromExt string) erro
 		c.mu.Lock()
 		c.planned = nil
 		c.mu.Unlock()
-		return fmt.Errorf("call: transfer %s: %w: %w", c.id, ErrNotUp, err)
+		return fail(CodeNotUp, "transfer", err, "call %s", c.id)
 	}
 	if m.runner.Has(number) {
-		ev := c.transferred(number, "", "")
-		ev.IVR = number
-		m.opt.Bus.Publish(ev)
+		c.publish(event.Event{Kind: event.CallTransferred, IVR: number})
 	}
 	c.log.Info("transfer requested", "number", number, "fromext", fromExt)
 	return nil
@@ -73,7 +71,7 @@ func (c *Call) resolve(ctx context.Context, number, fromExt string) (target, err
 	if _, ok := cfg.Account(number); ok {
 		contact, src, ok := c.m.dialer.Location(number)
 		if !ok {
-			return target{}, fmt.Errorf("%w: %s", ErrNoAccount, number)
+			return target{}, fail(CodeNotRegistered, "transfer", nil, "account %s", number)
 		}
 		from := c.from
 		if from == "" {
@@ -87,16 +85,16 @@ func (c *Call) resolve(ctx context.Context, number, fromExt string) (target, err
 	var out route.Outbound
 	var err error
 	if fromExt == "" {
-		out, err = route.FindAnyOutbound(cfg, number)
+		out, err = route.FindAnyOutbound(*cfg, number)
 	} else {
-		out, err = route.FindOutbound(cfg, fromExt, number)
+		out, err = route.FindOutbound(*cfg, fromExt, number)
 	}
 	if err != nil {
-		return target{}, err
+		return target{}, routeErr("transfer", err)
 	}
 	trunks := trunksOf(cfg, out.Route.Trunks)
 	if len(trunks) == 0 {
-		return target{}, fmt.Errorf("route %q: %w", out.Route.Name, ErrNoTrunk)
+		return target{}, fail(CodeNoTrunk, "transfer", nil, "route %q has no usable trunk", out.Route.Name)
 	}
 	return c.m.trunkTarget(trunks[0], out.Dial), nil
 }
@@ -120,15 +118,15 @@ func (c *Call) Transfer(ctx context.Context, number string) error {
 	} else {
 		var err error
 		if tg, err = c.resolve(ctx, number, ""); err != nil {
-			return fmt.Errorf("transfer to %q: %w", number, err)
+			return err
 		}
 	}
 	b, err := c.m.opt.Media.Open(stream.Config{Codec: stream.PCMU, DTMFPT: sdp.OfferDTMFPT})
 	if err != nil {
-		return fmt.Errorf("transfer to %q: media: %w", number, err)
+		return fail(CodeInternal, "transfer", err, "media")
 	}
 	defer b.Close()
-	stopHold := c.holdWhileDialling(a)
+	stopHold := c.holdWhileDialling()
 	dctx, cancel := context.WithTimeout(ctx, DialTimeout)
 	defer cancel()
 	cd, err := c.m.dialLeg(dctx, c, b, tg)
@@ -136,61 +134,54 @@ func (c *Call) Transfer(ctx context.Context, number string) error {
 	if err != nil {
 		cause, _, reason := failureOf(dctx, err)
 		c.log.Info("transfer failed", "number", number, "cause", cause, "reason", reason)
-		return fmt.Errorf("transfer to %q: %s: %w", number, reason, err)
+		return fail(CodeNotUp, "transfer", err, "%s: %s", number, reason)
 	}
 	link, err := stream.Bridge(a, b)
 	if err != nil {
-		hctx, done := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = cd.Hangup(hctx)
-		done()
-		return fmt.Errorf("transfer to %q: %w", number, err)
+		hangupLeg(cd)
+		return fail(CodeInternal, "transfer", err, "bridge to %s", number)
 	}
 	defer link.Close()
-	c.mu.Lock()
-	c.bridged = number
-	c.mu.Unlock()
-	leg := ""
+	br := bridge{number: number, trunk: tg.trunk}
 	if tg.trunk != "" {
-		_, leg = c.m.ids()
+		_, br.leg = c.m.ids()
 	}
-	c.m.opt.Bus.Publish(c.transferred(number, tg.trunk, leg))
+	c.mu.Lock()
+	c.bridged = br
+	c.mu.Unlock()
+	c.publish(event.Event{Kind: event.CallTransferred})
 	c.log.Info("bridged", "number", number, "trunk", tg.trunk, "sip_call_id", cd.CallID())
 	select {
 	case <-cd.Done():
 		c.setCause("normal")
 	case <-c.ctx.Done():
-		hctx, done := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = cd.Hangup(hctx)
-		done()
+		hangupLeg(cd)
 	case <-ctx.Done():
-		hctx, done := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = cd.Hangup(hctx)
-		done()
+		hangupLeg(cd)
 		return ctx.Err()
 	}
 	return nil
 }
 
-// transferred is the CallTransferred event of a transfer to number: Trunk
-// and Leg are the new leg's (both "" for an IVR or a local account), From
-// is left empty (the party put through is the call's own).
-func (c *Call) transferred(number, trunk, leg string) event.Event {
-	ev := c.ev(event.CallTransferred)
-	ev.From, ev.To, ev.Trunk, ev.Leg = "", number, trunk, leg
-	return ev
+// hangupLeg sends BYE on a leg the call placed, giving it 5 s.
+func hangupLeg(cd interface{ Hangup(context.Context) error }) {
+	ctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	_ = cd.Hangup(ctx)
 }
 
-// holdWhileDialling plays hold music to the caller until the returned func
-// is called.
-func (c *Call) holdWhileDialling(st *stream.Stream) func() {
-	a, err := c.m.opt.Prompts.Get(context.Background(), config.PromptMusic)
-	if err != nil || st == nil {
+// holdWhileDialling plays hold music to the caller (a command of the
+// call's own control) until the returned func is called.
+func (c *Call) holdWhileDialling() func() {
+	o, err := c.base.Submit(Command{Kind: KindPlay, Prompts: []string{config.PromptMusic}, Loop: -1, Tag: "hold"})
+	if err != nil {
 		return func() {}
 	}
-	clip := a.ULaw
-	if stream.Codec(c.audio.Load()) == stream.PCMA {
-		clip = a.ALaw
+	return func() {
+		c.base.Cancel(o)
+		select {
+		case <-o.done:
+		case <-c.exited:
+		}
 	}
-	st.Play([][]byte{clip})
-	return st.Stop
 }

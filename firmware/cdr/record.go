@@ -18,6 +18,19 @@ type Record struct {
 	Cause    string    // why it ended: normal, cancel, busy, error, shutdown, admin...
 	IVRs     []string  // the IVR numbers entered, in order (repeats of one IVR in a row once)
 	Digits   string    // every key pressed, in order
+	// Recordings are the call's recordings, in the order they finished.
+	Recordings []Recording
+}
+
+// Recording is one recording of a call, as its RecordingFinished event
+// told it.
+type Recording struct {
+	ID       string   `json:"id"`               // the recording's id on the call ("r1")
+	Format   string   `json:"format"`           // in, mixed, stereo or split
+	Files    []string `json:"files"`            // relative to the recordings folder
+	Duration float64  `json:"duration_s"`       // seconds recorded
+	Bytes    int64    `json:"bytes"`            // size of the files
+	Reason   string   `json:"reason,omitempty"` // why it ended
 }
 
 // Duration is how long the call lasted, from Started to Ended.
@@ -30,16 +43,17 @@ func (r Record) Duration() time.Duration {
 
 // recordJSON is the JSON form of a Record (the admin API's call records).
 type recordJSON struct {
-	ID        string    `json:"id"`
-	From      string    `json:"from"`
-	To        string    `json:"to"`
-	Started   time.Time `json:"started"`
-	Answered  time.Time `json:"answered,omitzero"`
-	Ended     time.Time `json:"ended"`
-	DurationS float64   `json:"duration_s"`
-	Cause     string    `json:"cause"`
-	IVRs      []string  `json:"ivrs"`
-	Digits    string    `json:"digits"`
+	ID         string      `json:"id"`
+	From       string      `json:"from"`
+	To         string      `json:"to"`
+	Started    time.Time   `json:"started"`
+	Answered   time.Time   `json:"answered,omitzero"`
+	Ended      time.Time   `json:"ended"`
+	DurationS  float64     `json:"duration_s"`
+	Cause      string      `json:"cause"`
+	IVRs       []string    `json:"ivrs"`
+	Digits     string      `json:"digits"`
+	Recordings []Recording `json:"recordings,omitempty"`
 }
 
 // MarshalJSON writes the record as the admin API shows it: lower-case keys,
@@ -54,7 +68,7 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		ID: r.ID, From: r.From, To: r.To,
 		Started: r.Started, Answered: r.Answered, Ended: r.Ended,
 		DurationS: math.Round(r.Duration().Seconds()*10) / 10,
-		Cause:     r.Cause, IVRs: ivrs, Digits: r.Digits,
+		Cause:     r.Cause, IVRs: ivrs, Digits: r.Digits, Recordings: r.Recordings,
 	})
 }
 
@@ -66,7 +80,7 @@ func (r *Record) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*r = Record{ID: j.ID, From: j.From, To: j.To, Started: j.Started, Answered: j.Answered,
-		Ended: j.Ended, Cause: j.Cause, Digits: j.Digits}
+		Ended: j.Ended, Cause: j.Cause, Digits: j.Digits, Recordings: j.Recordings}
 	if len(j.IVRs) > 0 {
 		r.IVRs = j.IVRs
 	}

@@ -12,6 +12,8 @@ import (
 const (
 	maxIVRs   = 64  // IVR numbers per record
 	maxDigits = 256 // keys per record
+	// maxRecordings is the most recordings one record lists.
+	maxRecordings = 32
 	// staleAfter is how long a call with no call.ended is tracked before it
 	// is dropped (its call.ended was lost).
 	staleAfter = 24 * time.Hour
@@ -88,7 +90,10 @@ func (r *Recorder) apply(e event.Event) {
 		if e.Kind != event.CallStarted && e.Kind != event.CallEnded {
 			return // a call that started before we subscribed
 		}
-		rec = &Record{ID: e.CallID, From: e.From, To: e.To}
+		rec = &Record{ID: e.CallID}
+		if e.Call != nil {
+			rec.From, rec.To = e.Call.From, e.Call.To
+		}
 		r.calls[e.CallID] = rec
 	}
 	switch e.Kind {
@@ -103,6 +108,11 @@ func (r *Recorder) apply(e event.Event) {
 	case event.DTMFDigit:
 		if len(rec.Digits)+len(e.Digit) <= maxDigits {
 			rec.Digits += e.Digit
+		}
+	case event.RecordingFinished:
+		if x := e.Recording; x != nil && len(x.Files) > 0 && len(rec.Recordings) < maxRecordings {
+			rec.Recordings = append(rec.Recordings, Recording{ID: x.ID, Format: x.Format, Files: x.Files,
+				Duration: x.Duration, Bytes: x.Bytes, Reason: x.Reason})
 		}
 	case event.CallEnded:
 		rec.Ended, rec.Cause = e.Time, e.Cause

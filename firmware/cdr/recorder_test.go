@@ -37,8 +37,8 @@ func TestRecorderOneRecordPerCall(t *testing.T) {
 	at := func(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
 	pub := func(e event.Event, sec int) { e.Time = at(sec); bus.Publish(e) }
 	// Call a goes 6500 → 6501 (entered twice in a row: once listed) with keys 1, 5, 6, #.
-	pub(event.Event{Kind: event.CallStarted, CallID: "a", From: "1000", To: "6500"}, 0)
-	pub(event.Event{Kind: event.CallStarted, CallID: "b", From: "1001", To: "6502"}, 1)
+	pub(event.Event{Kind: event.CallStarted, CallID: "a", Call: &event.Call{From: "1000", To: "6500"}}, 0)
+	pub(event.Event{Kind: event.CallStarted, CallID: "b", Call: &event.Call{From: "1001", To: "6502"}}, 1)
 	pub(event.Event{Kind: event.CallAnswered, CallID: "a"}, 2)
 	pub(event.Event{Kind: event.IVREntered, CallID: "a", IVR: "6500"}, 2)
 	pub(event.Event{Kind: event.DTMFDigit, CallID: "a", Digit: "1"}, 3)
@@ -49,18 +49,22 @@ func TestRecorderOneRecordPerCall(t *testing.T) {
 		pub(event.Event{Kind: event.DTMFDigit, CallID: "a", Digit: k}, 5)
 	}
 	pub(event.Event{Kind: event.DTMFString, CallID: "a", Digits: "56"}, 5)
-	pub(event.Event{Kind: event.CallEnded, CallID: "b", From: "1001", To: "6502", Cause: "cancel"}, 6)
-	pub(event.Event{Kind: event.CallEnded, CallID: "a", From: "1000", To: "6500", Cause: "normal"}, 9)
+	pub(event.Event{Kind: event.RecordingFinished, CallID: "a", Recording: &event.Recording{ID: "r1", Format: "stereo",
+		Files: []string{"2026/12/02/a-r1.wav"}, Duration: 4.5, Bytes: 144044, Reason: "hangup"}}, 8)
+	pub(event.Event{Kind: event.RecordingFinished, CallID: "a", Recording: &event.Recording{ID: "r2", Reason: "storage-full"}}, 8)
+	pub(event.Event{Kind: event.CallEnded, CallID: "b", Call: &event.Call{From: "1001", To: "6502"}, Cause: "cancel"}, 6)
+	pub(event.Event{Kind: event.CallEnded, CallID: "a", Call: &event.Call{From: "1000", To: "6500"}, Cause: "normal"}, 9)
 	// Events of a call that started before the recorder are ignored until it ends.
 	pub(event.Event{Kind: event.DTMFDigit, CallID: "old", Digit: "9"}, 10)
-	pub(event.Event{Kind: event.CallEnded, CallID: "old", From: "7", To: "6500", Cause: "normal"}, 11)
+	pub(event.Event{Kind: event.CallEnded, CallID: "old", Call: &event.Call{From: "7", To: "6500"}, Cause: "normal"}, 11)
 
 	got := waitRecords(t, s, 3)
 	want := []Record{
 		{ID: "old", From: "7", To: "6500", Started: at(11), Ended: at(11), Cause: "normal"},
 		{ID: "b", From: "1001", To: "6502", Started: at(1), Ended: at(6), Cause: "cancel"},
 		{ID: "a", From: "1000", To: "6500", Started: at(0), Answered: at(2), Ended: at(9), Cause: "normal",
-			IVRs: []string{"6500", "6501"}, Digits: "156#"},
+			IVRs: []string{"6500", "6501"}, Digits: "156#", Recordings: []Recording{{ID: "r1", Format: "stereo",
+				Files: []string{"2026/12/02/a-r1.wav"}, Duration: 4.5, Bytes: 144044, Reason: "hangup"}}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("records:\n%+v\nwant\n%+v", got, want)

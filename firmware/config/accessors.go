@@ -1,7 +1,6 @@
 package config
 
 import (
-	"maps"
 	"slices"
 	"time"
 )
@@ -182,13 +181,38 @@ func (c *Config) Clone() Config {
 
 func (i IVR) clone() IVR {
 	i.Prompts = slices.Clone(i.Prompts)
-	i.Keys = maps.Clone(i.Keys)
+	if i.Keys != nil {
+		keys := make(map[string]Action, len(i.Keys))
+		for k, a := range i.Keys {
+			keys[k] = a.clone()
+		}
+		i.Keys = keys
+	}
 	if i.Collect != nil {
 		col := *i.Collect
 		col.HoldPrompts = slices.Clone(col.HoldPrompts)
+		col.After = col.After.clone()
 		i.Collect = &col
 	}
+	i.Timeout, i.Invalid = i.Timeout.clone(), i.Invalid.clone()
 	return i
+}
+
+// clone deep-copies an action's step settings and its Next chain.
+func (a Action) clone() Action {
+	if a.API != nil {
+		s := *a.API
+		a.API = &s
+	}
+	if a.Record != nil {
+		s := *a.Record
+		a.Record = &s
+	}
+	if a.Next != nil {
+		n := a.Next.clone()
+		a.Next = &n
+	}
+	return a
 }
 
 func seconds(n int) time.Duration {

@@ -76,6 +76,13 @@ type System struct {
 	// (docs/BOARD.md); they apply when the box (re)starts. nil: the
 	// profile's own pins.
 	Pins *board.Pins `json:"pins,omitempty"`
+	// Recording holds the recording settings. Zero value: no storage limit
+	// but the disk.
+	Recording Recording `json:"recording,omitzero"`
+	// Fork holds the media fork limits and the targets allowed. Zero value:
+	// 2 forks per call, 64 per box, targets on the LAN or beyond but never
+	// the box itself or multicast.
+	Fork Fork `json:"fork,omitzero"`
 }
 
 // IVR is one interactive voice response menu, modelled on the PBX seed's
@@ -109,6 +116,11 @@ type IVR struct {
 	Timeout Action `json:"timeout,omitzero"`
 	// Invalid runs when the keys match nothing. Zero value: replay this IVR.
 	Invalid Action `json:"invalid,omitzero"`
+	// Record, when set, records the whole call from the moment it enters
+	// this IVR until it ends: "mixed" (one mono file), "stereo" (the caller
+	// left, the box right) or "split" (a file per direction). Empty: no
+	// recording. A call already recorded is not recorded twice.
+	Record string `json:"record,omitempty"`
 }
 
 // ActionType says what an Action does.
@@ -125,11 +137,17 @@ const (
 	ActTransfer ActionType = "transfer"
 	// ActHangup hangs up.
 	ActHangup ActionType = "hangup"
-	// ActAPI hands control of the call to the API (api_start), playing hold
-	// music until an API command moves it.
+	// ActAPI is an API-control step: the call is offered to outside
+	// controllers (api_start) with API's key and params, hold music plays
+	// until one takes it, and when it gives the call back — or none takes
+	// it, or the one that did goes away, within API's timeout — Next runs.
+	// An API transfer or Goto moves the call on at any time.
 	ActAPI ActionType = "api"
 	// ActRepeat replays the current IVR from its start.
 	ActRepeat ActionType = "repeat"
+	// ActRecord is a record step: the caller is recorded (Record's
+	// settings), then Next runs.
+	ActRecord ActionType = "record"
 )
 
 // Action is what happens on a key, a string, a timeout or an invalid entry.
@@ -138,6 +156,14 @@ type Action struct {
 	Type ActionType `json:"type,omitempty"`
 	// Target is the IVR number (ActIVR) or the number to call (ActTransfer).
 	Target string `json:"target,omitempty"`
+	// API configures an API-control step (ActAPI). nil: the defaults of
+	// APIStep.
+	API *APIStep `json:"api,omitempty"`
+	// Record configures a record step (ActRecord). nil: the defaults of
+	// RecordStep.
+	Record *RecordStep `json:"record,omitempty"`
+	// Next is what follows an API-control or record step. nil: hang up.
+	Next *Action `json:"next,omitempty"`
 }
 
 // Collect describes digit-string collection: keys until Terminator, between

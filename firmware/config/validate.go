@@ -110,6 +110,17 @@ func (v *validator) err() error {
 }
 
 func (v *validator) system(s System) {
+	if s.Recording.MaxMB < 0 {
+		v.add("system.recording.max_mb", "%d must not be negative (0 means no limit)", s.Recording.MaxMB)
+	}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"max_per_call", s.Fork.MaxPerCall}, {"max_total", s.Fork.MaxTotal}} {
+		if f.n < 0 || f.n > MaxForks {
+			v.add("system.fork."+f.name, "%d must be between 0 and %d (0 means the default)", f.n, MaxForks)
+		}
+	}
 	if s.Pins != nil {
 		err := s.Pins.Validate()
 		if j, ok := err.(interface{ Unwrap() []error }); ok {
@@ -190,6 +201,9 @@ func (v *validator) ivr(p string, i IVR) {
 	}
 	v.action(p+".timeout", i.Timeout, false)
 	v.action(p+".invalid", i.Invalid, false)
+	if f, ok := recordFormats[i.Record]; i.Record != "" && (!ok || !f) {
+		v.add(p+".record", "%q must be mixed, stereo or split (or empty: no recording)", i.Record)
+	}
 }
 
 func (v *validator) collect(p string, c Collect, keys map[string]Action) {
@@ -239,12 +253,63 @@ func (v *validator) action(p string, a Action, required bool) {
 		} else if !dialable(a.Target) {
 			v.add(p+".target", "%q is not a number (digits, *, #, a leading +; at most %d)", a.Target, MaxNumberLen)
 		}
-	case ActHangup, ActAPI, ActRepeat:
+	case ActHangup, ActAPI, ActRepeat, ActRecord:
 		if a.Target != "" {
 			v.add(p+".target", "must be empty for type %s", a.Type)
 		}
 	default:
-		v.add(p+".type", "unknown action type %q (one of ivr, transfer, hangup, api, repeat)", string(a.Type))
+		v.add(p+".type", "unknown action type %q (one of ivr, transfer, hangup, api, repeat, record)", string(a.Type))
+	}
+	v.step(p, a)
+}
+
+// step checks the settings of API-control and record steps and their Next.
+func (v *validator) step(p string, a Action) {
+	if a.API != nil && a.Type != ActAPI {
+		v.add(p+".api", "is only for type api")
+	}
+	if a.Record != nil && a.Type != ActRecord {
+		v.add(p+".record", "is only for type record")
+	}
+	if a.Next != nil && a.Type != ActAPI && a.Type != ActRecord {
+		v.add(p+".next", "is only for types api and record")
+	}
+	if s := a.API; s != nil {
+		switch {
+		case len(s.Key) > MaxKeyLen || strings.ContainsFunc(s.Key, unicode.IsControl) || !utf8.ValidString(s.Key):
+			v.add(p+".api.key", "must be at most %d printable characters", MaxKeyLen)
+		case len(s.Params) > MaxParamsLen || !utf8.ValidString(s.Params):
+			v.add(p+".api.params", "must be at most %d bytes of UTF-8 text", MaxParamsLen)
+		}
+		v.seconds(p+".api.timeout", s.Timeout)
+	}
+	if s := a.Record; s != nil {
+		switch {
+		case s.MaxSeconds < 0 || s.MaxSeconds > MaxRecordSeconds:
+			v.add(p+".record.max_seconds", "%d must be between 1 and %d (0 means %d)", s.MaxSeconds, MaxRecordSeconds, DefaultRecordSeconds)
+		case s.SilenceSeconds < 0 || s.SilenceSeconds > a.Recorder().MaxSeconds:
+			v.add(p+".record.silence_seconds", "%d must be between 0 and max_seconds", s.SilenceSeconds)
+		}
+		for i := 0; i < len(s.FinishKeys); i++ {
+			if !isKey(s.FinishKeys[i : i+1]) {
+				v.add(p+".record.finish_keys", "%q must be keys 0-9, *, #", s.FinishKeys)
+				break
+			}
+		}
+		if _, ok := recordFormats[s.Format]; s.Format != "" && !ok {
+			v.add(p+".record.format", "%q must be in, mixed, stereo or split", s.Format)
+		}
+	}
+	if a.Next != nil {
+		depth := 0
+		for n := a.Next; n != nil; n = n.Next {
+			depth++
+		}
+		if depth > MaxNextDepth {
+			v.add(p+".next", "nests %d steps, the limit is %d", depth, MaxNextDepth)
+			return
+		}
+		v.action(p+".next", *a.Next, true)
 	}
 }
 

@@ -162,7 +162,7 @@ func TestValidate(t *testing.T) {
 		{"hangup with target", func(c *Config) { c.IVRs[0].Keys["2"] = Action{Type: ActHangup, Target: "1"} }, []string{
 			`ivrs[0].keys["2"].target: must be empty for type hangup`}},
 		{"unknown type", func(c *Config) { c.IVRs[0].Keys["2"] = Action{Type: "jump"} }, []string{
-			`ivrs[0].keys["2"].type: unknown action type "jump" (one of ivr, transfer, hangup, api, repeat)`}},
+			`ivrs[0].keys["2"].type: unknown action type "jump" (one of ivr, transfer, hangup, api, repeat, record)`}},
 		{"timeout target without type", func(c *Config) { c.IVRs[0].Timeout = Action{Target: "6501"} }, []string{
 			"ivrs[0].timeout.target: must be empty when type is empty"}},
 		{"invalid to missing ivr", func(c *Config) { c.IVRs[0].Invalid = Action{Type: ActIVR, Target: "1"} }, []string{

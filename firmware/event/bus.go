@@ -14,7 +14,8 @@ type Bus struct {
 	now func() time.Time
 	seq atomic.Uint64
 
-	mu    sync.RWMutex // guards hooks and subs
+	mu    sync.RWMutex // guards stamp, hooks and subs
+	stamp func(*Event)
 	hooks []func(Event)
 	subs  map[*Subscription]struct{}
 }
@@ -32,9 +33,25 @@ func (b *Bus) Hook(f func(Event)) {
 	b.mu.Unlock()
 }
 
-// Publish stamps e with a sequence number and time, logs it, runs the hooks and
-// offers it to every subscriber without blocking. It returns the stamped event.
+// Stamp sets f to complete every event before it is published (the call
+// manager adds the call's snapshot to events others publish about a call).
+// f runs inline in Publish, before the hooks; it must be fast and must not
+// call Publish. A later Stamp replaces an earlier one.
+func (b *Bus) Stamp(f func(*Event)) {
+	b.mu.Lock()
+	b.stamp = f
+	b.mu.Unlock()
+}
+
+// Publish stamps e with a sequence number and time (and the Stamp func),
+// logs it, runs the hooks and offers it to every subscriber without
+// blocking. It returns the stamped event.
 func (b *Bus) Publish(e Event) Event {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.stamp != nil {
+		b.stamp(&e)
+	}
 	e.Seq = b.seq.Add(1)
 	if e.Time.IsZero() {
 		e.Time = b.now()
@@ -42,8 +59,6 @@ func (b *Bus) Publish(e Event) Event {
 	if b.log != nil {
 		b.log.Info("event", "event", e)
 	}
-	b.mu.RLock()
-	defer b.mu.RUnlock()
 	for _, h := range b.hooks {
 		h(e)
 	}

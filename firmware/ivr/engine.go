@@ -45,6 +45,31 @@ type Transferer interface {
 	Transfer(ctx context.Context, number string) error
 }
 
+// Offerer is optionally implemented by calls that can be handed to outside
+// controllers (API-control steps). Offer offers the call under step's key
+// and params, playing hold while no controller has it, and returns how the
+// step ended ("released", "timeout", "lost", "moved", "hangup") once the
+// call is back with the engine. A call without it plays hold music until an
+// API moves it.
+type Offerer interface {
+	Offer(ctx context.Context, step config.APIStep, hold []string) (outcome string, err error)
+}
+
+// StepRecorder is optionally implemented by calls that can record the
+// caller (record steps). RecordStep records as step says and returns the
+// file (relative to the recordings folder) and why the recording ended. A
+// call without it skips the step.
+type StepRecorder interface {
+	RecordStep(ctx context.Context, step config.RecordStep) (file, reason string, err error)
+}
+
+// CallRecorder is optionally implemented by calls that can record
+// themselves whole (an IVR's Record setting). RecordCall starts recording
+// in format unless the call is already recorded.
+type CallRecorder interface {
+	RecordCall(format string) error
+}
+
 // Clock is the engine's time source, for the loop guard and for pacing hold
 // music whose prompts are all missing. Tests inject a fake one.
 type Clock interface {
@@ -75,11 +100,12 @@ const (
 
 // Options configures an Engine. Zero values are usable.
 type Options struct {
-	// Config returns the live configuration. Every IVR entry reads it anew, so
-	// edits apply to running calls from their next IVR entry. nil: no IVRs.
-	Config func() config.Config
-	// Bus receives IVREntered, IVRLeft, PromptFinished, DTMFString and
-	// APIControl events. nil: nothing is published.
+	// Config returns the live configuration, read-only (a shared snapshot).
+	// Every IVR entry reads it anew, so edits apply to running calls from
+	// their next IVR entry. nil: no IVRs.
+	Config func() *config.Config
+	// Bus receives IVREntered, IVRLeft, PromptFinished and DTMFString
+	// events. nil: nothing is published.
 	Bus *event.Bus
 	// Log gets one line per step, tagged with the call id and IVR.
 	// nil: slog.New(slog.DiscardHandler).
@@ -91,7 +117,7 @@ type Options struct {
 // Engine runs calls through IVRs. It is safe for concurrent use: each call
 // runs in the goroutine that called Run.
 type Engine struct {
-	cfg   func() config.Config
+	cfg   func() *config.Config
 	bus   *event.Bus
 	log   *slog.Logger
 	clock Clock
@@ -105,7 +131,7 @@ func New(opts Options) *Engine {
 	e := &Engine{cfg: opts.Config, bus: opts.Bus, log: opts.Log, clock: opts.Clock,
 		calls: map[string]*session{}}
 	if e.cfg == nil {
-		e.cfg = func() config.Config { return config.Config{} }
+		e.cfg = func() *config.Config { return &config.Config{} }
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)

@@ -61,7 +61,7 @@ func run(t *testing.T, cfg config.Config, c Call, number string) ([]string, erro
 	sub := bus.Subscribe(4096)
 	defer sub.Close()
 	clock := newFakeClock()
-	e := New(Options{Config: func() config.Config { return cfg }, Bus: bus, Clock: clock})
+	e := New(Options{Config: func() *config.Config { return &cfg }, Bus: bus, Clock: clock})
 	fake := fakeOf(c)
 	fake.eng, fake.clock = e, clock
 	errc := make(chan error, 1)
@@ -79,8 +79,11 @@ func run(t *testing.T, cfg config.Config, c Call, number string) ([]string, erro
 }
 
 func fakeOf(c Call) *fakeCall {
-	if tc, ok := c.(transferCall); ok {
-		return tc.fakeCall
+	switch x := c.(type) {
+	case transferCall:
+		return x.fakeCall
+	case stepsCall:
+		return x.fakeCall
 	}
 	return c.(*fakeCall)
 }
@@ -171,7 +174,7 @@ func TestLiveConfig(t *testing.T) {
 		cfg.IVRs[1].Prompts = []string{"password2"}
 	}}})
 	errc := make(chan error, 1)
-	e = New(Options{Config: func() config.Config { return cfg }, Clock: newFakeClock()})
+	e = New(Options{Config: func() *config.Config { return &cfg }, Clock: newFakeClock()})
 	f.eng = e
 	go func() { errc <- e.Run(context.Background(), f, "6500") }()
 	select {
@@ -217,7 +220,7 @@ func wait(t *testing.T, errc chan error) error {
 }
 
 func TestGotoFromAnotherGoroutine(t *testing.T) {
-	e := New(Options{Config: config.Defaults, Clock: newFakeClock()})
+	e := New(Options{Config: defaults, Clock: newFakeClock()})
 	if err := e.Goto("nope", "6502"); !errors.Is(err, ErrUnknownCall) {
 		t.Errorf("Goto unknown call = %v, want ErrUnknownCall", err)
 	}
@@ -250,7 +253,7 @@ func TestGotoFromAnotherGoroutine(t *testing.T) {
 }
 
 func TestRunContextCancelled(t *testing.T) {
-	e := New(Options{Config: config.Defaults})
+	e := New(Options{Config: defaults})
 	ctx, cancel := context.WithCancel(context.Background())
 	f, errc := start(t, ctx, e, "c-8")
 	cancel()
@@ -264,7 +267,7 @@ func TestRunContextCancelled(t *testing.T) {
 }
 
 func TestRunDuplicateCall(t *testing.T) {
-	e := New(Options{Config: config.Defaults})
+	e := New(Options{Config: defaults})
 	f, errc := start(t, context.Background(), e, "dup")
 	g := newFakeCall("dup", nil)
 	if err := e.Run(context.Background(), g, "6500"); !errors.Is(err, ErrDuplicateCall) {
@@ -284,7 +287,7 @@ func TestHasAndNilOptions(t *testing.T) {
 	if e.Has("6500") {
 		t.Error("engine without config has 6500")
 	}
-	e = New(Options{Config: config.Defaults})
+	e = New(Options{Config: defaults})
 	for _, n := range []string{"6500", "6501", "6502", "6503"} {
 		if !e.Has(n) {
 			t.Errorf("Has(%s) = false", n)
@@ -296,7 +299,7 @@ func TestHasAndNilOptions(t *testing.T) {
 }
 
 func ExampleEngine_Goto() {
-	e := New(Options{Config: config.Defaults})
+	e := New(Options{Config: defaults})
 	err := e.Goto("1552976047.56", "6502")
 	fmt.Println(errors.Is(err, ErrUnknownCall))
 	// Output: true
@@ -330,7 +333,7 @@ func TestLogLines(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
 	f := newFakeCall("logged", join(keys("1", "5", "#"), []outcome{{block: true, goTo: "6502"}}))
-	e := New(Options{Config: config.Defaults, Log: log, Clock: newFakeClock()})
+	e := New(Options{Config: defaults, Log: log, Clock: newFakeClock()})
 	f.eng = e
 	if err := e.Run(context.Background(), f, "6500"); err != nil {
 		t.Fatal(err)
@@ -355,4 +358,10 @@ func TestLogLines(t *testing.T) {
 			t.Errorf("no %q log line in %q", want, msgs)
 		}
 	}
+}
+
+// defaults is the factory config as an Options.Config.
+func defaults() *config.Config {
+	c := config.Defaults()
+	return &c
 }

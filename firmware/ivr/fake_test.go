@@ -3,9 +3,12 @@ package ivr
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ivrbox/ivrbox/firmware/config"
 )
 
 // errGone is what the fake call's methods return once the call has ended.
@@ -204,6 +207,32 @@ func (t transferCall) Transfer(ctx context.Context, number string) error {
 	return nil
 }
 
+// stepsCall is a fakeCall that can be offered to controllers and record:
+// Offer returns outcome at once.
+type stepsCall struct {
+	*fakeCall
+	outcome string
+}
+
+func (c stepsCall) Offer(ctx context.Context, step config.APIStep, hold []string) (string, error) {
+	c.record(fmt.Sprintf("offer %s %s %v %s", step.Key, step.Params, step.Wait(), strings.Join(hold, ",")))
+	return c.outcome, c.alive(ctx)
+}
+
+func (c stepsCall) RecordStep(ctx context.Context, s config.RecordStep) (string, string, error) {
+	beep := ""
+	if s.Beep {
+		beep = " beep"
+	}
+	c.record(fmt.Sprintf("record %ds %s%s %ds %s", s.MaxSeconds, s.FinishKeys, beep, s.SilenceSeconds, s.Format))
+	return "2026/12/02/call-1-r1.wav", "key", c.alive(ctx)
+}
+
+func (c stepsCall) RecordCall(format string) error {
+	c.record("record-call " + format)
+	return nil
+}
+
 // fakeClock is a Clock that moves only when told, and whose After fires at
 // once (advancing the time).
 type fakeClock struct {
@@ -235,7 +264,10 @@ func (c *fakeClock) advance(d time.Duration) time.Time {
 }
 
 var (
-	_ Call       = (*fakeCall)(nil)
-	_ Transferer = transferCall{}
-	_ Clock      = (*fakeClock)(nil)
+	_ Call         = (*fakeCall)(nil)
+	_ Transferer   = transferCall{}
+	_ Offerer      = stepsCall{}
+	_ StepRecorder = stepsCall{}
+	_ CallRecorder = stepsCall{}
+	_ Clock        = (*fakeClock)(nil)
 )

@@ -27,8 +27,9 @@ func TestRunFlows(t *testing.T) {
 		cfg        config.Config
 		start      string
 		script     []outcome
-		transfer   bool  // the call implements Transferer
-		transErr   error // what Transfer returns
+		transfer   bool   // the call implements Transferer
+		transErr   error  // what Transfer returns
+		steps      string // the call implements Offerer, StepRecorder and CallRecorder; Offer's outcome
 		wantOps    []string
 		wantEvents []string
 		wantErr    string
@@ -162,7 +163,7 @@ func TestRunFlows(t *testing.T) {
 		start:   "7004",
 		script:  join(keys("0"), []outcome{{block: true, goTo: "6502"}}),
 		wantOps: []string{"answer", pMenu, "play music", p6502, r1, "hangup normal"},
-		wantEvents: []string{entered("7004"), "ivr.api 7004", left("7004"), entered("6502"),
+		wantEvents: []string{entered("7004"), left("7004"), entered("6502"),
 			finished("6502", "ok"), left("6502")},
 	}, {
 		name: "API control loops the hold prompts until the caller hangs up",
@@ -174,7 +175,45 @@ func TestRunFlows(t *testing.T) {
 		// 0 could start a digit string: the digit timeout decides it is the key.
 		script:     join(keys("0", "", "", ""), []outcome{{took: time.Minute}, {hangup: true}}),
 		wantOps:    []string{"answer", pMenu, r3, "play holdon", "play holdon", "play holdon", "play holdon"},
-		wantEvents: []string{entered("7005"), "ivr.api 7005", left("7005")},
+		wantEvents: []string{entered("7005"), left("7005")},
+	}, {
+		name: "API-control step given back: the step's next action follows",
+		cfg: seedPlus(ivr7("7010", func(i *config.IVR) {
+			next := config.Action{Type: config.ActIVR, Target: "6502"}
+			i.Keys = map[string]config.Action{"0": {Type: config.ActAPI,
+				API: &config.APIStep{Key: "abc", Params: `{"a":1}`, Timeout: 7}, Next: &next}}
+		})),
+		start:   "7010",
+		steps:   "released",
+		script:  keys("0"),
+		wantOps: []string{"answer", pMenu, "offer abc {\"a\":1} 7s music", p6502, r1, "hangup normal"},
+		wantEvents: []string{entered("7010"), left("7010"), entered("6502"),
+			finished("6502", "ok"), left("6502")},
+	}, {
+		name: "API-control step nobody takes: defaults (key = IVR number, 30 s), then hang up",
+		cfg: seedPlus(ivr7("7011", func(i *config.IVR) {
+			i.Keys = map[string]config.Action{"0": {Type: config.ActAPI}}
+			i.Collect = collect(config.Collect{HoldPrompts: []string{"holdon"}})
+		})),
+		start:      "7011",
+		steps:      "timeout",
+		script:     keys("0", ""),
+		wantOps:    []string{"answer", pMenu, r3, "offer 7011  30s holdon", "hangup normal"},
+		wantEvents: []string{entered("7011"), left("7011")},
+	}, {
+		name: "record step, then the next action; an IVR that records the whole call starts it on entry",
+		cfg: seedPlus(ivr7("7012", func(i *config.IVR) {
+			next := config.Action{Type: config.ActIVR, Target: "6502"}
+			i.Record = "stereo"
+			i.Keys = map[string]config.Action{"5": {Type: config.ActRecord,
+				Record: &config.RecordStep{MaxSeconds: 20, Beep: true, SilenceSeconds: 3}, Next: &next}}
+		})),
+		start:   "7012",
+		steps:   "released",
+		script:  keys("5"),
+		wantOps: []string{"answer", "record-call stereo", pMenu, "record 20s # beep 3s in", p6502, r1, "hangup normal"},
+		wantEvents: []string{entered("7012"), left("7012"), entered("6502"),
+			finished("6502", "ok"), left("6502")},
 	}, {
 		name: "transfer to an IVR number enters it",
 		cfg: seedPlus(ivr7("7006", func(i *config.IVR) {
@@ -275,6 +314,9 @@ func TestRunFlows(t *testing.T) {
 			var c Call = f
 			if tt.transfer {
 				c = transferCall{fakeCall: f, err: tt.transErr}
+			}
+			if tt.steps != "" {
+				c = stepsCall{fakeCall: f, outcome: tt.steps}
 			}
 			events, err := run(t, cfg, c, tt.start)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {

@@ -112,7 +112,9 @@ func (s *session) perform(ctx context.Context, act config.Action) (config.Action
 	case config.ActTransfer:
 		return s.transfer(ctx, act.Target)
 	case config.ActAPI:
-		return config.Action{}, s.apiControl(ctx)
+		return s.apiControl(ctx, act)
+	case config.ActRecord:
+		return s.record(ctx, act)
 	}
 	s.log.Error("unknown action type: hanging up", "ivr", s.cur, "type", string(act.Type))
 	return config.Action{}, s.hangup(ctx, CauseError)
@@ -138,8 +140,24 @@ func (s *session) enter(ctx context.Context, number string) (config.Action, erro
 		s.cur, s.invalids = number, 0
 		s.log.Info("enter", "ivr", number, "name", ivr.DisplayName())
 		s.publish(event.Event{Kind: event.IVREntered, IVR: number})
+		s.recordCall(ivr)
 	}
 	return s.visit(ctx, ivr)
+}
+
+// recordCall starts the whole-call recording an IVR asks for.
+func (s *session) recordCall(ivr config.IVR) {
+	if ivr.Record == "" {
+		return
+	}
+	r, ok := s.c.(CallRecorder)
+	if !ok {
+		s.log.Warn("IVR records calls, but this call cannot be recorded", "ivr", ivr.Number)
+		return
+	}
+	if err := r.RecordCall(ivr.Record); err != nil {
+		s.log.Warn("call recording not started", "ivr", ivr.Number, "format", ivr.Record, "err", err)
+	}
 }
 
 // leave publishes IVRLeft for the current IVR, if any.

@@ -74,18 +74,19 @@ func (s *session) keys(ctx context.Context, ivr config.IVR, first string) (confi
 			s.log.Info("key", "ivr", ivr.Number, "key", text, "action", string(act.Type), "target", act.Target)
 			return act, nil
 		case stringMatch:
-			return s.digits(ctx, ivr, text)
+			return s.digits(ctx, ivr, text, pressed[len(text):])
 		}
 		return s.invalid(ivr, pressed), nil
 	}
 }
 
-// digits reports a collected string, plays the hold prompts and returns the
-// action that follows them.
-func (s *session) digits(ctx context.Context, ivr config.IVR, digits string) (config.Action, error) {
+// digits reports a collected string (ended by term, or by its length when
+// term is ""), plays the hold prompts and returns the action that follows
+// them.
+func (s *session) digits(ctx context.Context, ivr config.IVR, digits, term string) (config.Action, error) {
 	s.invalids = 0
 	s.log.Info("digit string", "ivr", ivr.Number, "digits", digits)
-	s.publish(event.Event{Kind: event.DTMFString, IVR: ivr.Number, Digits: digits})
+	s.publish(event.Event{Kind: event.DTMFString, IVR: ivr.Number, Digits: digits, Terminator: term})
 	col := ivr.Collect
 	if len(col.HoldPrompts) > 0 {
 		s.log.Info("play hold prompts", "ivr", ivr.Number, "prompts", col.HoldPrompts)
@@ -141,15 +142,41 @@ func (s *session) transfer(ctx context.Context, number string) (config.Action, e
 	return config.Action{}, errDone
 }
 
-// apiControl hands the call to the API: it publishes APIControl and plays
-// hold prompts in a loop until Goto moves the call or the call ends.
-func (s *session) apiControl(ctx context.Context) error {
-	prompts := []string{holdMusic}
-	if ivr, ok := s.e.lookup(s.cur); ok && ivr.Collect != nil && len(ivr.Collect.HoldPrompts) > 0 {
-		prompts = ivr.Collect.HoldPrompts
+// apiControl is an API-control step: the call is offered to outside
+// controllers (the call publishes the offer) with hold music while none has
+// it; when the step ends (released, timeout, lost) the action after it
+// follows. A call that cannot be offered plays hold music until an API
+// moves it.
+func (s *session) apiControl(ctx context.Context, act config.Action) (config.Action, error) {
+	prompts := s.holdPrompts()
+	step := act.Step(s.cur)
+	o, ok := s.c.(Offerer)
+	if !ok {
+		s.log.Info("API control: hold until moved", "ivr", s.cur, "prompts", prompts)
+		return config.Action{}, s.holdForever(ctx, prompts)
 	}
-	s.log.Info("API control", "ivr", s.cur, "prompts", prompts)
-	s.publish(event.Event{Kind: event.APIControl, IVR: s.cur})
+	s.log.Info("API control", "ivr", s.cur, "key", step.Key, "timeout", step.Wait(), "prompts", prompts)
+	outcome, err := o.Offer(ctx, step, prompts)
+	if err != nil {
+		return config.Action{}, fmt.Errorf("API control: %w", err)
+	}
+	next := act.Then()
+	s.log.Info("API control ended", "ivr", s.cur, "key", step.Key, "outcome", outcome,
+		"action", string(next.Type), "target", next.Target)
+	return next, nil
+}
+
+// holdPrompts are the prompts of an API-control step's wait: the IVR's hold
+// prompts, or the built-in hold music.
+func (s *session) holdPrompts() []string {
+	if ivr, ok := s.e.lookup(s.cur); ok && ivr.Collect != nil && len(ivr.Collect.HoldPrompts) > 0 {
+		return ivr.Collect.HoldPrompts
+	}
+	return []string{holdMusic}
+}
+
+// holdForever plays prompts in a loop until ctx ends or the call does.
+func (s *session) holdForever(ctx context.Context, prompts []string) error {
 	for {
 		start := s.e.clock.Now()
 		if _, err := s.c.Play(ctx, prompts, false); err != nil {
@@ -165,6 +192,31 @@ func (s *session) apiControl(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// record is a record step: the caller is recorded, then the action after it
+// follows. A call that cannot record skips it.
+func (s *session) record(ctx context.Context, act config.Action) (config.Action, error) {
+	step := act.Recorder()
+	next := act.Then()
+	r, ok := s.c.(StepRecorder)
+	if !ok {
+		s.log.Warn("record step: the call cannot record; skipped", "ivr", s.cur)
+		return next, nil
+	}
+	s.log.Info("record", "ivr", s.cur, "max", step.MaxSeconds, "finish_keys", step.FinishKeys,
+		"beep", step.Beep, "silence", step.SilenceSeconds, "format", step.Format)
+	file, reason, err := r.RecordStep(ctx, step)
+	if err != nil {
+		if ctx.Err() != nil || s.callEnded() {
+			return config.Action{}, fmt.Errorf("record: %w", err)
+		}
+		s.log.Warn("record step failed; going on", "ivr", s.cur, "err", err)
+		return next, nil
+	}
+	s.log.Info("recorded", "ivr", s.cur, "file", file, "reason", reason,
+		"action", string(next.Type), "target", next.Target)
+	return next, nil
 }
 
 func last(prompts []string) string {

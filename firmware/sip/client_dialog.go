@@ -77,6 +77,13 @@ func (s *Server) accept(inv *sipmsg.Request, res *sipmsg.Response, tx sipmsg.Cli
 	return cd, nil
 }
 
+// Tags returns the dialog's From tag (ours) and To tag (the callee's).
+func (cd *ClientDialog) Tags() (from, to string) {
+	from, _ = cd.from.Params.Get("tag")
+	to, _ = cd.to.Params.Get("tag")
+	return from, to
+}
+
 // CallID returns the call's Call-ID.
 func (cd *ClientDialog) CallID() string { return cd.callID }
 

@@ -41,6 +41,7 @@ type Dialog struct {
 	key    string
 
 	callID, from, fromName, to string
+	fromTag, toTag             string // the caller's tag and ours
 	source                     netip.AddrPort
 	transport                  string
 	offer                      []byte
@@ -79,6 +80,8 @@ func newDialog(s *Server, req *sipmsg.Request, tx sipmsg.ServerTransaction, offe
 		srv: s, tx: tx, invite: inv,
 		key:        dialogKey(inv.CallID().Value(), localTag, remoteTag),
 		callID:     inv.CallID().Value(),
+		fromTag:    remoteTag,
+		toTag:      localTag,
 		from:       inv.From().Address.User,
 		fromName:   inv.From().DisplayName,
 		to:         inv.Recipient.User,
@@ -118,6 +121,9 @@ func touch(r *sipmsg.Request) {
 
 // CallID returns the Call-ID header.
 func (d *Dialog) CallID() string { return d.callID }
+
+// Tags returns the dialog's From tag (the caller's) and To tag (ours).
+func (d *Dialog) Tags() (from, to string) { return d.fromTag, d.toTag }
 
 // From returns the user part of the From URI: the caller's number.
 func (d *Dialog) From() string { return d.from }
