@@ -64,7 +64,7 @@ type KeySink interface {
 
 // Source supplies the audio a stream sends in place of its own playback
 // (Stream.SetSource): the other leg of a bridge, a conference's mix. The
-// stream calls ReadFrame on its shard goroutine once per frame it sends,
+// stream calls ReadFrame on its shard goroutine once per frame (below),
 // with dst FrameSamples long: the source fills it in codec c and reports
 // whether it did (false: silence is sent). It must return at once, never
 // block, never allocate, and never take a lock that slow work holds.
