@@ -5,7 +5,8 @@ import "errors"
 // Errors returned by the package; test with errors.Is.
 var (
 	// ErrFull reports that the storage limit (Options.MaxBytes) is reached:
-	// no recording starts until Delete frees space.
+	// no recording starts until Delete frees space. It is also the
+	// Result.Err of a recording that the limit cut short.
 	ErrFull = errors.New("record: storage limit reached")
 	// ErrClosed reports use of a closed Recorder.
 	ErrClosed = errors.New("record: closed")
@@ -23,8 +24,6 @@ var (
 	// errNotFile reports Open or Delete of something other than a regular
 	// file (a folder, a symbolic link, a device).
 	errNotFile = errors.New("not a regular file")
-	// errStorageFull is the write error behind the "storage-full" reason.
-	errStorageFull = errors.New("storage limit reached")
 	// errHeader reports a file whose WAV header Repair cannot read.
 	errHeader = errors.New("bad WAV header")
 	// errOptions reports bad Options.

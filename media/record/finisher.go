@@ -1,89 +1,93 @@
 package record
 
 import (
+	"fmt"
 	"runtime/debug"
 	"sync"
 )
 
-// finisher detaches the taps of finished recordings and tells OnFinish,
-// on a goroutine of its own so that neither a stream nor the callback
-// delays a writer.
-type finisher struct {
-	r    *Recorder
-	kick chan struct{} // cap 1: the queue has work
-	quit chan struct{} // closed by close: finish the queue and return
-	done chan struct{} // closed when the goroutine has returned
+// stage is a goroutine that serves finished recordings in order, off the
+// writers. A Recorder has two: the closer (fsync, close, rename, Done) and
+// the notifier (detach the tap, OnFinish), so that neither a slow disk nor
+// a slow callback delays a writer, and a slow callback never delays Done.
+type stage struct {
+	name  string
+	r     *Recorder
+	serve func(*Recording)
+	kick  chan struct{} // cap 1: the queue has work
+	quit  chan struct{} // closed by close: serve the queue and return
+	done  chan struct{} // closed when the goroutine has returned
 
 	mu    sync.Mutex // guards queue
 	queue []*Recording
 }
 
-// newFinisher starts the finisher of r.
-func newFinisher(r *Recorder) *finisher {
-	f := &finisher{r: r, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
-	go f.run()
-	return f
+// newStage starts a stage of r that runs serve for each recording pushed.
+func newStage(r *Recorder, name string, serve func(*Recording)) *stage {
+	s := &stage{name: name, r: r, serve: serve,
+		kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	go s.run()
+	return s
 }
 
-// push queues a finished recording; it never blocks.
-func (f *finisher) push(rec *Recording) {
-	f.mu.Lock()
-	f.queue = append(f.queue, rec)
-	f.mu.Unlock()
+// push queues a recording; it never blocks.
+func (s *stage) push(rec *Recording) {
+	s.mu.Lock()
+	s.queue = append(s.queue, rec)
+	s.mu.Unlock()
 	select {
-	case f.kick <- struct{}{}:
+	case s.kick <- struct{}{}:
 	default:
 	}
 }
 
-// close serves what is queued, stops the goroutine and waits for it.
-func (f *finisher) close() {
-	close(f.quit)
-	<-f.done
+// close serves what is queued, stops the goroutine and waits for it. No
+// push may come after it.
+func (s *stage) close() {
+	close(s.quit)
+	<-s.done
 }
 
 // run serves the queue until close.
-func (f *finisher) run() {
-	defer close(f.done)
+func (s *stage) run() {
+	defer close(s.done)
 	for {
 		select {
-		case <-f.kick:
-			f.serve()
-		case <-f.quit:
-			f.serve()
+		case <-s.kick:
+			s.drain()
+		case <-s.quit:
+			s.drain()
 			return
 		}
 	}
 }
 
-// serve detaches and reports every queued recording, in order.
-func (f *finisher) serve() {
+// drain serves every queued recording, in order.
+func (s *stage) drain() {
 	for {
-		f.mu.Lock()
-		q := f.queue
-		f.queue = nil
-		f.mu.Unlock()
+		s.mu.Lock()
+		q := s.queue
+		s.queue = nil
+		s.mu.Unlock()
 		if len(q) == 0 {
 			return
 		}
 		for _, rec := range q {
-			f.report(rec)
+			s.safeServe(rec)
 		}
 	}
 }
 
-// report detaches rec's tap and calls OnFinish, recovering a panic.
-func (f *finisher) report(rec *Recording) {
+// safeServe serves rec, recovering a panic: the recording is then
+// published with the error, so that its Done still closes.
+func (s *stage) safeServe(rec *Recording) {
 	defer func() {
 		if p := recover(); p != nil {
-			f.r.log.Error("record: panic in OnFinish", "call", rec.spec.CallID, "panic", p, "stack", string(debug.Stack()))
+			s.r.log.Error("record: panic in the "+s.name, "call", rec.spec.CallID, "panic", p, "stack", string(debug.Stack()))
+			res := rec.res
+			res.Err = fmt.Errorf("panic: %v", p)
+			rec.publish(res)
 		}
 	}()
-	rec.detach()
-	res := rec.res
-	f.r.log.Info("record: finished", "call", res.CallID, "name", res.Name,
-		"duration", res.Duration, "reason", short(res.Reason), "dropped", res.Dropped, "err", res.Err)
-	if f.r.opts.OnFinish != nil {
-		f.r.opts.OnFinish(res)
-	}
+	s.serve(rec)
 }

@@ -23,8 +23,8 @@ const (
 // Options configure a Recorder. The zero value works: recordings in
 // DefaultDir, no storage limit, two writers, real time, no logging.
 type Options struct {
-	// Dir is the root of the recordings, created if missing; empty means
-	// DefaultDir.
+	// Dir is the root of the recordings, created if missing (mode 0700;
+	// files are 0600); empty means DefaultDir.
 	Dir string
 	// MaxBytes limits the bytes of all files under Dir: the recordings and
 	// whatever New found there. When a write would pass it, every active
@@ -46,8 +46,8 @@ type Options struct {
 	// file, 32 KB for stereo); 0 means DefaultFlushEvery. It is counted in
 	// audio, which a stream delivers in real time.
 	FlushEvery time.Duration
-	// Clock gives the time of the file names (the date folders) and of
-	// Result.Start and End, and the writers' drain tickers; nil means the
+	// Clock gives the time of the file names (the date folder of the day
+	// Start is called, in the clock's location) and of Result.Start and End, and the writers' drain tickers; nil means the
 	// real clock. Tests inject one to tick the writers by hand.
 	Clock Clock
 	// Log receives the recorder's diagnostics; nil discards them.
@@ -64,7 +64,7 @@ type Options struct {
 	// exists). The file must be new, and must be reachable at rel for the
 	// rename to the final name. It exists for tests, to inject write
 	// failures. nil creates the file in Dir through os.Root, exclusively,
-	// mode 0644.
+	// mode 0600.
 	Create func(rel string) (Output, error)
 }
 

@@ -12,6 +12,13 @@ import (
 	"github.com/ivrbox/ivrbox/media/stream"
 )
 
+// Permissions of the folders and files made here: a call's audio is
+// private to the firmware's user.
+const (
+	dirPerm  = 0o700
+	filePerm = 0o600
+)
+
 // Attacher is what a Recorder needs from a stream: a *stream.Stream
 // satisfies it. Both methods must be safe to call from any goroutine;
 // RemoveSink must be harmless on a stream that has closed.
@@ -25,18 +32,19 @@ type Attacher interface {
 // Recorder records calls into the files of one folder. Its methods are
 // safe for concurrent use.
 type Recorder struct {
-	opts    Options
-	log     *slog.Logger
-	root    *os.Root
-	store   storage
-	ring    int // frames in a tap's ring
-	flush   int // frames a file buffers
-	writers []*writer
-	next    atomic.Uint32 // the writer of the next recording, round robin
-	fin     *finisher
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup // the writer goroutines
-	once    sync.Once
+	opts     Options
+	log      *slog.Logger
+	root     *os.Root
+	store    storage
+	ring     int // frames in a tap's ring
+	flush    int // frames a file buffers
+	writers  []*writer
+	next     atomic.Uint32 // the writer of the next recording, round robin
+	closer   *stage        // seals finished recordings (Recording.seal)
+	notifier *stage        // reports them (Recording.notify)
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup // the writer goroutines
+	once     sync.Once
 
 	mu     sync.Mutex // guards the fields below
 	closed bool
@@ -52,7 +60,7 @@ func New(opts Options) (*Recorder, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(opts.Dir, dirPerm); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	root, err := os.OpenRoot(opts.Dir)
@@ -76,11 +84,16 @@ func New(opts Options) (*Recorder, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
-	r.fin = newFinisher(r)
+	r.closer = newStage(r, "closer", (*Recording).seal)
+	r.notifier = newStage(r, "notifier", (*Recording).notify)
 	for range opts.Writers {
 		w := newWriter(r)
 		r.writers = append(r.writers, w)
-		r.wg.Go(func() { w.run(ctx) })
+		tick, stop := opts.Clock.NewTicker(opts.DrainEvery) // before New returns: a test's clock knows it
+		r.wg.Go(func() {
+			defer stop()
+			w.run(ctx, tick)
+		})
 	}
 	return r, nil
 }
@@ -103,7 +116,8 @@ func (r *Recorder) Close() {
 		}
 		r.cancel()
 		r.wg.Wait()
-		r.fin.close()
+		r.closer.close()
+		r.notifier.close()
 		_ = r.root.Close()
 	})
 }
@@ -188,7 +202,7 @@ func (r *Recorder) claim(rec *Recording) error {
 // open creates rec's folder and files.
 func (r *Recorder) open(rec *Recording) error {
 	dir := filepath.Dir(filepath.FromSlash(rec.tracks[0].rel))
-	if err := r.root.MkdirAll(dir, 0o755); err != nil {
+	if err := r.root.MkdirAll(dir, dirPerm); err != nil {
 		return fmt.Errorf("record: %w", err)
 	}
 	for _, t := range rec.tracks {

@@ -35,6 +35,7 @@ type Recording struct {
 	next          uint64
 	frames        int64 // frames recorded, silence fill included
 	silentRun     int   // consecutive silent caller frames
+	ended         bool  // the writer has handed it to the closer
 }
 
 // Stop ends the recording (reason "" means ReasonStopped), detaches its tap,
@@ -135,13 +136,24 @@ func (rec *Recording) flush() error {
 	return first
 }
 
-// finish finalises the files, publishes the result and closes done. cause
-// is the error that ended the recording, if any.
-func (rec *Recording) finish(reason string, cause error) {
-	res := Result{CallID: rec.spec.CallID, Name: rec.spec.Name, Format: rec.spec.Format,
-		Reason: reason, Err: cause, Start: rec.res.Start, Dropped: rec.tap.Dropped()}
+// end writes what the buffers hold and hands the recording to the closer.
+// It runs on the writer; cause is the error that ended the recording.
+func (rec *Recording) end(reason string, cause error) {
+	rec.res.Reason, rec.res.Err, rec.res.Dropped = reason, cause, rec.tap.Dropped()
+	if err := rec.flush(); err != nil && rec.res.Err == nil {
+		rec.res.Err = err
+	}
+	rec.r.closer.push(rec)
+}
+
+// seal commits, closes and renames the files, publishes the result, closes
+// done and hands the recording to the notifier. It runs on the closer, so
+// that a slow disk's fsync never delays a writer.
+func (rec *Recording) seal() {
+	res := rec.res
+	res.CallID, res.Name, res.Format = rec.spec.CallID, rec.spec.Name, rec.spec.Format
 	for _, t := range rec.tracks {
-		f, err := t.finish(rec.r)
+		f, err := t.seal(rec.r)
 		if err != nil && res.Err == nil {
 			res.Err = err
 		}
@@ -149,10 +161,30 @@ func (rec *Recording) finish(reason string, cause error) {
 		res.Duration = max(res.Duration, f.Duration)
 	}
 	res.End = rec.r.opts.Clock.Now()
+	rec.publish(res)
+}
+
+// publish sets the result, forgets the recording's files, closes done and
+// hands the recording to the notifier, once.
+func (rec *Recording) publish(res Result) {
+	if rec.isDone() {
+		return
+	}
 	rec.res = res
 	rec.r.unregister(rec)
 	close(rec.done)
-	rec.r.fin.push(rec)
+	rec.r.notifier.push(rec)
+}
+
+// notify detaches the tap and tells OnFinish. It runs on the notifier.
+func (rec *Recording) notify() {
+	rec.detach()
+	res := rec.res
+	rec.r.log.Info("record: finished", "call", res.CallID, "name", res.Name,
+		"duration", res.Duration, "reason", short(res.Reason), "dropped", res.Dropped, "err", res.Err)
+	if rec.r.opts.OnFinish != nil {
+		rec.r.opts.OnFinish(res)
+	}
 }
 
 // isDone reports whether the recording has ended.

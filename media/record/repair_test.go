@@ -149,8 +149,9 @@ func TestRepairAfterCrash(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		copyDir := t.TempDir() // what the disk holds at the crash
-		writeFile(t, copyDir, "2026/03/14/c1-crash.wav.part", append(crashed, 1, 2, 3)) // and a torn write
+		// What the disk holds at the crash, and a torn write after it.
+		copyDir := t.TempDir()
+		writeFile(t, copyDir, "2026/03/14/c1-crash.wav.part", append(crashed, 1, 2, 3))
 		repaired, err := Repair(copyDir)
 		if err != nil || len(repaired) != 1 {
 			t.Fatalf("Repair = %q, %v", repaired, err)

@@ -68,7 +68,7 @@ type File struct {
 // reasonOf returns the Result.Reason of a recording that err ended.
 func reasonOf(err error) string {
 	switch {
-	case errors.Is(err, errStorageFull):
+	case errors.Is(err, ErrFull):
 		return ReasonStorageFull
 	case errors.Is(err, syscall.ENOSPC):
 		return ReasonDiskFull

@@ -30,7 +30,7 @@ func TestStorageLimit(t *testing.T) {
 				t.Fatalf("%s still recording at the limit", rec.spec.CallID)
 			}
 			res := rec.Result()
-			if res.Reason != ReasonStorageFull {
+			if res.Reason != ReasonStorageFull || (res.Err != nil && !errors.Is(res.Err, ErrFull)) {
 				t.Errorf("%s: reason %q, want storage-full", res.CallID, res.Reason)
 			}
 			w := readWAV(t, abs(r, res.Files[0].Path)) // finalised, playable

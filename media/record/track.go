@@ -69,7 +69,7 @@ func (t *track) flush(s *storage) error {
 		return fmt.Errorf("write %s: %w", t.part(), err)
 	}
 	if g < want {
-		return errStorageFull
+		return ErrFull
 	}
 	return nil
 }
@@ -77,13 +77,11 @@ func (t *track) flush(s *storage) error {
 // full reports whether one more frame of audio would overflow the buffer.
 func (t *track) full(frameBytes int) bool { return len(t.buf)+frameBytes > cap(t.buf) }
 
-// finish writes what is buffered, commits and closes the file, and renames
-// it to its final name. It returns the file's result and the first error.
-func (t *track) finish(r *Recorder) (File, error) {
-	err := t.flush(&r.store)
-	if e := t.close(); err == nil {
-		err = e
-	}
+// seal commits and closes the file, whose audio is all written, and
+// renames it to its final name. It returns the file's result and the first
+// error; a file that cannot be renamed keeps its .part name.
+func (t *track) seal(r *Recorder) (File, error) {
+	err := t.close()
 	f := File{Path: t.part(), Channels: t.channels, Bytes: headerSize + t.data,
 		Duration: time.Duration(t.data) * time.Second / time.Duration(sampleRate*t.align())}
 	if t.out == nil {
@@ -137,5 +135,5 @@ func (r *Recorder) create(rel string) (Output, error) {
 	if r.opts.Create != nil {
 		return r.opts.Create(rel)
 	}
-	return r.root.OpenFile(filepath.FromSlash(rel), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	return r.root.OpenFile(filepath.FromSlash(rel), os.O_RDWR|os.O_CREATE|os.O_EXCL, filePerm)
 }

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/ivrbox/ivrbox/media/stream"
 )
@@ -46,11 +47,9 @@ func (w *writer) add(rec *Recording) {
 	w.mu.Unlock()
 }
 
-// run drains the taps every DrainEvery, and at once when woken, until ctx
-// is done; then it ends every recording it still has.
-func (w *writer) run(ctx context.Context) {
-	tick, stop := w.r.opts.Clock.NewTicker(w.r.opts.DrainEvery)
-	defer stop()
+// run drains the taps at every tick, and at once when woken, until ctx is
+// done; then it ends every recording it still has.
+func (w *writer) run(ctx context.Context, tick <-chan time.Time) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -69,7 +68,7 @@ func (w *writer) drain(reason string) {
 	w.cur = append(w.cur[:0], w.recs...)
 	w.mu.Unlock()
 	ended := false
-	for i, rec := range w.cur {
+	for _, rec := range w.cur {
 		if reason != "" {
 			rec.requestStop(reason)
 		}
@@ -77,13 +76,13 @@ func (w *writer) drain(reason string) {
 			rec.requestStop(ReasonStorageFull)
 		}
 		if !w.serve(rec) {
-			w.cur[i] = nil
+			rec.ended = true
 			ended = true
 		}
 	}
 	if ended {
 		w.mu.Lock()
-		w.recs = slices.DeleteFunc(w.recs, func(rec *Recording) bool { return rec.isDone() })
+		w.recs = slices.DeleteFunc(w.recs, func(rec *Recording) bool { return rec.ended })
 		w.mu.Unlock()
 	}
 	clear(w.cur)
@@ -128,18 +127,15 @@ func (w *writer) pump(rec *Recording) (reason string, err error) {
 	return "", nil
 }
 
-// finish finalises rec; a panic still closes its Done.
+// finish writes rec's last audio and hands it to the closer; a panic
+// still hands it over, with the error.
 func (w *writer) finish(rec *Recording, reason string, cause error) {
 	defer func() {
 		if p := recover(); p != nil {
 			w.r.log.Error("record: panic while finishing", "call", rec.spec.CallID, "panic", p, "stack", string(debug.Stack()))
-			if !rec.isDone() {
-				rec.res.Reason, rec.res.Err = reason, fmt.Errorf("panic: %v", p)
-				w.r.unregister(rec)
-				close(rec.done)
-				w.r.fin.push(rec)
-			}
+			rec.res.Reason, rec.res.Err = reason, fmt.Errorf("panic: %v", p)
+			w.r.closer.push(rec)
 		}
 	}()
-	rec.finish(reason, cause)
+	rec.end(reason, cause)
 }
