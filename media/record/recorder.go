@@ -29,6 +29,8 @@ type Attacher interface {
 	RemoveSink(s stream.Sink)
 }
 
+var _ Attacher = (*stream.Stream)(nil)
+
 // Recorder records calls into the files of one folder. Its methods are
 // safe for concurrent use.
 type Recorder struct {

@@ -78,9 +78,9 @@ type Spec struct {
 	// Format is the layout of the files; the zero value is Mixed.
 	Format Format
 	// CallID and Name make the file names, <CallID>-<Name>.wav (Split adds
-	// -in and -out). Both are required; neither may start with a dot, hold
-	// "..", a slash, a backslash or a control character, or be longer than
-	// 120 (CallID) or 100 (Name) bytes.
+	// -in and -out). Both are required UTF-8; neither may start with a dot,
+	// hold "..", a slash, a backslash or a control character, or be longer
+	// than 120 (CallID) or 100 (Name) bytes.
 	CallID, Name string
 	// MaxDuration ends the recording with ReasonMaxDuration once it holds
 	// this much audio (rounded up to 20 ms frames); 0 means no limit
