@@ -1,7 +1,6 @@
 package record
 
 import (
-	"encoding/binary"
 	"math"
 
 	"github.com/ivrbox/ivrbox/media/stream"
@@ -41,9 +40,9 @@ func mix(a, b *pcm) {
 func appendMono(buf []byte, p *pcm) []byte {
 	n := len(buf)
 	buf = buf[:n+2*frameSamples]
-	dst := buf[n:]
+	dst := (*[2 * frameSamples]byte)(buf[n:])
 	for i, s := range p {
-		binary.LittleEndian.PutUint16(dst[2*i:], uint16(s))
+		dst[2*i], dst[2*i+1] = byte(s), byte(s>>8)
 	}
 	return buf
 }
@@ -52,10 +51,10 @@ func appendMono(buf []byte, p *pcm) []byte {
 func appendStereo(buf []byte, l, r *pcm) []byte {
 	n := len(buf)
 	buf = buf[:n+4*frameSamples]
-	dst := buf[n:]
+	dst := (*[4 * frameSamples]byte)(buf[n:])
 	for i := range frameSamples {
-		binary.LittleEndian.PutUint16(dst[4*i:], uint16(l[i]))
-		binary.LittleEndian.PutUint16(dst[4*i+2:], uint16(r[i]))
+		a, b := l[i], r[i]
+		dst[4*i], dst[4*i+1], dst[4*i+2], dst[4*i+3] = byte(a), byte(a>>8), byte(b), byte(b>>8)
 	}
 	return buf
 }

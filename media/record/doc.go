@@ -24,6 +24,9 @@
 // recording stops, and Start gives ErrFull until Delete frees space), or
 // when a write fails (disk full, I/O error). Whatever the reason, the files
 // are finalised and playable, and Options.OnFinish hears the Result.
+// Finalising (fsync, close, rename) runs on a goroutine of its own and
+// OnFinish on another, so neither a slow disk nor a slow listener delays
+// the writers.
 //
 // Open, Delete and Usage serve the admin API; they are confined to Dir
 // through os.Root, so no name or symbolic link reaches outside it.
