@@ -91,15 +91,41 @@ type box struct {
 }
 
 type boxOpts struct {
-	config string // JSON config to import before start ("" = factory defaults)
-	tones  bool   // replace the built-in prompts with tone prompts
+	config  string            // JSON config to import before start ("" = factory defaults)
+	tones   bool              // replace the built-in prompts with tone prompts
+	prompts map[string][]byte // more prompt files (name → file contents)
+	prepare func(dir string)  // called with the data directory before the box starts
+	dir     string            // the data directory to use ("": a new one)
+	ports   *box              // reuse this box's ports (a restart on the same data)
 }
 
 // startBox starts ivrbox on free loopback ports and waits until it serves.
 func startBox(t *testing.T, o boxOpts) *box {
 	t.Helper()
 	bin := ivrboxBin(t)
-	b := &box{t: t, dir: t.TempDir(), sipPort: freePort(t), httpPort: freePort(t), exited: make(chan struct{})}
+	b := &box{t: t, dir: o.dir, exited: make(chan struct{})}
+	if b.dir == "" {
+		b.dir = t.TempDir()
+	}
+	if o.ports != nil {
+		b.sipPort, b.httpPort = o.ports.sipPort, o.ports.httpPort
+	} else {
+		b.sipPort, b.httpPort = freePort(t), freePort(t)
+	}
+	if len(o.prompts) > 0 {
+		pdir := filepath.Join(b.dir, "prompts")
+		if err := os.MkdirAll(pdir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, data := range o.prompts {
+			if err := os.WriteFile(filepath.Join(pdir, name), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if o.prepare != nil {
+		o.prepare(b.dir)
+	}
 	if o.tones {
 		pdir := filepath.Join(b.dir, "prompts")
 		if err := os.MkdirAll(pdir, 0o755); err != nil {

@@ -29,6 +29,8 @@ type peer struct {
 	events  int            // telephone-event packets received
 	boxAddr netip.AddrPort // where the box's RTP comes from
 	tonesOn bool           // an in-band key is being sent: no silence meanwhile
+	loop    []int16        // sent in a loop instead of silence, when set (loopTone)
+	loopAt  int            // next sample of loop
 	seq     uint16
 	ts      uint32
 	ssrc    uint32
@@ -99,8 +101,9 @@ func (p *peer) recv() {
 	}
 }
 
-// sendSilence keeps a 20 ms stream of silence flowing to the box (so it
-// learns our address), except while send holds the lock for a digit.
+// sendSilence keeps a 20 ms stream of silence (or of the loop set by
+// loopTone) flowing to the box, so it learns our address, except while send
+// holds the lock for a digit.
 func (p *peer) sendSilence() {
 	defer p.wg.Done()
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -113,10 +116,28 @@ func (p *peer) sendSilence() {
 		case <-tick.C:
 			p.mu.Lock()
 			if !p.tonesOn {
-				p.sendAudioLocked(silence, false)
+				frame := silence
+				if len(p.loop) >= 160 {
+					if p.loopAt+160 > len(p.loop) {
+						p.loopAt = 0
+					}
+					frame = p.loop[p.loopAt : p.loopAt+160]
+					p.loopAt += 160
+				}
+				p.sendAudioLocked(frame, false)
 			}
 			p.mu.Unlock()
 		}
+	}
+}
+
+// loopTone makes the caller send a steady tone at freq (0: silence again).
+func (p *peer) loopTone(freq float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.loop, p.loopAt = nil, 0
+	if freq > 0 {
+		p.loop = tone.Sine([]float64{freq}, 1000, 0.3) // a whole number of cycles for 1 s
 	}
 }
 
@@ -280,3 +301,10 @@ func energy(pcm []int16) float64 {
 
 // infoBody is a SIP INFO application/dtmf-relay body.
 func infoBody(key byte) string { return fmt.Sprintf("Signal=%c\r\nDuration=160\r\n", key) }
+
+// frameCount is the number of audio frames received from the box so far.
+func (p *peer) frameCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.frames)
+}

@@ -73,4 +73,15 @@ func TestClone(t *testing.T) {
 	if e := empty.Clone(); e.IVRs != nil {
 		t.Error("clone of nil IVRs is not nil")
 	}
+	// Step settings and Next chains are copied too.
+	next := Action{Type: ActIVR, Target: "6502"}
+	c.IVRs[0].Keys["3"] = Action{Type: ActAPI, API: &APIStep{Key: "k"}, Next: &next}
+	c.IVRs[0].Timeout = Action{Type: ActRecord, Record: &RecordStep{MaxSeconds: 9}}
+	d = c.Clone()
+	d.IVRs[0].Keys["3"].API.Key = "changed"
+	d.IVRs[0].Keys["3"].Next.Target = "6503"
+	d.IVRs[0].Timeout.Record.MaxSeconds = 1
+	if c.IVRs[0].Keys["3"].API.Key != "k" || next.Target != "6502" || c.IVRs[0].Timeout.Record.MaxSeconds != 9 {
+		t.Error("changing a clone's step settings changed the original")
+	}
 }

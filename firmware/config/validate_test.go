@@ -170,6 +170,61 @@ func TestValidate(t *testing.T) {
 		{"target of a renamed ivr", func(c *Config) { c.IVRs[1].Number = "7000" }, []string{
 			`ivrs[0].keys["1"].target: no IVR has number "6501"`}},
 
+		// steps: API control, record, next; whole-call recording; media settings
+		{"steps ok", func(c *Config) {
+			next := Action{Type: ActIVR, Target: "6502"}
+			after := Action{Type: ActRecord, Record: &RecordStep{MaxSeconds: 30, FinishKeys: "#*", Beep: true, SilenceSeconds: 5, Format: "stereo"}, Next: &next}
+			c.IVRs[0].Keys["2"] = Action{Type: ActAPI, API: &APIStep{Key: "abc", Params: `{"a":1}`, Timeout: 60}, Next: &after}
+			c.IVRs[0].Record = "split"
+			c.System.Recording.MaxMB = 500
+			c.System.Fork = Fork{MaxPerCall: 4, MaxTotal: 200, AllowLoopback: true}
+		}, nil},
+		{"step settings on the wrong type", func(c *Config) {
+			c.IVRs[0].Keys["2"] = Action{Type: ActHangup, API: &APIStep{}, Record: &RecordStep{}, Next: &Action{Type: ActHangup}}
+		}, []string{
+			`ivrs[0].keys["2"].api: is only for type api`,
+			`ivrs[0].keys["2"].record: is only for type record`,
+			`ivrs[0].keys["2"].next: is only for types api and record`,
+		}},
+		{"absurd record step", func(c *Config) {
+			c.IVRs[0].Keys["2"] = Action{Type: ActRecord, Record: &RecordStep{MaxSeconds: 99999}}
+			c.IVRs[0].Keys["3"] = Action{Type: ActRecord, Record: &RecordStep{SilenceSeconds: 120, FinishKeys: "x", Format: "5.1"}}
+		}, []string{
+			`ivrs[0].keys["2"].record.max_seconds: 99999 must be between 1 and 3600 (0 means 60)`,
+			`ivrs[0].keys["3"].record.silence_seconds: 120 must be between 0 and max_seconds`,
+			`ivrs[0].keys["3"].record.finish_keys: "x" must be keys 0-9, *, #`,
+			`ivrs[0].keys["3"].record.format: "5.1" must be in, mixed, stereo or split`,
+		}},
+		{"bad API step", func(c *Config) {
+			c.IVRs[0].Keys["2"] = Action{Type: ActAPI, API: &APIStep{Key: "a\x01", Timeout: -1}}
+			c.IVRs[0].Keys["3"] = Action{Type: ActAPI, API: &APIStep{Params: long(5000)}, Next: &Action{Type: ActIVR, Target: "9"}}
+		}, []string{
+			`ivrs[0].keys["2"].api.key: must be at most 64 printable characters`,
+			`ivrs[0].keys["2"].api.timeout: -1 must not be negative`,
+			`ivrs[0].keys["3"].api.params: must be at most 4096 bytes of UTF-8 text`,
+			`ivrs[0].keys["3"].next.target: no IVR has number "9"`,
+		}},
+		{"next nested too deep", func(c *Config) {
+			a := Action{Type: ActHangup}
+			for range 5 {
+				n := a
+				a = Action{Type: ActAPI, Next: &n}
+			}
+			c.IVRs[0].Keys["2"] = a
+		}, []string{`ivrs[0].keys["2"].next: nests 5 steps, the limit is 4`}},
+		{"next missing type", func(c *Config) { c.IVRs[0].Keys["2"] = Action{Type: ActAPI, Next: &Action{}} }, []string{
+			`ivrs[0].keys["2"].next.type: is required`}},
+		{"bad whole-call recording and media settings", func(c *Config) {
+			c.IVRs[0].Record = "in"
+			c.System.Recording.MaxMB = -1
+			c.System.Fork = Fork{MaxPerCall: -1, MaxTotal: 5000}
+		}, []string{
+			"system.recording.max_mb: -1 must not be negative (0 means no limit)",
+			"system.fork.max_per_call: -1 must be between 0 and 1024 (0 means the default)",
+			"system.fork.max_total: 5000 must be between 0 and 1024 (0 means the default)",
+			`ivrs[0].record: "in" must be mixed, stereo or split (or empty: no recording)`,
+		}},
+
 		// collect
 		{"collect lengths out of range", func(c *Config) { c.IVRs[1].Collect.MinLen, c.IVRs[1].Collect.MaxLen = -1, 65 }, []string{
 			"ivrs[1].collect.min_len: -1 must be between 1 and 64 (0 means the default)",
