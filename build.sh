@@ -131,6 +131,8 @@ cmd_test() {
 	cmd_build
 	log "unit tests (-race)"
 	CGO_ENABLED=1 go test -race -count=1 -timeout 15m $(go list ./... | grep -v /e2e)
+	log "outbound transfer right after ANSWERED, 50 times (-race)"
+	CGO_ENABLED=1 go test -race -count=50 -timeout 10m -run '^TestTransferBridgesAndRefuses$' ./firmware/call/
 	log "end-to-end tests (binary + SIPp)"
 	# the browser tests' screenshots are kept in dist/artifacts
 	mkdir -p dist/artifacts
