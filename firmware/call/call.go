@@ -99,6 +99,7 @@ type Call struct {
 	owner    *Control // who steers the call now
 	offer    *offer   // the API-control step in progress, if any
 	ctlSeq   uint64
+	queued   int // commands submitted and not finished
 	recs     map[string]*recording
 	recSeq   int
 	forks    map[string]*mediaFork

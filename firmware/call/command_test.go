@@ -136,7 +136,7 @@ func TestCommandsFromManyGoroutinesRunInOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newCallRig(t)
 		ctl := r.c.base
-		const goroutines, each = 5, 8
+		const goroutines, each = 4, 8
 		ops := make([][]*Op, goroutines)
 		var wg sync.WaitGroup
 		for g := range goroutines {
@@ -238,7 +238,7 @@ func TestBadCommands(t *testing.T) {
 		}
 		// The queue is bounded.
 		var err error
-		for range inboxSize + 10 {
+		for range maxQueued + 10 {
 			if _, err = r.c.base.Submit(Command{Kind: KindWait, Duration: time.Hour}); err != nil {
 				break
 			}

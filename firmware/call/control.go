@@ -39,9 +39,10 @@ type Control struct {
 	busy int
 }
 
-// Hooks are what an outside controller hears while it owns a call. They run
-// on the call's executor goroutine: they must return quickly and never
-// block (queue the work), and must not call the Control's blocking methods.
+// Hooks are what an outside controller hears while it owns a call. OnKey
+// and OnResult run on the call's executor goroutine, OnEnd on the goroutine
+// that ended the control: all must return quickly and never block (queue
+// the work), and must not call the Control's blocking methods (Do, Wait).
 type Hooks struct {
 	// OnKey hears every key the caller presses while the control owns the
 	// call. op is the id of the command running (0: none).

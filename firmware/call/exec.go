@@ -11,8 +11,9 @@ import (
 
 // Queue sizes of a call's executor.
 const (
-	inboxSize = 64 // commands and control messages waiting
-	keyQueue  = 32 // keys waiting for the executor, and keys typed ahead
+	maxQueued = 32             // commands submitted and not finished, per call
+	inboxSize = maxQueued + 32 // commands and control messages waiting: room for both
+	keyQueue  = 32             // keys waiting for the executor, and keys typed ahead
 )
 
 // msgKind says what a msg asks of the executor.
@@ -310,6 +311,7 @@ func (x *executor) finish(o *Op, res Result) {
 	o.res = res
 	c.mu.Lock()
 	o.ctl.busy--
+	c.queued--
 	c.mu.Unlock()
 	o.ctl.Touch()
 	close(o.done)
@@ -394,24 +396,26 @@ func (ctl *Control) Submit(cmd Command) (*Op, error) {
 		return nil, fail(CodeEnded, string(cmd.Kind), errEnded, "call %s", c.id)
 	}
 	c.mu.Lock()
-	owns := c.owner == ctl
-	if owns {
+	owns, full := c.owner == ctl, c.queued >= maxQueued
+	if owns && !full {
 		ctl.busy++
+		c.queued++
 	}
 	c.mu.Unlock()
-	if !owns {
+	switch {
+	case !owns:
 		return nil, fail(CodeNotOwner, string(cmd.Kind), nil, "%s does not control call %s", ctl.name, c.id)
+	case full:
+		return nil, fail(CodeQueueFull, string(cmd.Kind), nil, "%d commands waiting on call %s", maxQueued, c.id)
 	}
 	ctl.Touch()
 	o := &Op{id: c.opSeq.Add(1), cmd: cmd, ctl: ctl, done: make(chan struct{})}
 	if !c.send(msg{kind: msgSubmit, op: o}) {
 		c.mu.Lock()
 		ctl.busy--
+		c.queued--
 		c.mu.Unlock()
-		if c.ctx.Err() != nil {
-			return nil, fail(CodeEnded, string(cmd.Kind), errEnded, "call %s", c.id)
-		}
-		return nil, fail(CodeQueueFull, string(cmd.Kind), nil, "%d commands waiting on call %s", inboxSize, c.id)
+		return nil, fail(CodeEnded, string(cmd.Kind), errEnded, "call %s", c.id)
 	}
 	return o, nil
 }
