@@ -36,6 +36,12 @@ type Calls interface {
 	// Hangup ends the live call id with cause; an error wrapping ErrNoCall
 	// when there is no such call.
 	Hangup(ctx context.Context, id, cause string) error
+	// Call returns the live call id (a call id or a leg id), or nil.
+	Call(id string) LiveCall
+	// Accept takes the live call id from the API-control step that offers
+	// it under key (call.Manager.Accept; with over, Reaccept: taken over
+	// from the controller that has it). Errors carry a call.Code.
+	Accept(id, key string, opt call.AcceptOptions, over bool) (Controller, error)
 }
 
 // ErrNoCall means a call id names no live call.
@@ -103,6 +109,9 @@ type Options struct {
 	// Delivery returns the event outbox's counters for GET api-access;
 	// nil: not shown.
 	Delivery func() DeliveryStats
+	// Recordings are the call recordings' files (a *record.Recorder); nil:
+	// the recordings endpoints answer 501.
+	Recordings Recordings
 
 	authParams auth.Params // tests: cheaper argon2id
 }
@@ -118,6 +127,10 @@ type API struct {
 	load     loadSampler
 	promptMu sync.Mutex // serialises changes to the prompt folder
 
+	leaseMu sync.Mutex        // guards leases and leasing
+	leases  map[string]*lease // the HTTP controllers' holds on calls, by lease id
+	leasing int               // leases being accepted
+
 	mu      sync.Mutex // guards closed, nstreams and streams.Add
 	closed  bool
 	nstream int           // open event streams
@@ -125,8 +138,9 @@ type API struct {
 	streams sync.WaitGroup
 }
 
-// New builds the API. It starts no goroutine: event streams run in their
-// requests' goroutines and end with the request or Close.
+// New builds the API. It starts no goroutine: event streams and waits for
+// command results run in their requests' goroutines and end with the
+// request or Close.
 func New(opt Options) *API {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
@@ -144,6 +158,7 @@ func New(opt Options) *API {
 		throttle: auth.NewThrottle(opt.Now),
 		ring:     newRing(ringSize),
 		closing:  make(chan struct{}),
+		leases:   map[string]*lease{},
 	}
 	a.load.start(opt.Now())
 	opt.Bus.Hook(a.ring.add)
@@ -155,8 +170,9 @@ func New(opt Options) *API {
 // hold the full paths, so mount it without stripping the prefix.
 func (a *API) Handler() http.Handler { return a.handler }
 
-// Close ends every event stream and waits for their handlers to return.
-// Other requests are not interrupted (the HTTP server's Shutdown waits for
+// Close ends every event stream and waits for their handlers to return,
+// and gives the calls that HTTP controllers hold back to their IVRs. Other
+// requests are not interrupted (the HTTP server's Shutdown waits for
 // them). It is idempotent.
 func (a *API) Close() {
 	a.mu.Lock()
@@ -166,6 +182,7 @@ func (a *API) Close() {
 	}
 	a.mu.Unlock()
 	a.streams.Wait()
+	a.releaseLeases()
 }
 
 // maxStreams bounds the open event streams.
@@ -192,19 +209,4 @@ func (a *API) endStream() {
 	a.nstream--
 	a.mu.Unlock()
 	a.streams.Done()
-}
-
-// LiveCalls adapts a call manager to Calls.
-func LiveCalls(m *call.Manager) Calls { return liveCalls{m} }
-
-type liveCalls struct{ m *call.Manager }
-
-func (l liveCalls) Calls() []call.Info { return l.m.Calls() }
-
-func (l liveCalls) Hangup(ctx context.Context, id, cause string) error {
-	c := l.m.Call(id)
-	if c == nil {
-		return ErrNoCall
-	}
-	return c.Hangup(ctx, cause)
 }

@@ -198,3 +198,84 @@ func ivrOf(e *env, number string) (config.IVR, bool) {
 	c := e.st.Config()
 	return c.IVR(number)
 }
+
+// TestIVRSteps: the IVR fields of recording and API control round-trip, and
+// their problems are named by path.
+func TestIVRSteps(t *testing.T) {
+	e := newEnv(t)
+	me := e.login()
+	body := `{"name": "Steps", "prompts": ["notice"], "record": "stereo", "keys": {
+	  "1": {"type": "api", "api": {"key": "exam", "params": "{\"x\":1}", "timeout": 20}, "next": {"type": "ivr", "target": "6500"}},
+	  "2": {"type": "record", "record": {"max_seconds": 30, "finish_keys": "#*", "beep": true, "silence_seconds": 5, "format": "in"},
+	        "next": {"type": "hangup"}}}}`
+	var got config.IVR
+	e.do(me, "PUT", "ivrs/6502", body).want(t, http.StatusOK).decode(t, &got)
+	stored, _ := ivrOf(e, "6502")
+	want := config.IVR{Number: "6502", Name: "Steps", Prompts: []string{"notice"}, Record: "stereo", Keys: map[string]config.Action{
+		"1": {Type: config.ActAPI, API: &config.APIStep{Key: "exam", Params: `{"x":1}`, Timeout: 20}, Next: &config.Action{Type: config.ActIVR, Target: "6500"}},
+		"2": {Type: config.ActRecord, Record: &config.RecordStep{MaxSeconds: 30, FinishKeys: "#*", Beep: true, SilenceSeconds: 5, Format: "in"},
+			Next: &config.Action{Type: config.ActHangup}}}}
+	if !reflect.DeepEqual(stored, want) || !reflect.DeepEqual(got, want) {
+		t.Errorf("stored %+v\nanswer %+v\nwant   %+v", stored, got, want)
+	}
+	var one config.IVR
+	e.do(me, "GET", "ivrs/6502", nil).want(t, http.StatusOK).decode(t, &one)
+	if !reflect.DeepEqual(one, want) {
+		t.Errorf("GET %+v", one)
+	}
+
+	bad := `{"prompts": ["notice"], "record": "in", "keys": {
+	  "1": {"type": "api", "api": {"timeout": 9999}, "next": {"type": "ivr", "target": "9999"}},
+	  "2": {"type": "record", "record": {"max_seconds": 7200, "format": "mp3", "finish_keys": "x"}},
+	  "3": {"type": "hangup", "next": {"type": "hangup"}}}}`
+	r := e.do(me, "PUT", "ivrs/6502", bad).want(t, http.StatusUnprocessableEntity)
+	var eb errorBody
+	r.decode(t, &eb)
+	fields := map[string]bool{}
+	for _, p := range eb.Problems {
+		fields[p.Field] = true
+	}
+	for _, f := range []string{`ivrs[2].record`, `ivrs[2].keys["1"].api.timeout`, `ivrs[2].keys["1"].next.target`,
+		`ivrs[2].keys["2"].record.max_seconds`, `ivrs[2].keys["2"].record.format`, `ivrs[2].keys["2"].record.finish_keys`,
+		`ivrs[2].keys["3"].next`} {
+		if !fields[f] {
+			t.Errorf("no problem at %s: %s", f, r.body)
+		}
+	}
+	if stored, _ := ivrOf(e, "6502"); !reflect.DeepEqual(stored, want) {
+		t.Error("a refused PUT changed the IVR")
+	}
+}
+
+// TestSystemMedia: the recording and fork settings are shown, changed,
+// kept when left out, and their problems named.
+func TestSystemMedia(t *testing.T) {
+	e := newEnv(t)
+	me := e.login()
+	r := e.do(me, "GET", "system", nil).want(t, http.StatusOK)
+	if !strings.Contains(string(r.body), `"recording":{"max_mb":0},"fork":{"max_per_call":0,"max_total":0,"allow_loopback":false,`) {
+		t.Errorf("GET system %s", r.body)
+	}
+	var s systemJSON
+	e.do(me, "PUT", "system", map[string]any{"name": "box", "recording": map[string]any{"max_mb": 500},
+		"fork": map[string]any{"max_per_call": 3, "max_total": 20, "allow_loopback": true, "lan_only": true}}).
+		want(t, http.StatusOK).decode(t, &s)
+	want := config.System{Name: "box", SN: e.st.SN(), Recording: config.Recording{MaxMB: 500},
+		Fork: config.Fork{MaxPerCall: 3, MaxTotal: 20, AllowLoopback: true, LANOnly: true}}
+	if got := e.st.Config().System; !reflect.DeepEqual(got, want) || *s.Recording != (recordingConf{500}) ||
+		*s.Fork != (forkConf{MaxPerCall: 3, MaxTotal: 20, AllowLoopback: true, LANOnly: true}) {
+		t.Errorf("stored %+v, answer %+v %+v", got, s.Recording, s.Fork)
+	}
+	e.do(me, "PUT", "system", map[string]any{"name": "box2"}).want(t, http.StatusOK)
+	if got := e.st.Config().System; got.Recording.MaxMB != 500 || got.Fork.MaxTotal != 20 {
+		t.Errorf("left out, not kept: %+v", got)
+	}
+	r = e.do(me, "PUT", "system", map[string]any{"recording": map[string]any{"max_mb": -1},
+		"fork": map[string]any{"max_per_call": 5000}}).want(t, http.StatusUnprocessableEntity)
+	for _, f := range []string{"system.recording.max_mb", "system.fork.max_per_call"} {
+		if !strings.Contains(string(r.body), `"field":"`+f+`"`) {
+			t.Errorf("no problem at %s: %s", f, r.body)
+		}
+	}
+	e.do(me, "PUT", "system", `{"fork": {"max": 1}}`).want(t, http.StatusBadRequest)
+}

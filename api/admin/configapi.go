@@ -172,16 +172,37 @@ func (a *API) answerIVR(w http.ResponseWriter, number string, code int) error {
 	return nil
 }
 
-// systemJSON is GET|PUT system; sn is read-only (ignored in PUT).
+// systemJSON is GET|PUT system; sn is read-only (ignored in PUT). In PUT,
+// recording and fork left out (or null) stay as they are.
 type systemJSON struct {
-	Name     string `json:"name"`
-	SN       string `json:"sn"`
-	MaxCalls int    `json:"max_calls"`
+	Name      string         `json:"name"`
+	SN        string         `json:"sn"`
+	MaxCalls  int            `json:"max_calls"`
+	Recording *recordingConf `json:"recording"`
+	Fork      *forkConf      `json:"fork"`
+}
+
+// recordingConf is system.recording with every field shown.
+type recordingConf struct {
+	MaxMB int `json:"max_mb"`
+}
+
+// forkConf is system.fork with every field shown.
+type forkConf struct {
+	MaxPerCall     int  `json:"max_per_call"`
+	MaxTotal       int  `json:"max_total"`
+	AllowLoopback  bool `json:"allow_loopback"`
+	AllowMulticast bool `json:"allow_multicast"`
+	LANOnly        bool `json:"lan_only"`
 }
 
 func (a *API) getSystem(w http.ResponseWriter, r *http.Request) error {
 	s := a.opt.Store.Config().System
-	writeJSON(w, http.StatusOK, systemJSON{Name: s.Name, SN: s.SN, MaxCalls: s.MaxCalls})
+	f := s.Fork
+	writeJSON(w, http.StatusOK, systemJSON{Name: s.Name, SN: s.SN, MaxCalls: s.MaxCalls,
+		Recording: &recordingConf{MaxMB: s.Recording.MaxMB},
+		Fork: &forkConf{MaxPerCall: f.MaxPerCall, MaxTotal: f.MaxTotal, AllowLoopback: f.AllowLoopback,
+			AllowMulticast: f.AllowMulticast, LANOnly: f.LANOnly}})
 	return nil
 }
 
@@ -192,6 +213,13 @@ func (a *API) putSystem(w http.ResponseWriter, r *http.Request) error {
 	}
 	err := a.opt.Store.Update(func(c *config.Config) error {
 		c.System.Name, c.System.MaxCalls = body.Name, body.MaxCalls
+		if rc := body.Recording; rc != nil {
+			c.System.Recording = config.Recording{MaxMB: rc.MaxMB}
+		}
+		if f := body.Fork; f != nil {
+			c.System.Fork = config.Fork{MaxPerCall: f.MaxPerCall, MaxTotal: f.MaxTotal, AllowLoopback: f.AllowLoopback,
+				AllowMulticast: f.AllowMulticast, LANOnly: f.LANOnly}
+		}
 		return nil
 	})
 	if err != nil {

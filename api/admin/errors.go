@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
+	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/config"
 )
 
@@ -168,4 +170,45 @@ func storeError(err error, what string) error {
 		he.Problems = append(he.Problems, Problem{Field: p.Field, Problem: p.Problem})
 	}
 	return he
+}
+
+// callStatus maps each call.Code to the HTTP status answered and the plain
+// words the message starts with.
+var callStatus = map[call.Code]struct {
+	code int
+	msg  string
+}{
+	call.CodeUnknownCall: {http.StatusNotFound, "no such live call"},
+	call.CodeBadRequest:  {http.StatusBadRequest, "refused"},
+	call.CodeLimit:       {http.StatusConflict, "limit reached"},
+	call.CodeStorageFull: {http.StatusInsufficientStorage, "the recordings' storage limit is reached: delete some recordings"},
+	call.CodeUnsupported: {http.StatusNotImplemented, "this box cannot do that"},
+	call.CodeNotOwner:    {http.StatusConflict, "this controller no longer has the call"},
+	call.CodeNotOffered:  {http.StatusConflict, "the call is not offered to controllers under that key"},
+	call.CodeTaken:       {http.StatusConflict, "another controller has the call (send \"reaccept\": true to take it over)"},
+	call.CodeEnded:       {http.StatusGone, "the call has ended"},
+	call.CodeNotUp:       {http.StatusConflict, "the call is not answered yet, or is ending"},
+	call.CodeQueueFull:   {http.StatusTooManyRequests, "too many commands are waiting on the call"},
+	call.CodeShutdown:    {http.StatusServiceUnavailable, "the box is shutting down"},
+}
+
+// callError maps a call-control error to its HTTP status (callStatus; 500
+// for anything else) with a message in plain words and the detail.
+func callError(err error) error {
+	st, ok := callStatus[call.CodeOf(err)]
+	if !ok {
+		return &HTTPError{Code: http.StatusInternalServerError, Msg: "internal error", Err: err}
+	}
+	msg := st.msg
+	var ce *call.Error
+	if errors.As(err, &ce) && ce.Code != call.CodeEnded {
+		detail := ce.Msg
+		if ce.Err != nil {
+			detail = strings.TrimPrefix(detail+": "+ce.Err.Error(), ": ")
+		}
+		if detail != "" {
+			msg += ": " + detail
+		}
+	}
+	return &HTTPError{Code: st.code, Msg: msg, Err: err}
 }

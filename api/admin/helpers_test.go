@@ -23,6 +23,7 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/store"
 	"github.com/ivrbox/ivrbox/media/prompt"
+	"github.com/ivrbox/ivrbox/media/record"
 )
 
 // testPassword is the admin password env.login sets up.
@@ -44,12 +45,19 @@ type env struct {
 	clock    *clock
 	logs     *syncBuffer
 	restarts atomic.Int32
+	rec      *record.Recorder // the recordings, in dir/recordings
+	cdrRec   *cdr.Recorder    // writes the call records; Close flushes them
 }
 
 type envOpts struct {
 	noRestart bool  // Options.Restart nil
 	noHAL     bool  // Options.HAL nil
 	disks     Disks // Options.Disks (with the store as Secrets); nil: none
+	noRec     bool  // Options.Recordings nil
+	calls     Calls // Options.Calls; nil: e.calls
+	// recFiles are files (path relative to the recordings folder → content)
+	// put there before the recorder opens it.
+	recFiles map[string][]byte
 }
 
 func newEnv(t *testing.T, o ...envOpts) *env {
@@ -74,6 +82,20 @@ func newEnv(t *testing.T, o ...envOpts) *env {
 		t.Fatal(err)
 	}
 	rec := cdr.NewRecorder(e.recs, e.bus, nil)
+	e.cdrRec = rec
+	rdir := filepath.Join(e.dir, "recordings")
+	for name, data := range opt.recFiles {
+		p := filepath.Join(rdir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if e.rec, err = record.New(record.Options{Dir: rdir}); err != nil {
+		t.Fatal(err)
+	}
 	aopt := Options{
 		Store: e.st, Calls: e.calls, Bus: e.bus, Prompts: e.cache, PromptDir: pdir, Records: e.recs,
 		HAL: e.hal, Restart: func() { e.restarts.Add(1) }, Board: "sim", SIPAddr: "127.0.0.1:5060",
@@ -90,12 +112,19 @@ func newEnv(t *testing.T, o ...envOpts) *env {
 	if opt.disks != nil {
 		aopt.Disks = opt.disks
 	}
+	if !opt.noRec {
+		aopt.Recordings = e.rec
+	}
+	if opt.calls != nil {
+		aopt.Calls = opt.calls
+	}
 	e.api = New(aopt)
 	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(func() {
 		e.api.Close()
 		e.srv.Close()
 		rec.Close()
+		e.rec.Close()
 		_ = e.st.Close()
 	})
 	return e
@@ -287,11 +316,13 @@ func (e *env) newSession() as {
 	return as{cookie: c.Value}
 }
 
-// fakeCalls is a settable list of live calls.
+// fakeCalls is a settable list of live calls; calls steered through Call
+// and Accept are in steer (see fakecalls_test.go).
 type fakeCalls struct {
 	mu     sync.Mutex
 	live   []call.Info
 	hungUp []string
+	steer  map[string]*fakeCall // by call id
 }
 
 func (f *fakeCalls) Calls() []call.Info {

@@ -34,9 +34,24 @@ func (a *API) routes() []route {
 		{"GET", "status", false, a.getStatus},
 		{"GET", "calls", false, a.getCalls},
 		{"DELETE", "calls/{id...}", false, a.deleteCall},
+		{"GET", "calls/{id}", false, a.getCall},
+		{"GET", "calls/{id}/forks", false, a.getForks},
+		{"POST", "calls/{id}/forks", false, a.postFork},
+		{"DELETE", "calls/{id}/forks/{fork}", false, a.deleteFork},
+		{"GET", "calls/{id}/recordings", false, a.getCallRecordings},
+		{"POST", "calls/{id}/recordings", false, a.postCallRecording},
+		{"DELETE", "calls/{id}/recordings/{rec}", false, a.deleteCallRecording},
+		{"POST", "calls/{id}/control", false, a.postControl},
+		{"POST", "calls/{id}/control/{lease}/commands", false, a.postCommand}, // ?wait=1: answer the result
+		{"POST", "calls/{id}/control/{lease}/touch", false, a.postControlTouch},
+		{"POST", "calls/{id}/control/{lease}/stop", false, a.postControlStop},
+		{"DELETE", "calls/{id}/control/{lease}", false, a.deleteControl},
 		{"GET", "events", false, a.getEvents},
 		{"GET", "events/recent", false, a.getRecentEvents},
 		{"GET", "records", false, a.getRecords},
+		{"GET", "recordings", false, a.getRecordings},
+		{"GET", "recordings/{path...}", false, a.getRecordingFile}, // ?download=1: as an attachment
+		{"DELETE", "recordings/{path...}", false, a.deleteRecordingFile},
 
 		{"GET", "config", false, a.getConfig},
 		{"PUT", "config", false, a.putConfig},
@@ -148,8 +163,9 @@ func securityHeaders(h http.Handler) http.Handler {
 
 // Who made an authenticated request.
 type principal struct {
-	session string // session id (cookie), or ""
-	token   string // token id, or ""
+	session   string // session id (cookie), or ""
+	token     string // token id, or ""
+	tokenName string // the token's name
 }
 
 type principalKey struct{}
@@ -189,7 +205,7 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) (principal, e
 		if err != nil {
 			return principal{}, err
 		}
-		return principal{token: tok.ID}, nil
+		return principal{token: tok.ID, tokenName: tok.Name}, nil
 	}
 	c, err := r.Cookie(cookieName)
 	if err != nil {

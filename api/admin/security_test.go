@@ -13,7 +13,8 @@ import (
 
 // concrete fills a route's wildcards with real values.
 func concrete(path string) string {
-	r := strings.NewReplacer("{id}", "x", "{id...}", "x", "{number}", "6502", "{name...}", "notice", "{name}", "reset", "{ext}", "1000", "{path...}", "x.wav/audio")
+	r := strings.NewReplacer("{id}", "x", "{id...}", "x", "{number}", "6502", "{name...}", "notice", "{name}", "reset", "{ext}", "1000", "{path...}", "x.wav/audio",
+		"{fork}", "f1", "{rec}", "r1", "{lease}", "L")
 	return r.Replace(path)
 }
 
@@ -51,6 +52,9 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 	for _, rt := range e.api.routes() {
 		name := rt.method + " " + rt.path
 		path := concrete(rt.path)
+		if strings.Contains(path, "{") {
+			t.Errorf("%s: no value for a wildcard in concrete()", name)
+		}
 		if rt.public {
 			public[rt.path] = true
 		} else {

@@ -1,13 +1,11 @@
 package admin
 
 import (
-	"errors"
 	"net/http"
 	"runtime"
 	"slices"
 	"time"
 
-	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/version"
 )
 
@@ -45,27 +43,6 @@ func (a *API) getStatus(w http.ResponseWriter, r *http.Request) error {
 		LEDs: leds,
 	})
 	return nil
-}
-
-func (a *API) getCalls(w http.ResponseWriter, r *http.Request) error {
-	calls := a.opt.Calls.Calls()
-	slices.SortFunc(calls, func(x, y call.Info) int { return x.Started.Compare(y.Started) })
-	writeJSON(w, http.StatusOK, calls)
-	return nil
-}
-
-// deleteCall hangs up a live call.
-func (a *API) deleteCall(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	err := a.opt.Calls.Hangup(r.Context(), id, "admin")
-	if errors.Is(err, ErrNoCall) {
-		return httpErr(http.StatusNotFound, "no live call with id %q", id)
-	}
-	if err != nil {
-		return &HTTPError{Code: http.StatusBadGateway, Msg: "hang-up failed: " + err.Error(), Err: err}
-	}
-	a.log.Info("admin: call hung up", "call", id, "addr", clientAddr(r))
-	return noContent(w)
 }
 
 // halJSON answers GET hal.
