@@ -183,6 +183,8 @@ cmd_bench() {
 	mkdir -p dist
 	build_one "$(go env GOOS)" "$(go env GOARCH)" "" dist/ivrbox-bench
 	log "call load run"
+	# Arguments go to the load generator: -calls N, -window D, and the modes
+	# -record mixed|stereo|split, -fork, -keys (see e2e/loadgen/main.go).
 	go run ./e2e/loadgen -bin dist/ivrbox-bench "$@"
 }
 

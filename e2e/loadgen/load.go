@@ -24,6 +24,7 @@ type lcall struct {
 	failed   atomic.Bool
 	byeOK    atomic.Bool
 	rx       atomic.Int64 // RTP packets received from the box
+	keys     keyState     // -keys: the call's key presses
 }
 
 // result is what a load run measured.
@@ -34,6 +35,7 @@ type result struct {
 	rxMin, rxMedian                int64
 	expected                       int64
 	byeOK                          int
+	modes                          *modes
 }
 
 func (r result) print(idle float64) {
@@ -42,6 +44,9 @@ func (r result) print(idle float64) {
 	fmt.Printf("ivrbox CPU:         %.1f%% of one core  => %.0f calls per core\n", r.cpu, float64(r.answered)/(r.cpu/100))
 	fmt.Printf("ivrbox RSS:         %.1f MB under load, %.1f MB idle\n", r.rss, idle)
 	fmt.Printf("RTP rx per call:    min %d, median %d (expected about %d)\n", r.rxMin, r.rxMedian, r.expected)
+	if r.modes != nil {
+		r.modes.print()
+	}
 }
 
 // gen holds the generator's sockets and calls.
@@ -53,6 +58,14 @@ type gen struct {
 	mu     sync.Mutex // guards byID
 	byID   map[string]*lcall
 	byPort [65536]atomic.Pointer[lcall] // box RTP port -> call
+	keys   *keyer                       // -keys; nil: no key presses
+}
+
+// call returns the call of a SIP Call-ID, or nil.
+func (g *gen) call(sipCallID string) *lcall {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.byID[sipCallID]
 }
 
 func loadRun(ctx context.Context, b *box, o options) (result, error) {
@@ -70,19 +83,31 @@ func loadRun(ctx context.Context, b *box, o options) (result, error) {
 	go func() { defer wg.Done(); g.readRTP(ctx) }()
 	go func() { defer wg.Done(); g.sendRTP(ctx) }()
 	defer func() { cancel(); g.sip.Close(); g.rtp.Close(); wg.Wait() }()
+	if o.keys {
+		g.keys = &keyer{}
+	}
+	m := &modes{o: o, b: b, g: g, start: time.Now()}
+	defer m.close()
 
 	calls := g.ramp(ctx, o)
 	answered := g.waitAnswered(ctx, calls, 15*time.Second)
-	fmt.Printf("ramped %d calls, %d answered; measuring %v\n", len(calls), answered, o.window)
+	fmt.Printf("ramped %d calls, %d answered\n", len(calls), answered)
+	if err := m.prepare(ctx); err != nil {
+		return result{}, err
+	}
+	fmt.Printf("measuring %v\n", o.window)
 	start := time.Now()
 	rx0 := make([]int64, len(calls))
 	for i, c := range calls {
 		rx0[i] = c.rx.Load()
 	}
-	res := result{calls: len(calls), answered: answered}
+	res := result{calls: len(calls), answered: answered, modes: m}
+	m.begin()
 	res.cpu = b.cpuPercent(o.window)
 	res.rss = b.rssMB()
-	res.expected = int64(time.Since(start) / (20 * time.Millisecond))
+	window := time.Since(start)
+	res.expected = int64(window / (20 * time.Millisecond))
+	m.end(ctx)
 	var rx []int64
 	for i, c := range calls {
 		rx = append(rx, c.rx.Load()-rx0[i])
@@ -97,6 +122,7 @@ func loadRun(ctx context.Context, b *box, o options) (result, error) {
 		res.rxMin, res.rxMedian = rx[0], rx[len(rx)/2]
 	}
 	res.byeOK = g.hangupAll(ctx, calls)
+	m.after(ctx, answered, window)
 	return res, nil
 }
 
@@ -120,7 +146,7 @@ func newGen(boxAddr string) (*gen, error) {
 	}
 	g := &gen{sip: s, rtp: r, box: box, byID: map[string]*lcall{}}
 	g.msgs = sipMsgs{local: s.LocalAddr().String(), remote: boxAddr,
-		rtpPort: r.LocalAddr().(*net.UDPAddr).Port, number: "7000"}
+		rtpPort: r.LocalAddr().(*net.UDPAddr).Port, number: benchIVR}
 	return g, nil
 }
 
@@ -136,6 +162,7 @@ func (g *gen) ramp(ctx context.Context, o options) []*lcall {
 		case <-tick.C:
 		}
 		c := &lcall{id: fmt.Sprintf("lg-%d-%d", time.Now().UnixNano(), i)}
+		c.keys.phase = i * keyPeriod / o.calls // spread the presses over the period
 		g.mu.Lock()
 		g.byID[c.id] = c
 		g.mu.Unlock()
@@ -283,7 +310,14 @@ func (g *gen) sendRTP(ctx context.Context) {
 		pkt[i] = 0xFF
 	}
 	batch := make([]ipv4.Message, 0, 64)
-	for {
+	flush := func() {
+		if g.keys != nil {
+			g.keys.stamp() // the presses starting in this batch leave now
+		}
+		_, _ = pc.WriteBatch(batch, 0)
+		batch = batch[:0]
+	}
+	for tickN := 0; ; tickN++ {
 		select {
 		case <-ctx.Done():
 			return
@@ -298,15 +332,22 @@ func (g *gen) sendRTP(ctx context.Context) {
 			if c == nil || !c.answered.Load() || c.ended.Load() {
 				continue
 			}
-			batch = append(batch, ipv4.Message{Buffers: [][]byte{pkt}, Addr: c.boxRTP})
+			p := pkt
+			if g.keys != nil {
+				if kp, first := g.keys.packet(c, tickN, seq, ts); kp != nil {
+					p = kp
+					if first {
+						g.keys.starts = append(g.keys.starts, c)
+					}
+				}
+			}
+			batch = append(batch, ipv4.Message{Buffers: [][]byte{p}, Addr: c.boxRTP})
 			if len(batch) == cap(batch) {
-				_, _ = pc.WriteBatch(batch, 0)
-				batch = batch[:0]
+				flush()
 			}
 		}
 		if len(batch) > 0 {
-			_, _ = pc.WriteBatch(batch, 0)
-			batch = batch[:0]
+			flush()
 		}
 	}
 }

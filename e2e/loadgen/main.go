@@ -4,10 +4,21 @@
 // RTP socket with batched I/O (sendmmsg/recvmmsg), and reports the box's CPU
 // and memory, failed calls and RTP packets received per call. All traffic
 // stays on 127.0.0.1; every loop is bounded in count and time.
+//
+// Optional modes load the box's newer paths too (each is off by default):
+//   - -record mixed|stereo|split: the IVR records every call; the recordings'
+//     write rate is reported and every file is checked after the run;
+//   - -fork: every call is forked (both directions) to a UDP sink of the
+//     load generator, which counts the packets;
+//   - -keys: every call presses an RFC 4733 key every 2 s; the latency from
+//     the key's first packet to its dtmf.digit event on the admin API's SSE
+//     stream is reported, with the PBX API events delivered to an HTTP sink
+//     (so the event outbox writes to its store throughout).
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -26,6 +37,21 @@ type options struct {
 	rate   int
 	sipp   int
 	window time.Duration
+	record string // "": no recording; else the IVR's whole-call recording format
+	fork   bool
+	keys   bool
+}
+
+// check refuses options the box or the load generator cannot run.
+func (o options) check() error {
+	if _, ok := recFormats[o.record]; o.record != "" && !ok {
+		return fmt.Errorf("-record %q: want mixed, stereo or split", o.record)
+	}
+	if o.fork && o.calls > config.MaxForks {
+		return fmt.Errorf("-fork with -calls %d: the box runs at most %d forks (system.fork.max_total); use -calls %d or fewer",
+			o.calls, config.MaxForks, config.MaxForks)
+	}
+	return nil
 }
 
 func main() {
@@ -36,18 +62,47 @@ func main() {
 	flag.IntVar(&o.rate, "rate", 200, "new calls per second while ramping up")
 	flag.IntVar(&o.sipp, "sipp", 100, "calls for the SIPp cross-check run (0: skip)")
 	flag.DurationVar(&o.window, "window", 10*time.Second, "steady-state measuring window")
+	flag.StringVar(&o.record, "record", "", "record every call: mixed, stereo or split (empty: no recording)")
+	flag.BoolVar(&o.fork, "fork", false, "fork every call's media (both directions) to a UDP sink")
+	flag.BoolVar(&o.keys, "keys", false, "press an RFC 4733 key on every call every 2 s and measure key-to-event latency")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, o); err != nil {
+	err := o.check()
+	if err == nil {
+		err = run(ctx, o)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-// benchConfig is an IVR that plays the hold music with no end.
-const benchConfig = `{"version": %d, "system": {"name": "bench", "max_calls": 10000},
- "ivrs": [{"number": "7000", "prompts": ["music"], "repeat": 100, "timeout": {"type": "hangup"}}]}`
+// benchIVR is the number of the benchmark IVR.
+const benchIVR = "7000"
+
+// benchConfig is an IVR that plays the hold music with no end, with what
+// the modes of o need: the whole-call recording, fork limits that cover
+// every call and allow the loopback sink, keys that start the IVR again
+// (so a key is never an invalid entry, which would end the call after a
+// few), and the app URL of the event sink (appURL; "": none).
+func benchConfig(o options, appURL string) ([]byte, error) {
+	ivr := config.IVR{Number: benchIVR, Prompts: []string{"music"}, Repeat: 100,
+		Timeout: config.Action{Type: config.ActHangup}, Record: o.record}
+	cfg := config.Config{Version: config.SchemaVersion,
+		System: config.System{Name: "bench", MaxCalls: 10000}, API: config.API{AppURL: appURL}}
+	if o.fork {
+		cfg.System.Fork = config.Fork{AllowLoopback: true, MaxTotal: max(o.calls, config.DefaultForksTotal)}
+	}
+	if o.keys {
+		ivr.Keys = map[string]config.Action{}
+		for _, k := range keyDigits {
+			ivr.Keys[string(k)] = config.Action{Type: config.ActIVR, Target: benchIVR}
+		}
+	}
+	cfg.IVRs = []config.IVR{ivr}
+	return json.MarshalIndent(cfg, "", "  ")
+}
 
 func run(ctx context.Context, o options) error {
 	dir, err := os.MkdirTemp("", "ivrbox-bench")
@@ -55,11 +110,19 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	b, err := startBox(ctx, o.bin, dir)
+	var sink *eventSink
+	if o.keys {
+		if sink, err = startEventSink(); err != nil {
+			return err
+		}
+		defer sink.close()
+	}
+	b, err := startBox(ctx, o, dir, sink.url())
 	if err != nil {
 		return err
 	}
 	defer b.stop()
+	b.events = sink
 	time.Sleep(2 * time.Second)
 	idle := b.rssMB()
 	fmt.Printf("ivrbox idle RSS: %.1f MB\n", idle)
@@ -78,26 +141,33 @@ func run(ctx context.Context, o options) error {
 
 // box is the ivrbox process under load.
 type box struct {
-	cmd     *exec.Cmd
-	sipAddr string
+	cmd      *exec.Cmd
+	sipAddr  string
+	httpAddr string
+	dataDir  string
+	events   *eventSink // where its outbox delivers; nil: nowhere
 }
 
-func startBox(ctx context.Context, bin, dir string) (*box, error) {
+func startBox(ctx context.Context, o options, dir, appURL string) (*box, error) {
 	cfg := filepath.Join(dir, "bench.json")
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, benchConfig, config.SchemaVersion), 0o644); err != nil {
+	doc, err := benchConfig(o, appURL)
+	if err != nil {
 		return nil, err
 	}
-	if out, err := exec.CommandContext(ctx, bin, "config", "import", "-data", dir, cfg).CombinedOutput(); err != nil {
+	if err := os.WriteFile(cfg, doc, 0o644); err != nil {
+		return nil, err
+	}
+	if out, err := exec.CommandContext(ctx, o.bin, "config", "import", "-data", dir, cfg).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("config import: %v: %s", err, out)
 	}
-	b := &box{sipAddr: "127.0.0.1:25060"}
-	b.cmd = exec.CommandContext(ctx, bin, "-data", dir, "-board", "sim", "-log-level", "warn",
-		"-sip", b.sipAddr, "-http", "127.0.0.1:28080", "-rtp", "30000-65000", "-debug", "127.0.0.1:28081")
+	b := &box{sipAddr: "127.0.0.1:25060", httpAddr: "127.0.0.1:28080", dataDir: dir}
+	b.cmd = exec.CommandContext(ctx, o.bin, "-data", dir, "-board", "sim", "-log-level", "warn",
+		"-sip", b.sipAddr, "-http", b.httpAddr, "-rtp", "30000-65000", "-debug", "127.0.0.1:28081")
 	b.cmd.Stderr = os.Stderr
 	if err := b.cmd.Start(); err != nil {
 		return nil, err
 	}
-	return b, waitHTTP("http://127.0.0.1:28080/healthz", 20*time.Second)
+	return b, waitHTTP("http://"+b.httpAddr+"/healthz", 20*time.Second)
 }
 
 func (b *box) stop() {
