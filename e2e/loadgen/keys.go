@@ -14,15 +14,6 @@ import (
 	"time"
 )
 
-// Key presses (-keys): every call sends one RFC 4733 key press every
-// keyPeriod ticks, the calls' presses spread evenly over the period.
-const (
-	keyPeriod = 100 // ticks of 20 ms between two presses of a call (2 s)
-	keyFrames = 8   // packets of one press: 5 of growing duration, then 3 end packets
-	keyPT     = 101 // telephone-event payload type, as the INVITE offers it
-	keyDigits = "0123456789"
-)
-
 // keyPress is one key a call sent: its digit, when its first packet left,
 // and whether its dtmf.digit event came.
 type keyPress struct {
@@ -31,28 +22,14 @@ type keyPress struct {
 	matched bool
 }
 
-// keyState is one call's key presses. phase, frame, ts, digit, n and buf
-// belong to the sender goroutine; presses is guarded by mu.
-type keyState struct {
-	phase   int    // tick offset of this call's presses in the period
-	frame   int    // packet of the press in progress, 1 to keyFrames; 0: none
-	ts      uint32 // RTP timestamp of the press in progress
-	digit   byte
-	n       int      // presses started
-	buf     [16]byte // the press's packet: RTP header and telephone-event payload
-	mu      sync.Mutex
-	presses []keyPress
-}
-
-// keyer sends the key presses and matches them with the box's dtmf.digit
-// events from the SSE stream.
+// keyer sends the key presses (keysend.go) and matches them with the
+// box's dtmf.digit events from the SSE stream.
 type keyer struct {
-	on     atomic.Bool // presses may start
-	sent   atomic.Int64
-	starts []*lcall // presses whose first packet is in the batch being built (sender only)
+	on   atomic.Bool // presses may start
+	sent atomic.Int64
 
 	mu        sync.Mutex // guards the fields below
-	lat       []time.Duration
+	lat       []keyLatency
 	unknown   int // dtmf.digit events of calls we do not know
 	unmatched int // dtmf.digit events with no press of that digit waiting
 	fallback  int // events matched through the event's own sip_call_id
@@ -60,73 +37,29 @@ type keyer struct {
 	events    int
 }
 
-// packet returns the telephone-event packet c sends this tick instead of
-// audio, and whether it is the first of a press; nil when c sends audio.
-func (k *keyer) packet(c *lcall, tick int, seq uint16, ts uint32) (p []byte, first bool) {
-	s := &c.keys
-	if s.frame == 0 {
-		if !k.on.Load() || (tick+s.phase)%keyPeriod != 0 {
-			return nil, false
-		}
-		s.frame, s.ts, s.digit = 1, ts, keyDigits[s.n%len(keyDigits)]
-		s.n++
-	} else {
-		s.frame++
-	}
-	f := s.frame
-	b := s.buf[:]
-	b[0], b[1] = 0x80, keyPT
-	if f == 1 {
-		b[1] |= 0x80 // marker on the first packet of the event
-	}
-	b[2], b[3] = byte(seq>>8), byte(seq)
-	b[4], b[5], b[6], b[7] = byte(s.ts>>24), byte(s.ts>>16), byte(s.ts>>8), byte(s.ts)
-	b[12] = s.digit - '0'
-	b[13] = 10 // volume
-	if f > 5 {
-		b[13] |= 0x80 // end
-	}
-	dur := 160 * min(f, 5)
-	b[14], b[15] = byte(dur>>8), byte(dur)
-	if f == keyFrames {
-		s.frame = 0
-	}
-	return b, f == 1
-}
+// keyLatency is the time from a press's first packet to its event on the
+// SSE stream (total), and to the event's own time stamp, set when the box
+// published it (box); total-box is the delivery by the SSE stream.
+type keyLatency struct{ total, box time.Duration }
 
-// stamp records the presses of the batch about to be written as sent now.
-func (k *keyer) stamp() {
-	if len(k.starts) == 0 {
-		return
-	}
-	now := time.Now()
-	for _, c := range k.starts {
-		c.keys.mu.Lock()
-		c.keys.presses = append(c.keys.presses, keyPress{digit: c.keys.digit, sent: now})
-		c.keys.mu.Unlock()
-	}
-	k.sent.Add(int64(len(k.starts)))
-	k.starts = k.starts[:0]
-}
-
-// match pairs a dtmf.digit event that arrived at at with c's oldest press
-// of that digit still waiting.
-func (k *keyer) match(c *lcall, digit string, at time.Time) {
+// match pairs a dtmf.digit event published at pub that arrived at at with
+// c's oldest press of that digit still waiting.
+func (k *keyer) match(c *lcall, digit string, pub, at time.Time) {
 	s := &c.keys
 	s.mu.Lock()
-	var d time.Duration
+	var l keyLatency
 	found := false
 	for i := range s.presses {
 		p := &s.presses[i]
 		if !p.matched && len(digit) == 1 && p.digit == digit[0] {
-			p.matched, d, found = true, at.Sub(p.sent), true
+			p.matched, l, found = true, keyLatency{at.Sub(p.sent), pub.Sub(p.sent)}, true
 			break
 		}
 	}
 	s.mu.Unlock()
 	k.mu.Lock()
 	if found {
-		k.lat = append(k.lat, d)
+		k.lat = append(k.lat, l)
 	} else {
 		k.unmatched++
 	}
@@ -135,8 +68,9 @@ func (k *keyer) match(c *lcall, digit string, at time.Time) {
 
 // sseEvent is the part of a dtmf.digit event the load generator reads.
 type sseEvent struct {
-	CallID string `json:"callid"`
-	Digit  string `json:"digit"`
+	Time   time.Time `json:"time"`
+	CallID string    `json:"callid"`
+	Digit  string    `json:"digit"`
 	Call   *struct {
 		SIPCallID string `json:"sip_call_id"`
 	} `json:"call"`
@@ -200,7 +134,7 @@ func (k *keyer) event(data []byte, at time.Time, byBox map[string]*lcall, bySIP 
 		k.mu.Unlock()
 		return
 	}
-	k.match(c, e.Digit, at)
+	k.match(c, e.Digit, e.Time, at)
 }
 
 // waitMatched waits up to d for every press sent to have its event.
@@ -220,30 +154,47 @@ func (k *keyer) waitMatched(ctx context.Context, d time.Duration) {
 // keyResult is what the key presses measured.
 type keyResult struct {
 	sent, matched                        int64
-	p50, p90, p99, max                   time.Duration
+	total, box, delivery                 percentiles
 	unknown, unmatched, fallback, events int
 	seqGaps                              uint64
 	outbox                               int64 // events the box's outbox delivered to the sink
 }
 
+// percentiles of a set of durations.
+type percentiles struct{ p50, p90, p99, max time.Duration }
+
+func newPercentiles(d []time.Duration) percentiles {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	n := len(d)
+	if n == 0 {
+		return percentiles{}
+	}
+	q := func(p float64) time.Duration { return d[min(n-1, int(p*float64(n)))] }
+	return percentiles{q(0.50), q(0.90), q(0.99), d[n-1]}
+}
+
+func (p percentiles) String() string {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	return fmt.Sprintf("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms", ms(p.p50), ms(p.p90), ms(p.p99), ms(p.max))
+}
+
 func (k *keyer) result() keyResult {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	lat := append([]time.Duration(nil), k.lat...)
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	r := keyResult{sent: k.sent.Load(), matched: int64(len(lat)), unknown: k.unknown,
-		unmatched: k.unmatched, fallback: k.fallback, events: k.events, seqGaps: k.seqGaps}
-	if n := len(lat); n > 0 {
-		q := func(p float64) time.Duration { return lat[min(n-1, int(p*float64(n)))] }
-		r.p50, r.p90, r.p99, r.max = q(0.50), q(0.90), q(0.99), lat[n-1]
+	var total, box, delivery []time.Duration
+	for _, l := range k.lat {
+		total, box, delivery = append(total, l.total), append(box, l.box), append(delivery, l.total-l.box)
 	}
-	return r
+	return keyResult{sent: k.sent.Load(), matched: int64(len(k.lat)), total: newPercentiles(total),
+		box: newPercentiles(box), delivery: newPercentiles(delivery), unknown: k.unknown,
+		unmatched: k.unmatched, fallback: k.fallback, events: k.events, seqGaps: k.seqGaps}
 }
 
 func (r keyResult) print() {
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 	fmt.Printf("key presses:        %d sent, %d events matched, %d lost\n", r.sent, r.matched, r.sent-r.matched)
-	fmt.Printf("key-to-SSE latency: p50 %s, p90 %s, p99 %s, max %s\n", ms(r.p50), ms(r.p90), ms(r.p99), ms(r.max))
+	fmt.Printf("key-to-SSE latency: %v\n", r.total)
+	fmt.Printf("  to publish:       %v (first packet sent -> the event's time)\n", r.box)
+	fmt.Printf("  SSE delivery:     %v (the event's time -> read from the stream)\n", r.delivery)
 	fmt.Printf("SSE stream:         %d events, %d missed (seq gaps), dtmf.digit unknown call %d, no press waiting %d, matched by event sip_call_id %d\n",
 		r.events, r.seqGaps, r.unknown, r.unmatched, r.fallback)
 	fmt.Printf("outbox:             %d events delivered to the app URL sink\n", r.outbox)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,8 @@ type lcall struct {
 type result struct {
 	calls, answered, failed, early int
 	cpu                            float64
+	cpuAll                         cpuSample
+	ticks, ticksWant               int64 // the load generator's RTP ticks during the window, and how many there should have been
 	rss                            float64
 	rxMin, rxMedian                int64
 	expected                       int64
@@ -42,6 +45,10 @@ func (r result) print(idle float64) {
 	fmt.Printf("concurrent calls:   %d (answered %d, failed %d, ended early %d, BYE answered %d)\n",
 		r.calls, r.answered, r.failed, r.early, r.byeOK)
 	fmt.Printf("ivrbox CPU:         %.1f%% of one core  => %.0f calls per core\n", r.cpu, float64(r.answered)/(r.cpu/100))
+	c := r.cpuAll
+	fmt.Printf("machine CPU:        %.0f%% of one core busy (%d cores): ivrbox %.0f%%, loadgen %.0f%%, others %.0f%%; stolen %.0f%%\n",
+		c.machine, runtime.NumCPU(), c.box, c.self, c.others(), c.steal)
+	fmt.Printf("loadgen RTP ticks:  %d of %d in the window\n", r.ticks, r.ticksWant)
 	fmt.Printf("ivrbox RSS:         %.1f MB under load, %.1f MB idle\n", r.rss, idle)
 	fmt.Printf("RTP rx per call:    min %d, median %d (expected about %d)\n", r.rxMin, r.rxMedian, r.expected)
 	if r.modes != nil {
@@ -59,6 +66,8 @@ type gen struct {
 	byID   map[string]*lcall
 	byPort [65536]atomic.Pointer[lcall] // box RTP port -> call
 	keys   *keyer                       // -keys; nil: no key presses
+	ticks  atomic.Int64                 // RTP ticks sendRTP has handled
+	frame  atomic.Uint64                // the audio frame last sent (its RTP sequence number and timestamp)
 }
 
 // call returns the call of a SIP Call-ID, or nil.
@@ -92,7 +101,7 @@ func loadRun(ctx context.Context, b *box, o options) (result, error) {
 	calls := g.ramp(ctx, o)
 	answered := g.waitAnswered(ctx, calls, 15*time.Second)
 	fmt.Printf("ramped %d calls, %d answered\n", len(calls), answered)
-	if err := m.prepare(ctx); err != nil {
+	if err := m.prepare(ctx, calls); err != nil {
 		return result{}, err
 	}
 	fmt.Printf("measuring %v\n", o.window)
@@ -103,11 +112,13 @@ func loadRun(ctx context.Context, b *box, o options) (result, error) {
 	}
 	res := result{calls: len(calls), answered: answered, modes: m}
 	m.begin()
-	res.cpu = b.cpuPercent(o.window)
+	ticks0 := g.ticks.Load()
+	res.cpuAll = b.measureCPU(o.window)
+	res.cpu = res.cpuAll.box
 	res.rss = b.rssMB()
 	window := time.Since(start)
 	res.expected = int64(window / (20 * time.Millisecond))
-	m.end(ctx)
+	res.ticks, res.ticksWant = g.ticks.Load()-ticks0, res.expected
 	var rx []int64
 	for i, c := range calls {
 		rx = append(rx, c.rx.Load()-rx0[i])
@@ -121,6 +132,7 @@ func loadRun(ctx context.Context, b *box, o options) (result, error) {
 	if len(rx) > 0 {
 		res.rxMin, res.rxMedian = rx[0], rx[len(rx)/2]
 	}
+	m.end(ctx)
 	res.byeOK = g.hangupAll(ctx, calls)
 	m.after(ctx, answered, window)
 	return res, nil
@@ -162,7 +174,6 @@ func (g *gen) ramp(ctx context.Context, o options) []*lcall {
 		case <-tick.C:
 		}
 		c := &lcall{id: fmt.Sprintf("lg-%d-%d", time.Now().UnixNano(), i)}
-		c.keys.phase = i * keyPeriod / o.calls // spread the presses over the period
 		g.mu.Lock()
 		g.byID[c.id] = c
 		g.mu.Unlock()
@@ -297,57 +308,42 @@ func (g *gen) readRTP(ctx context.Context) {
 }
 
 // sendRTP sends one 20 ms µ-law packet per answered call per tick, with
-// sendmmsg batches.
+// sendmmsg batches; a call pressing a key sends that instead (keysend.go).
 func (g *gen) sendRTP(ctx context.Context) {
 	pc := ipv4.NewPacketConn(g.rtp)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	var seq uint16
-	var ts uint32
 	pkt := make([]byte, 172)
 	pkt[0] = 0x80
 	for i := 12; i < 172; i++ {
 		pkt[i] = 0xFF
 	}
 	batch := make([]ipv4.Message, 0, 64)
-	flush := func() {
-		if g.keys != nil {
-			g.keys.stamp() // the presses starting in this batch leave now
-		}
-		_, _ = pc.WriteBatch(batch, 0)
-		batch = batch[:0]
-	}
-	for tickN := 0; ; tickN++ {
+	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		seq++
-		ts += 160
+		g.ticks.Add(1)
+		frame := g.frame.Add(1)
+		seq, ts := uint16(frame), uint32(frame)*160
 		pkt[2], pkt[3] = byte(seq>>8), byte(seq)
 		pkt[4], pkt[5], pkt[6], pkt[7] = byte(ts>>24), byte(ts>>16), byte(ts>>8), byte(ts)
 		for port := range g.byPort {
 			c := g.byPort[port].Load()
-			if c == nil || !c.answered.Load() || c.ended.Load() {
+			if c == nil || !c.answered.Load() || c.ended.Load() || c.keys.until.Load() >= frame {
 				continue
 			}
-			p := pkt
-			if g.keys != nil {
-				if kp, first := g.keys.packet(c, tickN, seq, ts); kp != nil {
-					p = kp
-					if first {
-						g.keys.starts = append(g.keys.starts, c)
-					}
-				}
-			}
-			batch = append(batch, ipv4.Message{Buffers: [][]byte{p}, Addr: c.boxRTP})
+			batch = append(batch, ipv4.Message{Buffers: [][]byte{pkt}, Addr: c.boxRTP})
 			if len(batch) == cap(batch) {
-				flush()
+				_, _ = pc.WriteBatch(batch, 0)
+				batch = batch[:0]
 			}
 		}
 		if len(batch) > 0 {
-			flush()
+			_, _ = pc.WriteBatch(batch, 0)
+			batch = batch[:0]
 		}
 	}
 }

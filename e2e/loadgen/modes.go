@@ -21,9 +21,12 @@ type modes struct {
 
 	fork *forkRun
 
-	stopSSE context.CancelFunc
-	sseDone chan struct{}
-	keys    keyResult
+	calls    []*lcall // the answered calls, in the order they were placed
+	stopSSE  context.CancelFunc
+	sseDone  chan struct{}
+	stopKeys context.CancelFunc
+	keysDone chan struct{}
+	keys     keyResult
 
 	recDir   string
 	recBytes int64
@@ -33,8 +36,13 @@ type modes struct {
 
 // prepare sets the modes up once every call is answered: the admin API
 // client and the map of box call ids, the forks, and the event stream.
-func (m *modes) prepare(ctx context.Context) error {
+func (m *modes) prepare(ctx context.Context, calls []*lcall) error {
 	m.recDir = filepath.Join(m.b.dataDir, "recordings")
+	for _, c := range calls {
+		if c.answered.Load() && !c.ended.Load() {
+			m.calls = append(m.calls, c)
+		}
+	}
 	if !m.o.fork && !m.o.keys {
 		return nil
 	}
@@ -107,6 +115,9 @@ func (m *modes) begin() {
 	}
 	if m.g.keys != nil {
 		m.g.keys.on.Store(true)
+		ctx, cancel := context.WithTimeout(context.Background(), m.o.window+time.Minute)
+		m.stopKeys, m.keysDone = cancel, make(chan struct{})
+		go func() { defer close(m.keysDone); m.g.sendKeys(ctx, m.calls, time.Now()) }()
 	}
 }
 
@@ -118,7 +129,13 @@ func (m *modes) end(ctx context.Context) {
 		m.rec = &recCheck{rate: float64(n-m.recBytes) / time.Since(m.recT0).Seconds()}
 	}
 	if k := m.g.keys; k != nil {
-		k.on.Store(false)
+		k.on.Store(false) // the presses in progress finish: 140 ms
+		select {
+		case <-m.keysDone:
+		case <-time.After(2 * time.Second):
+		}
+		m.stopKeys()
+		<-m.keysDone
 		k.waitMatched(ctx, 2*time.Second)
 		m.keys = k.result()
 		m.keys.outbox = m.b.events.count()
