@@ -95,6 +95,33 @@ func (a *admin) forkStats(ctx context.Context, id string) (forkStats, error) {
 	return s, nil
 }
 
+// boxRecord is the part of a call record the load generator uses.
+type boxRecord struct {
+	ID      string    `json:"id"`
+	Started time.Time `json:"started"`
+	Digits  string    `json:"digits"`
+}
+
+// records returns up to n of the newest call records, newest first, in
+// pages of 1000.
+func (a *admin) records(ctx context.Context, n int) ([]boxRecord, error) {
+	var all []boxRecord
+	before := ""
+	for len(all) < n {
+		var page []boxRecord
+		path := "records?limit=1000" + before
+		if err := a.do(ctx, "GET", path, nil, http.StatusOK, &page); err != nil {
+			return all, err
+		}
+		all = append(all, page...)
+		if len(page) < 1000 {
+			break
+		}
+		before = "&before=" + url.QueryEscape(page[len(page)-1].Started.Format(time.RFC3339Nano))
+	}
+	return all, nil
+}
+
 // do sends one request with a JSON body (nil: none), checks the status and
 // decodes the JSON answer into out (nil: discarded).
 func (a *admin) do(ctx context.Context, method, path string, body any, want int, out any) error {

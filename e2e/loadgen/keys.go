@@ -30,10 +30,10 @@ type keyer struct {
 
 	mu        sync.Mutex // guards the fields below
 	lat       []keyLatency
-	unknown   int // dtmf.digit events of calls we do not know
-	unmatched int // dtmf.digit events with no press of that digit waiting
-	fallback  int // events matched through the event's own sip_call_id
-	seqGaps   uint64
+	unknown   int             // dtmf.digit events of calls we do not know
+	unmatched int             // dtmf.digit events with no press of that digit waiting
+	fallback  int             // events matched through the event's own sip_call_id
+	seen      map[uint64]bool // event sequence numbers read (events of different calls may come out of order)
 	events    int
 }
 
@@ -81,7 +81,6 @@ type sseEvent struct {
 // call by SIP Call-ID for events of calls byBox does not know.
 func (k *keyer) readEvents(body io.Reader, ready chan<- struct{}, byBox map[string]*lcall, bySIP func(string) *lcall) {
 	r := bufio.NewReaderSize(body, 1<<20)
-	var last uint64
 	digit := false
 	for {
 		line, err := r.ReadSlice('\n')
@@ -98,12 +97,12 @@ func (k *keyer) readEvents(body io.Reader, ready chan<- struct{}, byBox map[stri
 		case bytes.HasPrefix(line, []byte("id: ")):
 			seq, _ := strconv.ParseUint(string(line[4:]), 10, 64)
 			k.mu.Lock()
-			if last != 0 && seq > last+1 {
-				k.seqGaps += seq - last - 1
+			if k.seen == nil {
+				k.seen = map[uint64]bool{}
 			}
+			k.seen[seq] = true
 			k.events++
 			k.mu.Unlock()
-			last = max(last, seq)
 		case bytes.HasPrefix(line, []byte("event: ")):
 			digit = string(line[7:]) == "dtmf.digit"
 		case bytes.HasPrefix(line, []byte("data: ")) && digit:
@@ -158,6 +157,9 @@ type keyResult struct {
 	unknown, unmatched, fallback, events int
 	seqGaps                              uint64
 	outbox                               int64 // events the box's outbox delivered to the sink
+	cdrCalls                             int   // call records of our calls
+	detected                             int64 // keys in those records
+	cdrErr                               error
 }
 
 // percentiles of a set of durations.
@@ -187,7 +189,7 @@ func (k *keyer) result() keyResult {
 	}
 	return keyResult{sent: k.sent.Load(), matched: int64(len(k.lat)), total: newPercentiles(total),
 		box: newPercentiles(box), delivery: newPercentiles(delivery), unknown: k.unknown,
-		unmatched: k.unmatched, fallback: k.fallback, events: k.events, seqGaps: k.seqGaps}
+		unmatched: k.unmatched, fallback: k.fallback, events: k.events, seqGaps: missing(k.seen)}
 }
 
 func (r keyResult) print() {
@@ -195,7 +197,26 @@ func (r keyResult) print() {
 	fmt.Printf("key-to-SSE latency: %v\n", r.total)
 	fmt.Printf("  to publish:       %v (first packet sent -> the event's time)\n", r.box)
 	fmt.Printf("  SSE delivery:     %v (the event's time -> read from the stream)\n", r.delivery)
+	if r.cdrErr != nil {
+		fmt.Printf("call records:       %v\n", r.cdrErr)
+	} else {
+		fmt.Printf("call records:       %d of our calls, %d keys heard by the box (%d lost before the box, %d lost on the SSE stream)\n",
+			r.cdrCalls, r.detected, r.sent-r.detected, r.detected-r.matched)
+	}
 	fmt.Printf("SSE stream:         %d events, %d missed (seq gaps), dtmf.digit unknown call %d, no press waiting %d, matched by event sip_call_id %d\n",
 		r.events, r.seqGaps, r.unknown, r.unmatched, r.fallback)
 	fmt.Printf("outbox:             %d events delivered to the app URL sink\n", r.outbox)
+}
+
+// missing counts the sequence numbers between the lowest and the highest
+// of seen that are not in it: events the stream never carried.
+func missing(seen map[uint64]bool) uint64 {
+	if len(seen) == 0 {
+		return 0
+	}
+	lo, hi := uint64(1<<64-1), uint64(0)
+	for s := range seen {
+		lo, hi = min(lo, s), max(hi, s)
+	}
+	return hi - lo + 1 - uint64(len(seen))
 }

@@ -153,7 +153,31 @@ func (m *modes) after(ctx context.Context, answered int, window time.Duration) {
 		*m.rec = checkRecordings(ctx, m.recDir, m.o.record, answered, window, time.Since(m.start)+5*time.Second)
 		m.rec.rate = rate
 	}
+	if m.g.keys != nil {
+		m.countDetected(ctx)
+	}
 	m.close()
+}
+
+// countDetected counts the keys the box heard, from the digits of the
+// call records of our calls (the records see every dtmf.digit event; the
+// SSE stream may miss some when it falls behind).
+func (m *modes) countDetected(ctx context.Context) {
+	recs, err := m.admin.records(ctx, len(m.calls)+100)
+	if err != nil {
+		m.keys.cdrErr = err
+		return
+	}
+	for _, r := range recs {
+		c := m.byBox[r.ID]
+		if c == nil {
+			c = m.g.call(r.ID)
+		}
+		if c != nil {
+			m.keys.cdrCalls++
+			m.keys.detected += int64(len(r.Digits))
+		}
+	}
 }
 
 // close stops the event stream and the fork sink; safe to call again.
