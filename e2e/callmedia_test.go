@@ -384,7 +384,7 @@ func TestAPIControlStep(t *testing.T) {
 		b := startBox(t, boxOpts{tones: true, config: mediaConfig("", 10, 0)})
 		c := admin(t, b)
 		p := newPeer(t, 0)
-		r := sipp(t, b, "7200", new(scenario).invite(false).answered(false).pause(14*time.Second).bye(), p, "udp")
+		r := sipp(t, b, "7200", new(scenario).invite(false).answered(false).awaitBye(30*time.Second), p, "udp")
 		p.waitHeard(5*time.Second, "notice")
 		p.rfc4733('1')
 		line := b.waitLog(5*time.Second, "event.kind=control.offered", "key=abc")
@@ -393,7 +393,7 @@ func TestAPIControlStep(t *testing.T) {
 			t.Fatalf("offered %q", line)
 		}
 		var lease controlLease
-		c.must("POST", "calls/"+id+"/control", map[string]any{"key": "abc", "ttl_s": 30}, http.StatusOK, &lease)
+		c.must("POST", "calls/"+id+"/control", map[string]any{"key": "abc", "ttl_s": 30}, http.StatusCreated, &lease)
 		code, _, _ := c.do("POST", "calls/"+id+"/control", map[string]any{"key": "abc"})
 		if code != http.StatusConflict {
 			t.Errorf("a second controller accepts: %d, want 409", code)
@@ -432,13 +432,13 @@ func TestAPIControlStep(t *testing.T) {
 		b := startBox(t, boxOpts{tones: true, config: mediaConfig("", 10, 0)})
 		c := admin(t, b)
 		p := newPeer(t, 0)
-		r := sipp(t, b, "7200", new(scenario).invite(false).answered(false).pause(10*time.Second).bye(), p, "udp")
+		r := sipp(t, b, "7200", new(scenario).invite(false).answered(false).awaitBye(30*time.Second), p, "udp")
 		p.waitHeard(5*time.Second, "notice")
 		p.rfc4733('1')
 		b.waitLog(5*time.Second, "event.kind=control.offered")
 		id := c.liveCall(time.Second)
 		var lease controlLease
-		c.must("POST", "calls/"+id+"/control", map[string]any{"key": "abc", "ttl_s": 2}, http.StatusOK, &lease)
+		c.must("POST", "calls/"+id+"/control", map[string]any{"key": "abc", "ttl_s": 2}, http.StatusCreated, &lease)
 		taken := time.Now()
 		line := b.waitLog(6*time.Second, "event.kind=control.ended", "control_reason=lost")
 		if since := time.Since(taken); since < 1500*time.Millisecond {
