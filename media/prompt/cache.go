@@ -286,7 +286,7 @@ func (c *Cache) load(ctx context.Context, name string, loc location) (*Audio, er
 		c.mu.Lock()
 		e := c.entries[loc.key]
 		if e != nil && e.stamp == loc.stamp {
-			a, err, retry := c.waitLocked(ctx, name, e) // unlocks
+			a, err, retry := c.waitLocked(ctx, name, loc.msg, e) // unlocks
 			if !retry {
 				return a, err
 			}
@@ -326,7 +326,8 @@ func (c *Cache) load(ctx context.Context, name string, loc location) (*Audio, er
 // waitLocked returns the result of e, waiting for its decoding if needed. It
 // is called with c.mu held and returns with it released. retry says the Get
 // that was decoding e gave up (its context ended) and this one should try.
-func (c *Cache) waitLocked(ctx context.Context, name string, e *entry) (a *Audio, err error, retry bool) {
+// Errors name the prompt by msg, or by name if msg is "".
+func (c *Cache) waitLocked(ctx context.Context, name, msg string, e *entry) (a *Audio, err error, retry bool) {
 	select {
 	case <-e.ready:
 	default:
@@ -334,6 +335,9 @@ func (c *Cache) waitLocked(ctx context.Context, name string, e *entry) (a *Audio
 		select {
 		case <-e.ready:
 		case <-ctx.Done():
+			if msg != "" {
+				return nil, fmt.Errorf("%s: %w", msg, ctx.Err()), false
+			}
 			return nil, fmt.Errorf("prompt %q: %w", name, ctx.Err()), false
 		}
 		c.mu.Lock()

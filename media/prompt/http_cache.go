@@ -114,7 +114,7 @@ func (c *Cache) getURL(ctx context.Context, name string) (*Audio, error) {
 		if v.bad != nil {
 			return nil, v.bad
 		}
-		a, err := c.load(ctx, r.short, v.loc)
+		a, err := c.load(ctx, r.url, v.loc) // errors name it by v.loc.msg
 		switch {
 		case err == nil:
 			return a, nil
@@ -132,9 +132,10 @@ func (c *Cache) getURL(ctx context.Context, name string) (*Audio, error) {
 // version returns the version of u to play: the one known while it is fresh
 // (unless force), else the result of a fetch, shared with concurrent Gets.
 func (h *httpCache) version(ctx context.Context, c *Cache, u *url.URL, force bool) (version, *resource, error) {
+	k := u.String()
 	h.mu.Lock()
-	r := h.resourceLocked(u.String())
 	for {
+		r := h.resourceLocked(k) // again after a wait: a 404 may have dropped it
 		now := h.now()
 		r.used = now
 		if f := r.flight; f != nil {

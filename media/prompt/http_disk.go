@@ -185,14 +185,36 @@ func (h *httpCache) touchFileLocked(file string) {
 	os.Chtimes(filepath.Join(h.dir, file), now, now)
 }
 
-// readMeta returns the header of file.
-func (h *httpCache) readMeta(file string) (meta, error) {
-	f, m, err := h.openFile(file)
+// fromDisk returns the version of r in the cache folder, if there is one
+// (kept before a restart, or by another Cache on the same folder), and counts
+// its file. A damaged file or one of another URL is removed.
+func (h *httpCache) fromDisk(r *resource) (m meta, ok, onDisk bool) {
+	p := filepath.Join(h.dir, r.file)
+	fi, err := os.Stat(p)
 	if err != nil {
-		return meta{}, err
+		h.mu.Lock()
+		h.dropFileLocked(r.file) // gone behind our back
+		h.mu.Unlock()
+		return meta{}, false, false
 	}
-	f.Close()
-	return m, nil
+	rc, m, err := h.openFile(r.file)
+	if err == nil {
+		rc.Close()
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	old, counted := h.files[r.file]
+	h.diskBytes += fi.Size() - old.size
+	h.files[r.file] = diskFile{fi.Size(), fi.ModTime()}
+	if err != nil || m.URL != r.url {
+		h.log.Debug("prompt: cached URL file ignored", "url", r.short, "err", err)
+		h.dropFileLocked(r.file)
+		return meta{}, false, false
+	}
+	if !counted {
+		h.evictDiskLocked(r.file)
+	}
+	return m, true, true
 }
 
 // openFile opens file and returns it positioned at its body, with its

@@ -209,29 +209,44 @@ func TestHTTPS(t *testing.T) {
 func TestHTTPTimeout(t *testing.T) {
 	srv := newPromptServer(t, false)
 	release := make(chan struct{})
-	entered := make(chan struct{}, 10)
-	srv.handle("/slow.wav", func(w http.ResponseWriter, r *http.Request) {
-		entered <- struct{}{}
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	})
 	t.Cleanup(func() { close(release) }) // before the server closes
-	c, _ := newURLCache(t, Options{HTTP: &HTTPOptions{Timeout: 50 * time.Millisecond}})
-	u := srv.URL + "/slow.wav"
-	_, err := c.Get(context.Background(), u)
+	// block makes path hang until the test ends or its client goes, and
+	// returns a channel that says a request arrived.
+	block := func(path string) <-chan struct{} {
+		entered := make(chan struct{}, 10)
+		srv.handle(path, func(w http.ResponseWriter, r *http.Request) {
+			entered <- struct{}{}
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		})
+		return entered
+	}
+	block("/slow.wav")
+	dir := t.TempDir()
+	c, _ := newURLCache(t, Options{HTTP: &HTTPOptions{CacheDir: dir, Timeout: 50 * time.Millisecond}})
+	_, err := c.Get(context.Background(), srv.URL+"/slow.wav")
 	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("slow server: %v", err)
 	}
-	<-entered
+
+	// With a copy at hand (fetched by another Cache on the same folder, with
+	// time to spare), a slow server is ridden out.
+	srv.set("/p.wav", toneWAV(500, 200), "ETag", `"v1"`)
+	mustGet(t, New(Options{HTTP: &HTTPOptions{CacheDir: dir}}), srv.URL+"/p.wav")
+	block("/p.wav")
+	if a := mustGet(t, c, srv.URL+"/p.wav"); freqOf(t, a) != 500 {
+		t.Fatal("copy not played while the server is slow")
+	}
 
 	// The caller giving up is not a timeout.
+	entered := block("/hang.wav")
 	slow, _ := newURLCache(t, Options{HTTP: &HTTPOptions{Timeout: time.Hour}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := slow.Get(ctx, u)
+		_, err := slow.Get(ctx, srv.URL+"/hang.wav")
 		done <- err
 	}()
 	<-entered

@@ -16,16 +16,8 @@ func (h *httpCache) fetch(ctx context.Context, c *Cache, r *resource, u *url.URL
 	h.mu.Lock()
 	m, have, onDisk := r.m, r.have, h.onDiskLocked(r.file)
 	h.mu.Unlock()
-	if !have && onDisk { // a copy from before a restart
-		if dm, err := h.readMeta(r.file); err == nil && dm.URL == r.url {
-			m, have = dm, true
-		} else {
-			h.log.Debug("prompt: cached URL file ignored", "url", r.short, "err", err)
-			h.mu.Lock()
-			h.dropFileLocked(r.file)
-			h.mu.Unlock()
-			onDisk = false
-		}
+	if !have && h.dir != "" { // a copy from before a restart?
+		m, have, onDisk = h.fromDisk(r)
 	}
 	copyOK := have && !m.noStore && (onDisk || c.holds(key{placeURL, r.url}, m.stamp()))
 	var cond *meta

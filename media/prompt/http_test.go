@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -285,5 +287,29 @@ func TestHTTPCorruptNotDecodedAgain(t *testing.T) {
 	clk.Advance(time.Minute)
 	if a := mustGet(t, c, u); freqOf(t, a) != 500 {
 		t.Fatal("repaired body not played")
+	}
+}
+
+func TestHTTPDiskCopyDamaged(t *testing.T) {
+	srv := newPromptServer(t, false)
+	srv.set("/p.wav", toneWAV(500, 200), "ETag", `"v1"`)
+	dir := t.TempDir()
+	u := srv.URL + "/p.wav"
+	c1, _ := newURLCache(t, Options{HTTP: &HTTPOptions{CacheDir: dir}})
+	mustGet(t, c1, u)
+	p := filepath.Join(dir, fileName(u))
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, fi.Size()-100); err != nil {
+		t.Fatal(err)
+	}
+	c2, _ := newURLCache(t, Options{HTTP: &HTTPOptions{CacheDir: dir}})
+	if a := mustGet(t, c2, u); freqOf(t, a) != 500 || srv.count() != 2 || srv.req(t, 1).Get("If-None-Match") != "" {
+		t.Fatalf("damaged copy: %d requests, want a second one, whole", srv.count())
+	}
+	if fi2, err := os.Stat(p); err != nil || fi2.Size() != fi.Size() {
+		t.Fatalf("copy not written again: %v", err)
 	}
 }
