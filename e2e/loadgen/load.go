@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,25 @@ func (r result) print(idle float64) {
 	if r.modes != nil {
 		r.modes.print()
 	}
+	if w := r.overload(); w != "" {
+		fmt.Println("WARNING: figures not representative:", w)
+	}
+}
+
+// overload says why the machine could not run the load as asked (the
+// box or the load generator short of CPU), or "".
+func (r result) overload() string {
+	var why []string
+	if r.ticks < r.ticksWant*97/100 {
+		why = append(why, fmt.Sprintf("the load generator ran %d of %d RTP ticks", r.ticks, r.ticksWant))
+	}
+	if r.rxMedian < r.expected*97/100 {
+		why = append(why, fmt.Sprintf("the box sent a median %d of %d packets per call", r.rxMedian, r.expected))
+	}
+	if o := r.cpuAll.others(); o > 20 {
+		why = append(why, fmt.Sprintf("other processes used %.0f%% of a core", o))
+	}
+	return strings.Join(why, "; ")
 }
 
 // gen holds the generator's sockets and calls.
@@ -66,8 +86,7 @@ type gen struct {
 	byID   map[string]*lcall
 	byPort [65536]atomic.Pointer[lcall] // box RTP port -> call
 	keys   *keyer                       // -keys; nil: no key presses
-	ticks  atomic.Int64                 // RTP ticks sendRTP has handled
-	frame  atomic.Uint64                // the audio frame last sent (its RTP sequence number and timestamp)
+	frame  atomic.Uint64                // RTP ticks handled: the audio frame last sent (its RTP sequence number and timestamp)
 }
 
 // call returns the call of a SIP Call-ID, or nil.
@@ -112,13 +131,13 @@ func loadRun(ctx context.Context, b *box, o options) (result, error) {
 	}
 	res := result{calls: len(calls), answered: answered, modes: m}
 	m.begin()
-	ticks0 := g.ticks.Load()
+	frame0 := g.frame.Load()
 	res.cpuAll = b.measureCPU(o.window)
 	res.cpu = res.cpuAll.box
 	res.rss = b.rssMB()
 	window := time.Since(start)
 	res.expected = int64(window / (20 * time.Millisecond))
-	res.ticks, res.ticksWant = g.ticks.Load()-ticks0, res.expected
+	res.ticks, res.ticksWant = int64(g.frame.Load()-frame0), res.expected
 	var rx []int64
 	for i, c := range calls {
 		rx = append(rx, c.rx.Load()-rx0[i])
@@ -325,7 +344,6 @@ func (g *gen) sendRTP(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		g.ticks.Add(1)
 		frame := g.frame.Add(1)
 		seq, ts := uint16(frame), uint32(frame)*160
 		pkt[2], pkt[3] = byte(seq>>8), byte(seq)
