@@ -122,6 +122,23 @@ func (a *admin) records(ctx context.Context, n int) ([]boxRecord, error) {
 	return all, nil
 }
 
+// delivery is the event outbox's counters (GET api-access).
+type delivery struct {
+	Pending   int    `json:"pending"`
+	Delivered uint64 `json:"delivered"`
+	Retried   uint64 `json:"retried"`
+	Dropped   uint64 `json:"dropped"`
+}
+
+// delivery returns the box's event outbox counters.
+func (a *admin) delivery(ctx context.Context) (delivery, error) {
+	var out struct {
+		Delivery delivery `json:"delivery"`
+	}
+	err := a.do(ctx, "GET", "api-access", nil, http.StatusOK, &out)
+	return out.Delivery, err
+}
+
 // do sends one request with a JSON body (nil: none), checks the status and
 // decodes the JSON answer into out (nil: discarded).
 func (a *admin) do(ctx context.Context, method, path string, body any, want int, out any) error {

@@ -160,6 +160,8 @@ type keyResult struct {
 	cdrCalls                             int   // call records of our calls
 	detected                             int64 // keys in those records
 	cdrErr                               error
+	outboxStats                          delivery // the box's outbox counters at the end of the window
+	outboxErr                            error
 }
 
 // percentiles of a set of durations.
@@ -205,7 +207,13 @@ func (r keyResult) print() {
 	}
 	fmt.Printf("SSE stream:         %d events, %d missed (seq gaps), dtmf.digit unknown call %d, no press waiting %d, matched by event sip_call_id %d\n",
 		r.events, r.seqGaps, r.unknown, r.unmatched, r.fallback)
-	fmt.Printf("outbox:             %d events delivered to the app URL sink\n", r.outbox)
+	d := r.outboxStats
+	fmt.Printf("outbox:             %d events delivered to the app URL sink; the box says %d delivered, %d pending, %d retried, %d dropped",
+		r.outbox, d.Delivered, d.Pending, d.Retried, d.Dropped)
+	if r.outboxErr != nil {
+		fmt.Printf(" (%v)", r.outboxErr)
+	}
+	fmt.Println()
 }
 
 // missing counts the sequence numbers between the lowest and the highest

@@ -139,6 +139,7 @@ func (m *modes) end(ctx context.Context) {
 		k.waitMatched(ctx, 2*time.Second)
 		m.keys = k.result()
 		m.keys.outbox = m.b.events.count()
+		m.keys.outboxStats, m.keys.outboxErr = m.admin.delivery(ctx)
 	}
 	if m.fork != nil {
 		m.fork.end(ctx, m.admin)
