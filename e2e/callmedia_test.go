@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -451,4 +453,46 @@ func TestAPIControlStep(t *testing.T) {
 		}
 		r.wait(t)
 	})
+}
+
+// TestURLPrompts: an IVR's prompts named by http URLs play (fetched once,
+// then served from the cache while fresh); a URL that fails is skipped with
+// an event and the next prompt plays.
+func TestURLPrompts(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	requests := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests[r.URL.Path]++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/media/welcome.wav":
+			w.Header().Set("Cache-Control", "max-age=300")
+			w.Header().Set("ETag", `"v1"`)
+			_, _ = w.Write(tone.WAV(tone.Sine([]float64{toneOf["ok"]}, 600, 0.4)))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	cfg := fmt.Sprintf(`{"version": %d, "ivrs": [{"number": "7300", "prompts": [%q, %q, "confirm"], "repeat": 1}]}`,
+		config.SchemaVersion, srv.URL+"/media/welcome.wav", srv.URL+"/media/missing.wav")
+	b := startBox(t, boxOpts{tones: true, config: cfg})
+	for range 2 {
+		p := newPeer(t, 0)
+		r := sipp(t, b, "7300", new(scenario).invite(false).answered(false).awaitBye(15*time.Second), p, "udp")
+		r.wait(t)
+		if got := strings.Join(p.heard(), ","); got != "ok,confirm" {
+			t.Errorf("heard %s, want the URL's prompt (ok) then confirm", got)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if requests["/media/welcome.wav"] != 1 {
+		t.Errorf("the fresh URL was fetched %d times, want once", requests["/media/welcome.wav"])
+	}
+	if skipped := b.events("prompt.skipped", ""); len(skipped) != 2 || !strings.Contains(skipped[0], "missing.wav") {
+		t.Errorf("skipped events: %q", skipped)
+	}
 }

@@ -154,7 +154,8 @@ func New(opt Options) (b *Box, err error) {
 	}
 	b.Bus = event.NewBus(opt.Log.With("component", "event"))
 	b.Prompts = prompt.New(prompt.Options{Dir: filepath.Join(opt.DataDir, "prompts"),
-		MaxBytes: opt.PromptCacheBytes, Revalidate: 2 * time.Second, Logger: opt.Log.With("component", "prompt")})
+		MaxBytes: opt.PromptCacheBytes, Revalidate: 2 * time.Second, Logger: opt.Log.With("component", "prompt"),
+		HTTP: &prompt.HTTPOptions{CacheDir: filepath.Join(opt.DataDir, "cache", "http")}})
 	b.Disks = disk.New(disk.Options{Prompts: b.Prompts, Secrets: b.Store, CacheDir: filepath.Join(opt.DataDir, "cache"),
 		Log: opt.Log.With("component", "disk"), OnChange: b.diskChanged})
 	if b.Media, err = stream.NewEngine(stream.Options{PortLow: opt.RTPLow, PortHigh: opt.RTPHigh,
@@ -184,7 +185,7 @@ func New(opt Options) (b *Box, err error) {
 		PromptDir: filepath.Join(opt.DataDir, "prompts"), Records: b.Records,
 		HAL: boardHAL{st: b.Status, sim: b.hw.Sim}, Disks: b.Disks, Secrets: b.Store,
 		Restart: b.Restart, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
-		TrunkState: b.trunkState, Delivery: b.deliveryStats,
+		TrunkState: b.trunkState, Delivery: b.deliveryStats, Recordings: b.Rec,
 		Log: opt.Log.With("component", "admin"),
 	})
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))

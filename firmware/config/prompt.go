@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -23,8 +24,18 @@ const (
 )
 
 // MaxPromptLen is the longest prompt name, in bytes, before and after
-// variable expansion.
-const MaxPromptLen = 255
+// variable expansion; MaxPromptURLLen the longest http(s) URL.
+const (
+	MaxPromptLen    = 255
+	MaxPromptURLLen = 1024
+)
+
+// isURL reports whether a prompt name is an http:// or https:// URL (the
+// prompt cache fetches those).
+func isURL(name string) bool {
+	n := strings.ToLower(name[:min(len(name), 8)])
+	return strings.HasPrefix(n, "http://") || strings.HasPrefix(n, "https://")
+}
 
 var knownVars = map[string]bool{VarExten: true, VarCallerID: true, VarCallee: true, VarCallID: true}
 
@@ -35,11 +46,15 @@ var errPromptValue = errors.New("variable value not allowed in a prompt name")
 // without extension ("/tmp/media/networkdisk1/notice"), and may hold the
 // known variables.
 func promptProblem(name string) string {
+	limit := MaxPromptLen
+	if isURL(name) {
+		limit = MaxPromptURLLen
+	}
 	switch {
 	case name == "":
 		return "prompt name is empty"
-	case len(name) > MaxPromptLen:
-		return fmt.Sprintf("prompt name is %d bytes long, the limit is %d", len(name), MaxPromptLen)
+	case len(name) > limit:
+		return fmt.Sprintf("prompt name is %d bytes long, the limit is %d", len(name), limit)
 	case !utf8.ValidString(name):
 		return "prompt name is not valid UTF-8"
 	case strings.ContainsFunc(name, unicode.IsControl):
@@ -61,13 +76,22 @@ func promptProblem(name string) string {
 // lookup(NAME). A value that could leave the prompt directories (one holding
 // a path separator or a control character, "." or "..") or is empty is an
 // error, as is an expanded name that breaks the prompt name rules: callers
-// choose caller ids, so their values are never trusted.
+// choose caller ids, so their values are never trusted. In an http(s) URL
+// a value is escaped (as a path segment, or as a query value after "?"),
+// so it cannot change the URL's shape.
 func ExpandPrompt(name string, lookup func(variable string) string) (string, error) {
-	out, err := expand(name, func(v string) (string, error) {
+	web := isURL(name)
+	out, err := expandAt(name, func(v string, inQuery bool) (string, error) {
 		val := lookup(v)
 		if val == "" || val == "." || val == ".." ||
 			strings.ContainsFunc(val, func(r rune) bool { return isPathSep(r) || unicode.IsControl(r) }) {
 			return "", fmt.Errorf("${%s} = %q: %w", v, val, errPromptValue)
+		}
+		switch {
+		case web && inQuery:
+			return url.QueryEscape(val), nil
+		case web:
+			return url.PathEscape(val), nil
 		}
 		return val, nil
 	})
@@ -82,6 +106,12 @@ func ExpandPrompt(name string, lookup func(variable string) string) (string, err
 
 // expand replaces variables using value.
 func expand(name string, value func(string) (string, error)) (string, error) {
+	return expandAt(name, func(v string, _ bool) (string, error) { return value(v) })
+}
+
+// expandAt replaces variables using value, which also learns whether the
+// variable stands after a "?" (in a URL's query).
+func expandAt(name string, value func(v string, inQuery bool) (string, error)) (string, error) {
 	var b strings.Builder
 	rest := name
 	for {
@@ -100,7 +130,7 @@ func expand(name string, value func(string) (string, error)) (string, error) {
 		if !knownVars[v] {
 			return "", fmt.Errorf("unknown variable ${%s} (known: EXTEN, CALLERID, CALLEE, CALLID)", v)
 		}
-		val, err := value(v)
+		val, err := value(v, strings.Contains(name[:len(name)-len(rest)], "?"))
 		if err != nil {
 			return "", err
 		}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -29,6 +30,12 @@ func TestExpandPrompt(t *testing.T) {
 		{"NUL in value", "${CALLERID}", map[string]string{VarCallerID: "1\x002"}, "", true},
 		{"too long after expansion", "${CALLERID}", map[string]string{VarCallerID: string(make([]byte, 300))}, "", true},
 		{"value looks like a variable", "${CALLERID}", map[string]string{VarCallerID: "${EXTEN}"}, "${EXTEN}", false},
+		{"URL path value escaped", "https://media.example/ivr/${CALLERID}.wav", map[string]string{VarCallerID: "a?b#c d"},
+			"https://media.example/ivr/a%3Fb%23c%20d.wav", false},
+		{"URL query value escaped", "http://media.example/say?n=${CALLERID}&l=en", map[string]string{VarCallerID: "1&x=2"},
+			"http://media.example/say?n=1%26x%3D2&l=en", false},
+		{"long URL", "https://media.example/" + strings.Repeat("a", 900) + ".wav", vars,
+			"https://media.example/" + strings.Repeat("a", 900) + ".wav", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
