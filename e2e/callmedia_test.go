@@ -155,18 +155,27 @@ func (c *adminClient) recordingFiles(id string, want int) map[string][]string {
 	return nil
 }
 
+// mediaCall starts a box with mediaConfig(record, 5, 0) and a call to its
+// 440 Hz IVR 7100 from a caller sending 1 kHz, for scenario sc, and returns
+// the admin client, the caller's peer, SIPp's run and the box's call id once
+// the call is answered.
+func mediaCall(t *testing.T, record string, sc *scenario) (*box, *adminClient, *peer, *sippRun, string) {
+	t.Helper()
+	b := startBox(t, boxOpts{tones: true, prompts: mediaPrompts, config: mediaConfig(record, 5, 0)})
+	c := admin(t, b)
+	p := newPeer(t, 0)
+	p.loopTone(callerHz)
+	r := sipp(t, b, "7100", sc, p, "udp")
+	return b, c, p, r, c.liveCall(5 * time.Second)
+}
+
 // TestRecordingChannelsByTone: the caller sends 1 kHz while the IVR plays
 // 440 Hz; the IVR records the call in stereo and the admin API adds a mixed
 // recording: the caller's channel holds 1 kHz and not 440 Hz, the box's the
 // opposite, the mixed file both; both are listed with the call record.
 func TestRecordingChannelsByTone(t *testing.T) {
 	t.Parallel()
-	b := startBox(t, boxOpts{tones: true, prompts: mediaPrompts, config: mediaConfig("stereo", 5, 0)})
-	c := admin(t, b)
-	p := newPeer(t, 0)
-	p.loopTone(callerHz)
-	r := sipp(t, b, "7100", new(scenario).invite(false).answered(false).pause(6*time.Second).bye(), p, "udp")
-	id := c.liveCall(5 * time.Second)
+	b, c, _, r, id := mediaCall(t, "stereo", new(scenario).invite(false).answered(false).pause(6*time.Second).bye())
 	var started struct {
 		ID string `json:"id"`
 	}
@@ -204,12 +213,7 @@ func TestRecordingChannelsByTone(t *testing.T) {
 // valid WAV file whose length matches what was recorded.
 func TestRecordingSurvivesKill(t *testing.T) {
 	t.Parallel()
-	b := startBox(t, boxOpts{tones: true, prompts: mediaPrompts, config: mediaConfig("stereo", 5, 0)})
-	c := admin(t, b)
-	p := newPeer(t, 0)
-	p.loopTone(callerHz)
-	sipp(t, b, "7100", new(scenario).invite(false).answered(false).pause(30*time.Second).bye(), p, "udp")
-	c.liveCall(5 * time.Second)
+	b, _, _, _, _ := mediaCall(t, "stereo", new(scenario).invite(false).answered(false).pause(30*time.Second).bye())
 	b.waitLog(5*time.Second, "event.kind=recording.started")
 	recorded := time.Now()
 	time.Sleep(4 * time.Second)
@@ -324,12 +328,7 @@ func (l *rtpListener) read(t *testing.T, n int) []int16 {
 // unaffected; the forks stop at hang-up.
 func TestForkToListeners(t *testing.T) {
 	t.Parallel()
-	b := startBox(t, boxOpts{tones: true, prompts: mediaPrompts, config: mediaConfig("", 5, 0)})
-	c := admin(t, b)
-	p := newPeer(t, 0)
-	p.loopTone(callerHz)
-	r := sipp(t, b, "7100", new(scenario).invite(false).answered(false).pause(7*time.Second).bye(), p, "udp")
-	id := c.liveCall(5 * time.Second)
+	b, c, p, r, id := mediaCall(t, "", new(scenario).invite(false).answered(false).pause(7*time.Second).bye())
 	in, out := newRTPListener(t), newRTPListener(t)
 	var f struct {
 		ID string `json:"id"`
