@@ -202,8 +202,9 @@ const thead = keys => h('thead', {}, h('tr', {}, keys.map(k => {
 const emptyRow = (n, key) => h('tr', {}, h('td', {class: 'empty', colSpan: n}, t(key || 'none')));
 
 // Live events: one EventSource while logged in; pages subscribe with onEvent.
-const KINDS = ['call.started', 'call.ringing', 'call.answered', 'call.ended', 'dtmf.digit', 'dtmf.string',
-  'prompt.finished', 'ivr.entered', 'ivr.left', 'ivr.api', 'component.finished'];
+const KINDS = ['call.started', 'call.ringing', 'call.answered', 'call.ended', 'call.transferred', 'dtmf.digit', 'dtmf.string',
+  'prompt.finished', 'prompt.skipped', 'ivr.entered', 'ivr.left', 'control.offered', 'control.accepted', 'control.ended',
+  'command.finished', 'recording.started', 'recording.finished', 'fork.started', 'fork.stopped'];
 const live = {es: null, subs: new Set(), timer: 0};
 function startLive() {
   if (live.es) return;

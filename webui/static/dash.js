@@ -1,6 +1,6 @@
 'use strict';
-// dash.js: the dashboard — status, load, live calls (kept current by the
-// event stream), the board's LEDs and buttons when the box has a HAL, and a
+// dash.js: the dashboard — status, load, live calls with their recordings
+// and forks (kept current by the event stream), the board's LEDs and buttons when the box has a HAL, and a
 // banner when a network disk is in error.
 
 PAGES.dashboard = main => {
@@ -28,7 +28,7 @@ PAGES.dashboard = main => {
     try { callRows(calls, count, (await api('GET', 'calls')) || [], loadCalls); } catch (e) { msgBox(msg, e); }
   };
   const off = onEvent(ev => {
-    if (!String(ev.kind).startsWith('call.')) return;
+    if (!/^(call|recording|fork)\./.test(ev.kind)) return;
     clearTimeout(deb);
     deb = setTimeout(() => { loadCalls(); loadStatus(); }, 150);
   });
@@ -54,7 +54,9 @@ function callRows(body, count, list, reload) {
   clear(body, list.map(c => h('tr', {'data-id': c.id},
     h('td', {}, c.from || '—'), h('td', {}, c.to || '—'),
     h('td', {class: 'num'}, fmtClock(c.started), ' ', h('span', {class: 'hint'}, '(' + since(c.started) + ')')),
-    h('td', {}, h('span', {class: 'badge'}, t(c.answered ? 'dash.answered' : 'dash.ringing'))),
+    h('td', {}, h('span', {class: 'badge'}, t(c.answered ? 'dash.answered' : 'dash.ringing')),
+      c.recordings ? [' ', h('span', {class: 'badge rec-n'}, t('dash.recs', c.recordings))] : null,
+      c.forks ? [' ', h('span', {class: 'badge fork-n'}, t('dash.forks', c.forks))] : null),
     h('td', {}, c.codec || '—'), h('td', {}, c.source || '—'),
     h('td', {}, confirmBtn(t('dash.hangup'), async () => {
       try { await api('DELETE', 'calls/' + encodeURIComponent(c.id)); toast(t('dash.hungup')); } catch (e) { toast(errText(e)); }

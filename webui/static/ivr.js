@@ -1,10 +1,13 @@
 'use strict';
-// ivr.js: the IVR list and the editor of one IVR (prompts, timing, key
-// actions, digit-string collection, timeout and invalid actions). Save sends
-// the IVR to the API and shows its validation problems next to the fields.
+// ivr.js: the IVR list and the editor of one IVR (prompts, timing, call
+// recording, key actions with their API-control and record steps,
+// digit-string collection, timeout and invalid actions). Save sends the IVR
+// to the API and shows its validation problems next to the fields.
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '*', '#'];
-const ACTS = ['', 'ivr', 'transfer', 'hangup', 'api', 'repeat'];
+const ACTS = ['', 'ivr', 'transfer', 'hangup', 'api', 'record', 'repeat'];
+const STEPS = ['api', 'record']; // actions with settings and a "then" action (next)
+const FORMATS = ['in', 'mixed', 'stereo', 'split'];
 const keyID = k => (k === '*' ? 'star' : k === '#' ? 'hash' : k);
 let ivrDraft = null; // {num, ivr}: unsaved edits kept across a language switch
 let ivrPrompts = []; // GET prompts, for the pickers
@@ -16,7 +19,7 @@ PAGES.ivrs = (main, arg) => {
 
 function actText(a) {
   if (!a || !a.type) return t('act.default');
-  return t('act.' + a.type) + (a.target ? ' ' + a.target : '');
+  return t('act.' + a.type) + (a.target ? ' ' + a.target : '') + (a.next && a.next.type ? ', ' + t('ivr.then') + ' ' + actText(a.next) : '');
 }
 
 async function ivrList(main) {
@@ -38,7 +41,7 @@ async function ivrList(main) {
 
 function blankIVR() {
   return {number: '', name: '', ring: 0, prompts: [], repeat: 1, digit_timeout: 3, wait: 3, keys: {},
-    timeout: {type: 'hangup'}, invalid: {}};
+    timeout: {type: 'hangup'}, invalid: {}, record: ''};
 }
 
 async function ivrEditor(main, number) {
@@ -67,9 +70,11 @@ async function ivrEditor(main, number) {
     ivrForm(ivr, form, nums), saveBar(ivr, form, number, isNew));
 }
 
-// bind makes input edit obj[key] (as a number when numeric).
-function bind(input, obj, key, numeric) {
-  input.addEventListener('input', () => { obj[key] = numeric ? num(input.value) : input.value; });
+// bind makes input edit obj[key]: as a number when how is true, a
+// checkbox's state when it is 'check'.
+function bind(input, obj, key, how) {
+  if (how === 'check') input.addEventListener('change', () => { obj[key] = input.checked; });
+  else input.addEventListener('input', () => { obj[key] = how ? num(input.value) : input.value; });
   return input;
 }
 
@@ -83,7 +88,9 @@ function ivrForm(ivr, form, nums) {
       form.field('ring', t('ivr.ring'), n('ring', 0, 600, '0'), t('ivr.ringHint')),
       form.field('repeat', t('ivr.repeat'), n('repeat', 1, 100, '1'), t('ivr.repeatHint')),
       form.field('wait', t('ivr.wait'), n('wait', 0, 600, '0'), t('ivr.waitHint')),
-      form.field('digit_timeout', t('ivr.digitTimeout'), n('digit_timeout', 0, 600, '3'), t('ivr.digitTimeoutHint')))),
+      form.field('digit_timeout', t('ivr.digitTimeout'), n('digit_timeout', 0, 600, '3'), t('ivr.digitTimeoutHint')),
+      form.field('record', t('ivr.record'), pickOf(['', 'mixed', 'stereo', 'split'], ivr.record || '', v => { ivr.record = v; },
+        v => t(v ? 'fmt.' + v : 'ivr.recordOff'), 'ivr-record'), t('ivr.recordHint')))),
     h('div', {class: 'card'}, h('h2', {}, t('ivr.prompts')), h('p', {class: 'hint'}, t('ivr.promptsHint')),
       promptList(ivr.prompts, 'prompts', form)),
     h('div', {class: 'card'}, h('h2', {}, t('ivr.keys')), keyTable(ivr, form, nums)),
@@ -147,13 +154,25 @@ function promptSelect(added) {
   return sel;
 }
 
+// pickOf is a select of values (label(v) shown) that calls set(v) on change.
+function pickOf(values, cur, set, label, id) {
+  const sel = h('select', {id}, values.map(v => h('option', {value: v, selected: v === cur}, label(v))));
+  sel.addEventListener('change', () => set(sel.value));
+  return sel;
+}
+
 // actionCtl is a type select and a target control editing act in place;
-// changed(act) runs after each change.
-function actionCtl(act, noneLabel, nums, id, changed) {
+// changed(act) runs after each change. An API-control or record step also
+// gets its settings and its "then" action (act.next) below; the form (with
+// path, the action's API path) shows their problems. depth 1 is a "then"
+// action: it offers no further steps.
+function actionCtl(act, noneLabel, nums, id, changed, form, path, depth) {
   const tgt = h('span', {class: 'target'});
-  const sel = h('select', {id: id + '-type', 'aria-label': t('ivr.action')}, ACTS.map(a =>
+  const acts = depth ? ACTS.filter(a => !STEPS.includes(a) || a === act.type) : ACTS;
+  const sel = h('select', {id: id + '-type', 'aria-label': t('ivr.action')}, acts.map(a =>
     h('option', {value: a, selected: (act.type || '') === a}, a ? t('act.' + a) : noneLabel)));
   const drawTarget = () => {
+    if (form && path) for (const k of [...form.fields.keys()]) if (k.startsWith(path + '.')) form.fields.delete(k);
     if (act.type === 'ivr') {
       const opts = nums.includes(act.target) || !act.target ? nums : [act.target, ...nums];
       if (!act.target) act.target = opts[0] || '';
@@ -162,6 +181,9 @@ function actionCtl(act, noneLabel, nums, id, changed) {
     } else if (act.type === 'transfer') {
       clear(tgt, h('input', {id: id + '-target', value: act.target || '', inputmode: 'tel', placeholder: t('ivr.numberToCall'),
         'aria-label': t('ivr.target'), oninput: e => { act.target = e.target.value.trim(); changed(act); }}));
+    } else if (STEPS.includes(act.type) && !depth) {
+      delete act.target;
+      clear(tgt, stepBox(act, nums, id, () => changed(act), form, path));
     } else {
       delete act.target;
       clear(tgt);
@@ -178,8 +200,40 @@ function actionCtl(act, noneLabel, nums, id, changed) {
   return [sel, tgt];
 }
 
+// stepBox edits the settings of an API-control step (act.api) or a record
+// step (act.record), and the action that follows it (act.next).
+function stepBox(act, nums, id, changed, form, path) {
+  const api = act.type === 'api';
+  const st = api ? (act.api = act.api || {}) : (act.record = act.record || {});
+  const sub = (api ? 'api' : 'record');
+  const fld = (key, label, input, hint) => {
+    input.id = id + '-' + key.replace(/_/g, '-');
+    const err = h('div', {class: 'err'});
+    const box = h('div', {class: 'field'}, h('label', {for: input.id}, label), input, hint ? h('div', {class: 'hint'}, hint) : null, err);
+    if (form) form.slot(path + '.' + sub + '.' + key, box, err);
+    return box;
+  };
+  const txt = (key, ph) => bind(h('input', {value: st[key] || '', placeholder: ph || ''}), st, key);
+  const n = (key, max, ph) => bind(numInput(st[key] || '', 0, max, ph), st, key, true);
+  const fields = api ? [
+    fld('key', t('ivr.apiKey'), txt('key', t('ivr.apiKeyPh')), t('ivr.apiKeyHint')),
+    fld('params', t('ivr.apiParams'), txt('params', '{"exam": 1}')),
+    fld('timeout', t('ivr.apiTimeout'), n('timeout', 600, '30'), t('ivr.apiTimeoutHint'))] : [
+    fld('max_seconds', t('ivr.recMax'), n('max_seconds', 3600, '60')),
+    fld('finish_keys', t('ivr.recKeys'), txt('finish_keys', '#')),
+    fld('silence_seconds', t('ivr.recSilence'), n('silence_seconds', 3600, '0'), t('ivr.recSilenceHint')),
+    fld('format', t('ivr.recFormat'), pickOf(FORMATS, st.format || 'in', v => { st.format = v; }, v => t('fmt.' + v))),
+    h('label', {class: 'check'}, bind(h('input', {type: 'checkbox', id: id + '-beep', checked: !!st.beep}), st, 'beep', 'check'), ' ', t('ivr.recBeep'))];
+  act.next = act.next || {type: 'hangup'};
+  const [nsel, ntgt] = actionCtl(act.next, t('ivr.thenDefault'), nums, id + '-next', changed, form, path && path + '.next', 1);
+  const err = h('div', {class: 'err'});
+  const then = h('div', {class: 'field act'}, h('label', {for: nsel.id}, t('ivr.then')), h('div', {class: 'row'}, nsel, ntgt), err);
+  if (form) form.slot(path + '.next', then, err);
+  return h('div', {class: 'step form'}, fields, then);
+}
+
 function actionField(act, path, label, noneLabel, form, nums) {
-  const [sel, tgt] = actionCtl(act, noneLabel, nums, 'act-' + path.replace(/\W+/g, '-'), () => {});
+  const [sel, tgt] = actionCtl(act, noneLabel, nums, 'act-' + path.replace(/\W+/g, '-'), () => {}, form, path);
   const err = h('div', {class: 'err'});
   const box = h('div', {class: 'field act'}, h('label', {for: sel.id}, label), h('div', {class: 'row'}, sel, tgt), err);
   form.slot(path, box, err);
@@ -188,13 +242,14 @@ function actionField(act, path, label, noneLabel, form, nums) {
 
 function keyTable(ivr, form, nums) {
   const rows = KEYS.map(k => {
-    const act = Object.assign({}, ivr.keys[k] || {type: ''});
+    const path = 'keys[' + JSON.stringify(k) + ']';
+    const act = ivr.keys[k] || {type: ''};
     const [sel, tgt] = actionCtl(act, t('act.none'), nums, 'key-' + keyID(k), a => {
-      if (a.type) ivr.keys[k] = {type: a.type, target: a.target}; else delete ivr.keys[k];
-    });
+      if (a.type) ivr.keys[k] = a; else delete ivr.keys[k];
+    }, form, path);
     const err = h('div', {class: 'err'});
     const tr = h('tr', {'data-key': k}, h('td', {class: 'key'}, k), h('td', {}, sel), h('td', {}, tgt, err));
-    form.slot('keys[' + JSON.stringify(k) + ']', tr, err);
+    form.slot(path, tr, err);
     return tr;
   });
   const err = h('div', {class: 'err'});
@@ -235,16 +290,37 @@ function collectBox(ivr, form, nums) {
 
 // ivrBody is the IVR JSON the API takes, from the editor's draft.
 function ivrBody(d) {
-  const act = a => (a && a.type ? (a.type === 'ivr' || a.type === 'transfer' ? {type: a.type, target: a.target || ''} : {type: a.type}) : {});
   const o = {number: (d.number || '').trim(), name: (d.name || '').trim(), ring: num(d.ring), prompts: d.prompts.map(p => p.trim()),
     repeat: num(d.repeat), digit_timeout: num(d.digit_timeout), wait: num(d.wait), keys: {},
-    timeout: act(d.timeout), invalid: act(d.invalid)};
+    timeout: actBody(d.timeout), invalid: actBody(d.invalid)};
+  if (d.record) o.record = d.record;
+  const act = actBody;
   for (const k of Object.keys(d.keys)) if (d.keys[k] && d.keys[k].type) o.keys[k] = act(d.keys[k]);
   if (d.collect) {
     const c = d.collect;
     o.collect = {min_len: num(c.min_len), max_len: num(c.max_len), terminator: c.terminator || '#',
       hold_prompts: (c.hold_prompts || []).map(p => p.trim()), after: act(c.after)};
   }
+  return o;
+}
+
+// actBody is an action as the API takes it: only the fields of its type,
+// empty settings left out.
+function actBody(a) {
+  if (!a || !a.type) return {};
+  const o = {type: a.type};
+  if (a.type === 'ivr' || a.type === 'transfer') o.target = a.target || '';
+  const pick = (src, keys) => {
+    const r = {};
+    for (const k of keys) {
+      const v = typeof src[k] === 'string' ? src[k].trim() : src[k];
+      if (v) r[k] = v;
+    }
+    return Object.keys(r).length ? r : null;
+  };
+  if (a.type === 'api' && a.api) o.api = pick(a.api, ['key', 'params', 'timeout']) || undefined;
+  if (a.type === 'record' && a.record) o.record = pick(a.record, ['max_seconds', 'finish_keys', 'beep', 'silence_seconds', 'format']) || undefined;
+  if (STEPS.includes(a.type) && a.next && a.next.type) o.next = actBody(a.next);
   return o;
 }
 

@@ -1,6 +1,7 @@
 'use strict';
 // logs.js: the event log (recent events, then live ones) and the call
-// records (newest first, a page at a time).
+// records (newest first, a page at a time) with their recordings: play,
+// download, delete.
 
 const MAX_EVENTS = 300;
 
@@ -39,10 +40,13 @@ function eventRow(ev) {
   if (ev.digits) d.push(t('ev.digits', ev.digits));
   if (ev.prompt) d.push(t('ev.prompt', ev.prompt));
   if (ev.cause) d.push(t('ev.cause', ev.cause));
+  const x = ev.control || ev.command || ev.recording || ev.fork;
+  if (x) d.push([x.key, x.controller, x.kind, x.status, x.format, x.in, x.out, x.reason].filter(Boolean).join(' '));
+  const c = ev.call || ev;
   return h('tr', {'data-seq': ev.seq}, h('td', {class: 'num'}, fmtClock(ev.time)),
     h('td', {}, h('span', {class: 'badge', title: ev.kind}, DICT.en['kind.' + ev.kind] ? t('kind.' + ev.kind) : ev.kind)),
     h('td', {class: 'mono hide-sm', title: ev.callid}, (ev.callid || '').slice(0, 12)),
-    h('td', {}, ev.from || ev.to ? (ev.from || '?') + ' → ' + (ev.to || '?') : ''), h('td', {}, d.join(' · ')));
+    h('td', {}, c.from || c.to ? (c.from || '?') + ' → ' + (c.to || '?') : ''), h('td', {}, d.join(' · ')));
 }
 
 const PAGE_SIZE = 50;
@@ -70,11 +74,34 @@ PAGES.records = main => {
     newer.disabled = cursors.length < 2;
     older.disabled = list.length < PAGE_SIZE;
     pageNo.textContent = t('rec.page', cursors.length);
-    clear(body, list.length ? list.map(r => h('tr', {'data-id': r.id}, h('td', {class: 'num'}, fmtTime(r.started)),
+    clear(body, list.length ? list.map(r => [h('tr', {'data-id': r.id, class: r.recordings ? 'has-rec' : null}, h('td', {class: 'num'}, fmtTime(r.started)),
       h('td', {}, r.from || ''), h('td', {}, r.to || ''),
       h('td', {class: 'num'}, r.answered ? fmtSecs(r.duration_s) : t('rec.unanswered')), h('td', {}, r.cause || ''),
-      h('td', {class: 'hide-sm'}, (r.ivrs || []).join(' → ')), h('td', {class: 'mono hide-sm'}, r.digits || ''))) :
+      h('td', {class: 'hide-sm'}, (r.ivrs || []).join(' → ')), h('td', {class: 'mono hide-sm'}, r.digits || '')),
+    r.recordings ? h('tr', {class: 'recs', 'data-for': r.id}, h('td', {colSpan: 7}, r.recordings.map(recItem))) : null]) :
       emptyRow(7, 'rec.none'));
   }
   load();
 };
+
+// recItem lists one recording of a call: per file a player, a download
+// link and a delete button; a file that is gone shows "deleted".
+function recItem(rc) {
+  const what = t('fmt.' + rc.format) + ' · ' + fmtSecs(rc.duration_s) + ' · ' + fmtBytes(rc.bytes);
+  return h('div', {class: 'rec', 'data-rec': rc.id}, h('span', {class: 'badge'}, what), (rc.files || []).map(f => {
+    const url = '/api/admin/recordings/' + enc(f);
+    const box = h('div', {class: 'recfile', 'data-file': f}, h('span', {class: 'mono'}, f.split('/').pop()));
+    const gone = () => { box.classList.add('gone'); clear(box, h('span', {class: 'mono'}, f.split('/').pop()), ' ', h('span', {class: 'badge'}, t('rec.deleted'))); };
+    fetch(url, {method: 'HEAD', credentials: 'same-origin'}).then(res => {
+      if (res.status === 404) return gone();
+      add(box, h('audio', {controls: true, preload: 'metadata', src: url}),
+        h('a', {class: 'btn sm', href: url + '?download=1', download: f.split('/').pop()}, '⬇ ' + t('rec.download')),
+        confirmBtn(t('delete'), async () => {
+          try { await api('DELETE', 'recordings/' + enc(f)); gone(); toast(t('rec.deletedFile')); } catch (e) {
+            if (e.status === 404) gone(); else toast(errText(e));
+          }
+        }, {class: 'danger sm del'}));
+    }, () => {});
+    return box;
+  }));
+}

@@ -1,5 +1,6 @@
 'use strict';
-// system.js: box settings, version and board, admin password, backup and
+// system.js: box settings (with the recordings' storage limit and the
+// media fork settings), version and board, admin password, backup and
 // restore, restart, and factory reset (typed confirmation).
 
 PAGES.system = main => {
@@ -13,6 +14,7 @@ function settingsCard() {
   const max = numInput('', 0, 10000);
   max.id = 'sys-max';
   const about = h('div', {class: 'cards', id: 'about'});
+  const media = mediaFields(form);
   const btn = h('button', {type: 'submit', class: 'pri', id: 'sys-save'}, t('save'));
   let sys = {};
   const submit = async e => {
@@ -20,7 +22,7 @@ function settingsCard() {
     btn.disabled = true;
     form.clear();
     try {
-      await api('PUT', 'system', Object.assign({}, sys, {name: name.value.trim(), max_calls: num(max.value)}));
+      await api('PUT', 'system', Object.assign({}, sys, {name: name.value.trim(), max_calls: num(max.value)}, media.body()));
       msgBox(msg, t('saved'), true);
     } catch (err) {
       if (err.status === 422) err.problems = form.show(err.problems);
@@ -29,10 +31,11 @@ function settingsCard() {
   };
   (async () => {
     try {
-      const [s, st] = await Promise.all([api('GET', 'system'), api('GET', 'status')]);
+      const [s, st, use] = await Promise.all([api('GET', 'system'), api('GET', 'status'), api('GET', 'recordings').catch(() => null)]);
       sys = s || {};
       name.value = sys.name || '';
       max.value = sys.max_calls || '';
+      media.fill(sys, use);
       const stat = (key, v) => h('div', {class: 'stat'}, h('span', {}, t(key)), h('b', {}, v || '—'));
       clear(about, stat('dash.version', st.version), stat('dash.board', st.board), stat('sys.sn', sys.sn),
         stat('dash.uptime', fmtSecs(st.uptime_s)));
@@ -40,7 +43,43 @@ function settingsCard() {
   })();
   return h('form', {class: 'card', onsubmit: submit}, h('h2', {}, t('sys.about')), about, h('div', {class: 'form'},
     form.field('name', t('sys.name'), name),
-    form.field('max_calls', t('sys.maxCalls'), max, t('sys.maxCallsHint'))), h('p'), msg, btn);
+    form.field('max_calls', t('sys.maxCalls'), max, t('sys.maxCallsHint'))), media.el, h('p'), msg, btn);
+}
+
+// mediaFields are the recording and media fork settings: fill(sys, use)
+// shows GET system's and GET recordings' usage, body() is their part of
+// PUT system.
+function mediaFields(form) {
+  const mb = numInput('', 0, 1000000, '0');
+  mb.id = 'sys-rec-mb';
+  const used = h('div', {class: 'hint', id: 'sys-rec-used'}, '\u00a0');
+  const n = (id, ph) => Object.assign(numInput('', 0, 1024, ph), {id});
+  const perCall = n('sys-fork-call', '2'), total = n('sys-fork-total', '64');
+  const box = id => h('input', {type: 'checkbox', id});
+  const loop = box('sys-fork-loop'), multi = box('sys-fork-multi'), lan = box('sys-fork-lan');
+  const check = (path, el, key) => {
+    const err = h('div', {class: 'err'});
+    const f = h('div', {class: 'field'}, h('label', {class: 'check'}, el, ' ', t(key)), err);
+    form.slot(path, f, err);
+    return f;
+  };
+  const el = h('div', {}, h('h2', {class: 'sub'}, t('sys.recTitle')), h('div', {class: 'form'},
+    form.field('recording.max_mb', t('sys.recMax'), mb, t('sys.recMaxHint')), used),
+  h('h2', {class: 'sub'}, t('sys.forkTitle')), h('p', {class: 'hint'}, t('sys.forkHint')), h('div', {class: 'form'},
+    form.field('fork.max_per_call', t('sys.forkCall'), perCall), form.field('fork.max_total', t('sys.forkTotal'), total, t('sys.forkTotalHint')),
+    check('fork.allow_loopback', loop, 'sys.forkLoop'), check('fork.allow_multicast', multi, 'sys.forkMulti'), check('fork.lan_only', lan, 'sys.forkLAN')));
+  return {el,
+    fill(sys, use) {
+      const r = sys.recording || {}, f = sys.fork || {};
+      mb.value = r.max_mb || '';
+      perCall.value = f.max_per_call || '';
+      total.value = f.max_total || '';
+      loop.checked = !!f.allow_loopback; multi.checked = !!f.allow_multicast; lan.checked = !!f.lan_only;
+      if (use) used.textContent = t('sys.recUsed', fmtBytes(use.used_bytes), use.active);
+    },
+    body: () => ({recording: {max_mb: num(mb.value)}, fork: {max_per_call: num(perCall.value), max_total: num(total.value),
+      allow_loopback: loop.checked, allow_multicast: multi.checked, lan_only: lan.checked}}),
+  };
 }
 
 function passwordCard() {
