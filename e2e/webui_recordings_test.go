@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -212,5 +214,184 @@ func TestWebUIIVRSteps(t *testing.T) {
 			t.Errorf("%s is %.0f px wide on a 390 px screen", page.route, w)
 		}
 		phone.shot("webui-phone-steps-" + strings.ReplaceAll(page.route, "/", "-"))
+	}
+}
+
+// sseStream reads the admin event stream: each event's kind and JSON.
+type sseStream struct {
+	c      chan map[string]any
+	cancel context.CancelFunc
+}
+
+// openEvents opens GET events with the client's session.
+func openEvents(t *testing.T, adm *adminClient) *sseStream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", adm.base+"events", nil)
+	req.AddCookie(&http.Cookie{Name: "ivrbox_session", Value: adm.cookie})
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("GET events: %v %v", res, err)
+	}
+	s := &sseStream{c: make(chan map[string]any, 256), cancel: cancel}
+	go func() {
+		defer res.Body.Close()
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var ev map[string]any
+				if json.Unmarshal([]byte(data), &ev) == nil {
+					s.c <- ev
+				}
+			}
+		}
+		close(s.c)
+	}()
+	return s
+}
+
+// next returns the next event of kind (within d) that match accepts.
+func (s *sseStream) next(t *testing.T, kind string, d time.Duration, match func(map[string]any) bool) map[string]any {
+	t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case ev, ok := <-s.c:
+			if !ok {
+				t.Fatalf("the event stream ended before %s", kind)
+			}
+			if ev["kind"] == kind && (match == nil || match(ev)) {
+				return ev
+			}
+		case <-timer.C:
+			t.Fatalf("no %s event within %v", kind, d)
+		}
+	}
+}
+
+// TestWebUIAdminCallControl: the admin API steers a live call through the
+// real call core. Key 1 on 6502 starts an API-control step; the API
+// accepts it, plays a prompt (waiting for the result), collects digits
+// (the result comes as an event), forks the caller's audio to a UDP
+// socket, records the call, and releases it: the step's "then" action
+// hangs up.
+func TestWebUIAdminCallControl(t *testing.T) {
+	t.Parallel()
+	b := startBox(t, boxOpts{tones: true})
+	adm := &adminClient{t: t, base: fmt.Sprintf("http://127.0.0.1:%d/api/admin/", b.httpPort)}
+	h := adm.must("POST", "setup", map[string]string{"password": adminPassword}, http.StatusOK, nil)
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		if c.Name == "ivrbox_session" {
+			adm.cookie = c.Value
+		}
+	}
+	adm.must("PUT", "ivrs/6502", map[string]any{"prompts": []string{"notice"}, "wait": 30,
+		"keys": map[string]any{"1": map[string]any{"type": "api", "api": map[string]any{"key": "exam", "timeout": 30},
+			"next": map[string]string{"type": "hangup"}}}}, http.StatusOK, nil)
+	adm.must("PUT", "system", map[string]any{"fork": map[string]any{"allow_loopback": true}}, http.StatusOK, nil)
+	events := openEvents(t, adm)
+
+	p := newPeer(t, 0)
+	r := sipp(t, b, "6502", new(scenario).invite(false).answered(false).awaitBye(60*time.Second), p, "udp")
+	p.waitHeard(15*time.Second, "notice")
+	p.rfc4733('1')
+	ev := events.next(t, "control.offered", 15*time.Second, nil)
+	id := ev["callid"].(string)
+	calls := "calls/" + id
+
+	// Accept, then play with ?wait=1.
+	adm.must("POST", calls+"/control", map[string]any{"key": "other"}, http.StatusConflict, nil)
+	var lease struct {
+		Lease string `json:"lease"`
+		TTL   int    `json:"ttl_s"`
+	}
+	adm.must("POST", calls+"/control", map[string]any{"key": "exam", "ttl_s": 60}, http.StatusCreated, &lease)
+	events.next(t, "control.accepted", 5*time.Second, nil)
+	ctl := calls + "/control/" + lease.Lease
+	var info struct {
+		Controller string `json:"controller"`
+		Offer      struct {
+			Key      string `json:"key"`
+			Accepted bool   `json:"accepted"`
+		} `json:"offer"`
+	}
+	adm.must("GET", calls, nil, http.StatusOK, &info)
+	if !strings.HasPrefix(info.Controller, "admin:session-") || info.Offer.Key != "exam" || !info.Offer.Accepted {
+		t.Errorf("call %+v", info)
+	}
+	var res struct {
+		Status string `json:"status"`
+		Kind   string `json:"kind"`
+	}
+	adm.must("POST", ctl+"/commands?wait=1", map[string]any{"kind": "play", "prompts": []string{"ok"}}, http.StatusOK, &res)
+	if res.Status != "done" || res.Kind != "play" {
+		t.Errorf("play result %+v", res)
+	}
+	p.waitHeard(5*time.Second, "ok")
+
+	// Collect without waiting: the result is an event.
+	var sub struct {
+		ID float64 `json:"id"`
+	}
+	adm.must("POST", ctl+"/commands", map[string]any{"kind": "collect", "max_digits": 4, "finish_keys": "#",
+		"first_timeout_ms": 10000, "tag": "code"}, http.StatusAccepted, &sub)
+	for _, k := range []byte("42#") {
+		p.rfc4733(k)
+	}
+	fin := events.next(t, "command.finished", 10*time.Second, func(ev map[string]any) bool {
+		c, _ := ev["command"].(map[string]any)
+		return c != nil && c["tag"] == "code"
+	})
+	if c := fin["command"].(map[string]any); c["digits"] != "42" || c["status"] != "done" || c["id"] != sub.ID {
+		t.Errorf("collect result %v", c)
+	}
+
+	// A fork of the caller's audio to a socket of the test.
+	sink, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	var fk struct {
+		ID string `json:"id"`
+	}
+	adm.must("POST", calls+"/forks", map[string]string{"in": "udp://" + sink.LocalAddr().String(), "tag": "qa"}, http.StatusCreated, &fk)
+	_ = sink.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 1500)
+	if n, err := sink.Read(buf); err != nil || n < 12 || buf[0]>>6 != 2 {
+		t.Errorf("no RTP from the fork: %d bytes, %v", n, err)
+	}
+	adm.must("DELETE", calls+"/forks/"+fk.ID, nil, http.StatusNoContent, nil)
+	adm.must("POST", calls+"/forks", map[string]string{"in": "udp://192.0.2.1:0"}, http.StatusBadRequest, nil)
+
+	// A whole-call recording, stopped: its files are final.
+	var rec struct {
+		ID string `json:"id"`
+	}
+	adm.must("POST", calls+"/recordings", map[string]string{"format": "split"}, http.StatusCreated, &rec)
+	p.waitHeard(5*time.Second, "ok") // a moment of the call
+	adm.must("DELETE", calls+"/recordings/"+rec.ID, nil, http.StatusNoContent, nil)
+	done := events.next(t, "recording.finished", 5*time.Second, nil)
+	files := done["recording"].(map[string]any)["files"].([]any)
+	if len(files) != 2 {
+		t.Fatalf("split recording files %v", files)
+	}
+	for _, f := range files {
+		if code, _, body := adm.do("GET", "recordings/"+f.(string), nil); code != http.StatusOK || string(body[:4]) != "RIFF" {
+			t.Errorf("GET recordings/%s: %d", f, code)
+		}
+	}
+
+	// Release: the step's next action hangs up; the lease is gone.
+	adm.must("POST", ctl+"/touch", nil, http.StatusNoContent, nil)
+	adm.must("DELETE", ctl, nil, http.StatusNoContent, nil)
+	r.wait(t)
+	adm.must("POST", ctl+"/touch", nil, http.StatusNotFound, nil)
+	ended := events.next(t, "control.ended", 5*time.Second, nil)
+	if c := ended["control"].(map[string]any); c["reason"] != "released" {
+		t.Errorf("control ended %v", c)
 	}
 }
