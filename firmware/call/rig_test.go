@@ -21,7 +21,7 @@ import (
 // media shard would (offerKey). Make it inside a synctest bubble: its timers
 // and the stream's 20 ms ticks then run on the bubble's clock.
 type callRig struct {
-	t   *testing.T
+	t   testing.TB
 	m   *Manager
 	c   *Call
 	cfg *config.Config
@@ -36,7 +36,7 @@ var rigPrompts = fstest.MapFS{
 	"beep.wav":  {Data: tone.WAV(tone.Sine([]float64{1000}, 250, 0.3))},
 }
 
-func newCallRig(t *testing.T, opts ...func(*Options)) *callRig {
+func newCallRig(t testing.TB, opts ...func(*Options)) *callRig {
 	t.Helper()
 	media, err := stream.NewEngine(stream.Options{PortLow: 34000, PortHigh: 34999, Shards: 1})
 	if err != nil {
