@@ -70,10 +70,14 @@ func startForks(ctx context.Context, a *admin, sink *forkSink, ids []string) *fo
 
 func (fr *forkRun) begin() { fr.rx0, fr.t0 = fr.sink.total.Load(), time.Now() }
 
-// end closes the window and sums the box's counters of every fork.
-func (fr *forkRun) end(ctx context.Context, a *admin) {
+// end closes the window: what the sink received in it.
+func (fr *forkRun) end() {
 	fr.rx, fr.elapsed = fr.sink.total.Load()-fr.rx0, time.Since(fr.t0)
 	fr.per = fr.sink.perTarget()
+}
+
+// boxStats sums the box's counters of every fork.
+func (fr *forkRun) boxStats(ctx context.Context, a *admin) {
 	var mu sync.Mutex
 	fr.sinkAll[0] = fr.sink.total.Load()
 	defer func() { fr.sinkAll[1] = fr.sink.total.Load() }()

@@ -121,12 +121,16 @@ func (m *modes) begin() {
 	}
 }
 
-// end closes the measuring window: no new key presses (and up to 2 s for
-// the last events), the recordings' write rate, the forks' counters.
+// end closes the measuring window: the recordings' write rate, the fork
+// packets received, no new key presses (and up to 2 s for the last
+// events), then the box's fork counters.
 func (m *modes) end(ctx context.Context) {
 	if m.o.record != "" {
 		n, _ := recUsage(m.recDir)
 		m.rec = &recCheck{rate: float64(n-m.recBytes) / time.Since(m.recT0).Seconds()}
+	}
+	if m.fork != nil {
+		m.fork.end()
 	}
 	if k := m.g.keys; k != nil {
 		k.on.Store(false) // the presses in progress finish: 140 ms
@@ -142,7 +146,7 @@ func (m *modes) end(ctx context.Context) {
 		m.keys.outboxStats, m.keys.outboxErr = m.admin.delivery(ctx)
 	}
 	if m.fork != nil {
-		m.fork.end(ctx, m.admin)
+		m.fork.boxStats(ctx, m.admin)
 	}
 }
 

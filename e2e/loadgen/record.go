@@ -52,6 +52,7 @@ type recCheck struct {
 	rate             float64 // bytes a second written during the window
 	waited           time.Duration
 	firstBad         string
+	callsSeen, odd   int // calls with files (by the call id in the names), and those with other than the format's count
 }
 
 // checkRecordings waits (up to 30 s) for the box to finish every recording
@@ -70,6 +71,7 @@ func checkRecordings(ctx context.Context, dir, format string, calls int, minDur,
 	}
 	rc.waited = time.Since(start)
 	rc.wav = len(wavs)
+	rc.callsSeen, rc.odd = filesPerCall(wavs, format, f.files)
 	var durs []time.Duration
 	for _, p := range wavs {
 		d, err := wavDuration(p, f.channels)
@@ -92,6 +94,29 @@ func checkRecordings(ctx context.Context, dir, format string, calls int, minDur,
 		rc.dMin, rc.dMed, rc.dMax = durs[0], durs[n/2], durs[n-1]
 	}
 	return rc
+}
+
+// filesPerCall counts the calls the files belong to, by the call id in
+// their names (<callid>-<name>.wav, -in/-out before .wav for split), and
+// the calls that do not have want files.
+func filesPerCall(wavs []string, format string, want int) (calls, odd int) {
+	per := map[string]int{}
+	for _, p := range wavs {
+		n := strings.TrimSuffix(filepath.Base(p), ".wav")
+		if format == "split" {
+			n = strings.TrimSuffix(strings.TrimSuffix(n, "-in"), "-out")
+		}
+		if i := strings.LastIndexByte(n, '-'); i > 0 {
+			n = n[:i]
+		}
+		per[n]++
+	}
+	for _, k := range per {
+		if k != want {
+			odd++
+		}
+	}
+	return len(per), odd
 }
 
 // listRecordings returns the finished WAV files under dir and the number
@@ -154,8 +179,8 @@ func (rc recCheck) print() {
 	perCall := float64(16000 * f.channels * f.files)
 	fmt.Printf("recordings:         %.2f MB/s written during the window; %.2f MB/s expected (%s: %.0f kB/s x %d calls)\n",
 		rc.rate/1e6, perCall*float64(rc.want/f.files)/1e6, rc.format, perCall/1000, rc.want/f.files)
-	fmt.Printf("recording files:    %d finished WAV of %d expected, %d unfinished (.part) after %.1fs, %d bad header\n",
-		rc.wav, rc.want, rc.part, rc.waited.Seconds(), rc.bad)
+	fmt.Printf("recording files:    %d finished WAV of %d expected, %d unfinished (.part) after %.1fs, %d bad header; %d calls have files, %d of them not %d\n",
+		rc.wav, rc.want, rc.part, rc.waited.Seconds(), rc.bad, rc.callsSeen, rc.odd, f.files)
 	fmt.Printf("recording lengths:  min %.1fs, median %.1fs, max %.1fs; %d shorter than %.1fs, %d longer than %.1fs\n",
 		rc.dMin.Seconds(), rc.dMed.Seconds(), rc.dMax.Seconds(), rc.short, rc.minDur.Seconds(), rc.long, rc.maxDur.Seconds())
 	if rc.firstBad != "" {
