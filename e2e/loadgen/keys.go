@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"sync"
@@ -173,7 +174,7 @@ func newPercentiles(d []time.Duration) percentiles {
 	if n == 0 {
 		return percentiles{}
 	}
-	q := func(p float64) time.Duration { return d[min(n-1, int(p*float64(n)))] }
+	q := func(p float64) time.Duration { return d[max(int(math.Ceil(p*float64(n)))-1, 0)] } // nearest rank
 	return percentiles{q(0.50), q(0.90), q(0.99), d[n-1]}
 }
 
