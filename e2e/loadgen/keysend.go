@@ -93,7 +93,7 @@ func (g *gen) sendKeys(ctx context.Context, calls []*lcall, start time.Time) {
 }
 
 // sendKeyPacket sends packet j of c's press; packet 0 starts the press and
-// notes when it left.
+// notes when it left (just before the write).
 func (g *gen) sendKeyPacket(c *lcall, j int) {
 	s := &c.keys
 	if j == 0 {
@@ -117,15 +117,12 @@ func (g *gen) sendKeyPacket(c *lcall, j int) {
 	}
 	dur := 160 * min(j+1, 5)
 	b[14], b[15] = byte(dur>>8), byte(dur)
-	var sent time.Time
-	if j == 0 {
-		sent = time.Now()
-	}
-	_, _ = g.rtp.WriteToUDP(b, c.boxRTP)
-	if j == 0 {
+	if j == 0 { // noted before it leaves, so its event can never come first
+		sent := time.Now()
 		s.mu.Lock()
 		s.presses = append(s.presses, keyPress{digit: s.digit, sent: sent})
 		s.mu.Unlock()
 		g.keys.sent.Add(1)
 	}
+	_, _ = g.rtp.WriteToUDP(b, c.boxRTP)
 }
