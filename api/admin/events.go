@@ -15,7 +15,7 @@ import (
 // Event stream settings.
 const (
 	ringSize     = 500              // events kept for events/recent
-	streamBuffer = 256              // events an SSE client may fall behind
+	streamBuffer = 1024             // events an SSE client may fall behind
 	keepAlive    = 15 * time.Second // SSE comment interval
 	writeTimeout = 30 * time.Second // one SSE write
 )
