@@ -1,15 +1,21 @@
 package call
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"slices"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"testing/synctest"
 	"time"
 
 	"github.com/ivrbox/ivrbox/firmware/event"
+	"github.com/ivrbox/ivrbox/media/prompt"
+	"github.com/ivrbox/ivrbox/media/stream"
 )
 
 func TestPlayAndBargeIn(t *testing.T) {
@@ -310,6 +316,61 @@ func TestJoinRoom(t *testing.T) {
 		defer room.mu.Unlock()
 		if len(room.left) != 2 {
 			t.Errorf("left the room %d times, want 2 (kicked members leave too)", len(room.left))
+		}
+	})
+}
+
+// slowSource is a prompt Source (a disk that does not heed cancellation)
+// whose lookups wait for release.
+type slowSource struct {
+	fsys    fs.FS
+	release chan struct{}
+}
+
+func (s slowSource) Stat(_ context.Context, name string) (fs.FileInfo, error) {
+	<-s.release
+	return fs.Stat(s.fsys, name)
+}
+
+func (s slowSource) Open(_ context.Context, name string) (io.ReadCloser, error) {
+	return s.fsys.Open(name)
+}
+
+// TestCollectKeyDuringPromptLoad: a key pressed while a collect's prompts
+// are still being loaded (a slow disk) ends the prompts for good: they
+// never start playing during the digits.
+func TestCollectKeyDuringPromptLoad(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		slow := slowSource{rigPrompts, make(chan struct{})}
+		r := newCallRig(t, func(o *Options) {
+			o.Prompts = prompt.New(prompt.Options{Builtin: fstest.MapFS{}, Mounts: map[string]prompt.Source{"/slow": slow}})
+		})
+		o := r.submit(r.c.base, Command{Kind: KindCollect, Prompts: []string{"/slow/p1s"}, MaxDigits: 2, FirstTimeout: 10 * time.Second})
+		synctest.Wait()
+		r.key("4") // while the prompt loads
+		synctest.Wait()
+		close(slow.release) // the load ends (cancelled, or with the prompt)
+		tap := stream.NewTap(100)
+		if err := r.c.stream().AddSink(tap); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		frames := make([]stream.Frame, 100)
+		n := tap.Read(frames)
+		if n < 40 {
+			t.Fatalf("%d frames tapped in a second", n)
+		}
+		for _, f := range frames[:n] {
+			for _, b := range f.Out {
+				if b != stream.PCMU.Silence() {
+					t.Fatalf("frame %d sent audio: the prompt plays during the digits", f.Index)
+				}
+			}
+		}
+		r.key("2")
+		if res := r.wait(o); res.Digits != "42" || res.Status != StatusDone {
+			t.Errorf("collect: %+v", res)
 		}
 	})
 }

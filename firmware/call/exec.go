@@ -336,6 +336,7 @@ func (x *executor) release(o *Op) {
 	if o.cancel != nil {
 		o.cancel()
 	}
+	o.loaded, o.cancel = nil, nil // a load still running is not played
 	x.disarm()
 	if o.rec != nil {
 		go x.c.stopRecording(o.rec, "stopped")

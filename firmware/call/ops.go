@@ -48,11 +48,11 @@ func (x *executor) start(o *Op) {
 func (x *executor) load(o *Op, prompts []string) {
 	c := x.c
 	ctx, cancel := context.WithCancel(c.ctx)
-	o.cancel = cancel
-	o.loaded = make(chan [][]byte, 1)
+	loaded := make(chan [][]byte, 1)
+	o.cancel, o.loaded = cancel, loaded
 	codec := stream.Codec(c.audio.Load())
 	go func() {
-		o.loaded <- c.load(ctx, prompts, codec)
+		loaded <- c.load(ctx, prompts, codec)
 	}()
 }
 
