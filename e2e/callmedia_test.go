@@ -495,3 +495,44 @@ func TestURLPrompts(t *testing.T) {
 		t.Errorf("skipped events: %q", skipped)
 	}
 }
+
+// TestRecordStep: an IVR's record step ("leave a message after the beep"):
+// the caller presses 9, hears the beep, speaks (a 1 kHz tone) and ends with
+// #; the IVR goes on at the step's next action (6502), and the message, the
+// caller's side only, is listed with the call record.
+func TestRecordStep(t *testing.T) {
+	t.Parallel()
+	cfg := fmt.Sprintf(`{"version": %d, "ivrs": [
+  {"number": "7400", "prompts": ["notice"], "repeat": 3, "wait": 2,
+   "keys": {"9": {"type": "record", "record": {"max_seconds": 20, "beep": true, "finish_keys": "#"},
+                  "next": {"type": "ivr", "target": "6502"}}}},
+  {"number": "6502", "prompts": ["ok"], "repeat": 1}]}`, config.SchemaVersion)
+	b := startBox(t, boxOpts{tones: true, config: cfg})
+	c := admin(t, b)
+	p := newPeer(t, 0)
+	r := sipp(t, b, "7400", new(scenario).invite(false).answered(false).awaitBye(30*time.Second), p, "udp")
+	p.waitHeard(5*time.Second, "notice")
+	id := c.liveCall(time.Second)
+	p.rfc4733('9')
+	b.waitLog(5*time.Second, "event.kind=recording.started", "event.call="+id)
+	p.loopTone(callerHz)
+	time.Sleep(3 * time.Second)
+	p.loopTone(0)
+	p.rfc4733('#')
+	p.waitHeard(5*time.Second, "ok")
+	r.wait(t)
+	files := c.recordingFiles(id, 1)
+	if len(files["in"]) != 1 {
+		t.Fatalf("recordings %v, want the message (format in)", files)
+	}
+	w := readWAV(t, filepath.Join(b.dir, "recordings", files["in"][0]))
+	if got := tones(w.channel(0)); w.channels != 1 || got != "1000" {
+		t.Errorf("message: %d channels holding %q, want mono 1000 Hz", w.channels, got)
+	}
+	if d := w.duration(); d < 2500*time.Millisecond || d > 5*time.Second {
+		t.Errorf("message lasts %v, the caller spoke about 3 s", d)
+	}
+	if res := b.events("command.finished", id); !strings.Contains(strings.Join(res, "\n"), "event.command=record event.command_status=done") {
+		t.Errorf("no finished record command: %q", res)
+	}
+}
