@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ivrbox/ivrbox/firmware/sip/sipptest"
 )
 
 // A scenario is a SIPp UAC scenario built from steps; the test writes it to a
@@ -200,9 +202,7 @@ type sippRun struct {
 // A codec, when given, overrides the payload type offered.
 func sipp(t *testing.T, b *box, number string, sc *scenario, p *peer, transport string, codec ...uint8) *sippRun {
 	t.Helper()
-	if _, err := exec.LookPath("sipp"); err != nil {
-		t.Skip("sipp not installed (./build.sh test installs it)")
-	}
+	sipptest.NeedTool(t, "sipp")
 	dir := t.TempDir()
 	f := filepath.Join(dir, "scenario.xml")
 	if err := os.WriteFile(f, []byte(sc.xml()), 0o644); err != nil {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ivrbox/ivrbox/firmware/sip/sipptest"
 )
 
 // SIPp on its own loopback address plays a trunk: a UAS that the box calls
@@ -198,9 +200,7 @@ func sippTrunkUAC(t *testing.T, b *box, ip string, port int, caller, number stri
 // followed by an empty slot for the scenario file).
 func startTrunkSIPp(t *testing.T, ip string, port int, sc *scenario, args []string) *trunkSIPp {
 	t.Helper()
-	if _, err := exec.LookPath("sipp"); err != nil {
-		t.Skip("sipp not installed (./build.sh test installs it)")
-	}
+	sipptest.NeedTool(t, "sipp")
 	dir := t.TempDir()
 	f := filepath.Join(dir, "scenario.xml")
 	if err := os.WriteFile(f, []byte(sc.xml()), 0o644); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/ivrbox/ivrbox/firmware/sip/sipptest"
 	"github.com/ivrbox/ivrbox/media/tone"
 )
 
@@ -37,13 +38,10 @@ type browser struct {
 // chromiumPath returns the browser binary or skips the test.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
+	if p, err := exec.LookPath("chromium-browser"); err == nil {
+		return p
 	}
-	t.Skip("chromium not installed (./build.sh test installs Debian's chromium): skipping the web page tests")
-	return ""
+	return sipptest.NeedTool(t, "chromium")
 }
 
 // artifacts is the screenshot directory: $IVRBOX_ARTIFACTS, or a temporary

@@ -2,7 +2,6 @@ package sip
 
 import (
 	"context"
-	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -14,9 +13,7 @@ import (
 // SIPp on the same port accepts the credentials and the registration
 // recovers; Close un-registers.
 func TestSIPpRegistrar(t *testing.T) {
-	if _, err := exec.LookPath("sipp"); err != nil {
-		t.Skip("sipp not installed")
-	}
+	sipptest.NeedTool(t, "sipp")
 	port := freePort(t, "udp")
 	first := sipptest.Registrar(t, port, "2001", "not-the-password")
 	phone := startServer(t, HandlerFunc(func(context.Context, *Dialog) {}))

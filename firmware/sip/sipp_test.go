@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/ivrbox/ivrbox/firmware/sip/sipptest"
 )
 
 // sippScenario is a UAC: INVITE with SDP, 200, ACK, a DTMF INFO, then it
@@ -112,10 +114,7 @@ func freePort(t *testing.T, network string) int {
 // TestSIPp calls the server from SIPp: the call is answered, SIPp's INFO
 // key reaches OnInfo, and our BYE reaches SIPp.
 func TestSIPp(t *testing.T) {
-	sipp, err := exec.LookPath("sipp")
-	if err != nil {
-		t.Skip("sipp not installed")
-	}
+	sipp := sipptest.NeedTool(t, "sipp")
 	for _, tp := range []struct{ name, mode string }{{"udp", "u1"}, {"tcp", "t1"}} {
 		t.Run(tp.name, func(t *testing.T) {
 			dialogs := make(chan *Dialog, 1)

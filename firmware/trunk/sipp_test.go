@@ -1,7 +1,6 @@
 package trunk
 
 import (
-	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -16,9 +15,7 @@ import (
 // registrar accepts the credentials it recovers by itself (retry with
 // back-off); Close un-registers.
 func TestSIPpRegistrar(t *testing.T) {
-	if _, err := exec.LookPath("sipp"); err != nil {
-		t.Skip("sipp not installed")
-	}
+	sipptest.NeedTool(t, "sipp")
 	port := freeUDPPort(t)
 	first := sipptest.Registrar(t, port, "2001", "not-the-password")
 
