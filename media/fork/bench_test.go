@@ -20,7 +20,8 @@ func benchFork(b *testing.B, fk *Forker) (*Fork, *stream.Frame) {
 }
 
 // BenchmarkFrame is the forker's cost of one frame of one fork: the tap
-// write on the shard, then two RTP packets built and sent.
+// write on the shard, then two RTP packets built and sent (one batch of
+// two: the least a tick batches).
 func BenchmarkFrame(b *testing.B) {
 	fk, _ := newTestForker(b, Options{})
 	f, fr := benchFork(b, fk)
@@ -28,7 +29,8 @@ func BenchmarkFrame(b *testing.B) {
 	for b.Loop() {
 		fr.Index++
 		f.tap.WriteFrame(fr)
-		fk.serve(f, fk.clock.Now())
+		fk.senders[0].serve(f, fk.clock.Now())
+		fk.senders[0].flush()
 	}
 	if st := f.Stats(); st.In.Errors+st.Out.Errors > 0 {
 		b.Fatalf("send errors: %+v", st)
@@ -37,20 +39,47 @@ func BenchmarkFrame(b *testing.B) {
 
 // BenchmarkTick is one tick at the default limit: 64 forks, one frame
 // each, both directions (128 packets).
-func BenchmarkTick(b *testing.B) {
-	fk, _ := newTestForker(b, Options{})
-	forks := make([]*Fork, DefaultMaxForks)
+func BenchmarkTick(b *testing.B) { benchTick(b, DefaultMaxForks) }
+
+// BenchmarkTick1000 is one tick of 1000 forks, both directions (2000
+// packets, 100000 packets/s at 50 ticks/s), as the load generator runs
+// them.
+func BenchmarkTick1000(b *testing.B) { benchTick(b, 1000) }
+
+// benchTick measures ticks of n forks with a frame each. It reports the
+// time per packet too, and the CPU time per packet (of the process, every
+// goroutine and the kernel's work for it: with a tick spread over
+// senders, the time is shorter than the CPU time).
+func benchTick(b *testing.B, n int) {
+	fk, _ := newTestForker(b, Options{MaxForks: n})
+	forks := make([]*Fork, n)
 	var fr *stream.Frame
 	for i := range forks {
 		forks[i], fr = benchFork(b, fk)
 	}
 	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
 	for b.Loop() {
 		fr.Index++
 		for _, f := range forks {
 			f.tap.WriteFrame(fr)
 		}
 		fk.tick()
+	}
+	packets := float64(b.N * 2 * n)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/packets, "ns/packet")
+	if cpu > 0 {
+		b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/packets, "cpu-ns/packet")
+	}
+	var st Stats
+	for _, f := range forks {
+		s := f.Stats()
+		st.In.Packets += s.In.Packets
+		st.In.Errors += s.In.Errors + s.Out.Errors
+	}
+	if st.In.Errors > 0 {
+		b.Fatalf("%d send errors", st.In.Errors)
 	}
 }
 

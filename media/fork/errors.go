@@ -24,3 +24,7 @@ var (
 // errFamily means a target is of an address family the socket cannot reach
 // (an IPv6 target from an IPv4 socket).
 var errFamily = errors.New("address family does not match the socket")
+
+// errShort means the system reported a batch sent short without saying why;
+// the packet it stopped at is counted failed.
+var errShort = errors.New("batch send stopped without an error")

@@ -70,8 +70,9 @@ type Fork struct {
 	once     sync.Once
 	done     chan struct{}
 
-	// Owned by the forker goroutine: when the tap last had a frame, send
-	// errors not yet logged, and when they were last logged.
+	// Owned by the sender serving the fork in a tick (the forker goroutine
+	// or a helper; ticks hand them on in order): when the tap last had a
+	// frame, send errors not yet logged, and when they were last logged.
 	last     time.Time
 	unlogged uint64
 	logged   time.Time
@@ -120,8 +121,20 @@ func (f *Fork) finish(wait bool) {
 	})
 }
 
+// count counts the outcome of one packet of n bytes to l: sent, or err.
+// It runs on the sender serving the fork.
+func (f *Fork) count(l *leg, n int, err error) {
+	if err != nil {
+		l.errors.Add(1)
+		f.noteError(l, err)
+		return
+	}
+	l.packets.Add(1)
+	l.bytes.Add(uint64(n))
+}
+
 // noteError logs a send error, at most once per errLogEvery per fork.
-// It runs on the forker goroutine.
+// It runs on the sender serving the fork.
 func (f *Fork) noteError(l *leg, err error) {
 	f.unlogged++
 	now := f.fk.clock.Now()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -17,13 +18,15 @@ import (
 // frameDur is the forker's tick: one frame of a stream's clock.
 const frameDur = 20 * time.Millisecond
 
-// batch is how many frames the forker takes from a tap at a time.
-const batch = 8
+// readBatch is how many frames the forker takes from a tap at a time.
+const readBatch = 8
 
 var errNoSource = errors.New("fork: no stream to fork")
 
 // Forker runs the media forks of a box: one UDP socket and one goroutine
-// that, every 20 ms, drains each fork's tap and sends its frames.
+// that, every 20 ms, drains each fork's tap and sends its frames, in
+// batches of sendBatch packets; a tick of many forks is spread over a few
+// helper goroutines (see perSender).
 type Forker struct {
 	opts  Options
 	log   *slog.Logger
@@ -41,10 +44,9 @@ type Forker struct {
 	tickMu sync.Mutex
 
 	// Owned by the goroutine.
-	work   []*Fork // this tick's copy of forks
-	failed []*Fork // forks that panicked this tick
-	frames [batch]stream.Frame
-	buf    [maxPacket]byte
+	work    []*Fork        // this tick's copy of forks
+	senders []*sender      // senders[0] is the goroutine; the others its helpers
+	tickWG  sync.WaitGroup // the helpers still serving their share of a tick
 
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -61,12 +63,23 @@ func New(opts Options) (*Forker, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n := sendBuffer(opts.MaxForks); n > 0 {
+		_ = s.c.SetWriteBuffer(n) // best effort: a smaller buffer drops more of a burst
+	}
 	fk := &Forker{opts: opts, log: opts.Log, clock: opts.Clock, sock: s, local: s.local()}
+	fk.senders = make([]*sender, senderCount(opts, runtime.GOMAXPROCS(0)))
+	for i := range fk.senders {
+		fk.senders[i] = &sender{fk: fk}
+		if i > 0 {
+			fk.senders[i].kick = make(chan time.Time)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	fk.cancel = cancel
 	ticks, stop := opts.Clock.NewTicker(frameDur)
 	fk.wg.Go(func() { fk.run(ctx, ticks, stop) })
-	fk.log.Info("media forker started", "local", fk.local, "max_forks", opts.MaxForks)
+	fk.log.Info("media forker started", "local", fk.local, "max_forks", opts.MaxForks,
+		"senders", len(fk.senders))
 	return fk, nil
 }
 
@@ -201,9 +214,20 @@ func (fk *Forker) remove(f *Fork) {
 	}
 }
 
-// run serves a tick every 20 ms until ctx is done.
+// run serves a tick every 20 ms until ctx is done. It starts the helper
+// senders and stops them when it returns.
 func (fk *Forker) run(ctx context.Context, ticks <-chan time.Time, stop func()) {
 	defer stop()
+	var helpers sync.WaitGroup
+	for _, s := range fk.senders[1:] {
+		helpers.Go(s.help)
+	}
+	defer func() {
+		for _, s := range fk.senders[1:] {
+			close(s.kick)
+		}
+		helpers.Wait()
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -217,8 +241,9 @@ func (fk *Forker) run(ctx context.Context, ticks <-chan time.Time, stop func()) 
 	}
 }
 
-// tick serves every running fork once, then stops those that panicked or
-// went idle.
+// tick serves every running fork once, its forks split between the
+// senders it needs (the goroutine serving the first share itself), then
+// stops those that panicked or went idle.
 func (fk *Forker) tick() {
 	fk.tickMu.Lock()
 	fk.mu.Lock()
@@ -226,84 +251,23 @@ func (fk *Forker) tick() {
 	fk.mu.Unlock()
 	now := fk.clock.Now()
 	fk.sock.begin()
-	for i, f := range fk.work {
-		if !fk.serve(f, now) {
-			fk.failed = append(fk.failed, f)
+	n, used := len(fk.work), fk.share(len(fk.work))
+	for i := used - 1; i >= 0; i-- {
+		s := fk.senders[i]
+		s.work = fk.work[i*n/used : (i+1)*n/used]
+		if i > 0 {
+			fk.tickWG.Add(1)
+			s.kick <- now
 		}
-		fk.work[i] = nil
 	}
+	fk.senders[0].serveAll(now)
+	fk.tickWG.Wait() // every share sent: Stop returns after its last packets left
 	fk.tickMu.Unlock()
-	for i, f := range fk.failed {
-		f.finish(false)
-		fk.failed[i] = nil
-	}
-	fk.failed = fk.failed[:0]
-}
-
-// serve sends the frames waiting in f's tap; false means the fork is to
-// stop: it panicked, or its stream has handed it no frame for Idle.
-func (fk *Forker) serve(f *Fork, now time.Time) (keep bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			f.log.Error("media fork panicked; stopping it", "panic", r)
-			keep = false
+	for _, s := range fk.senders[:used] {
+		for i, f := range s.failed {
+			f.finish(false)
+			s.failed[i] = nil
 		}
-	}()
-	if fk.opts.beforeServe != nil {
-		fk.opts.beforeServe(f)
+		s.failed = s.failed[:0]
 	}
-	for range fk.opts.Ring/batch + 2 {
-		if f.stopping.Load() {
-			return true
-		}
-		n := f.tap.Read(fk.frames[:])
-		if n > 0 {
-			f.last = now
-		}
-		for i := range n {
-			fk.sendFrame(f, &fk.frames[i])
-		}
-		if n < batch {
-			break
-		}
-	}
-	if idle := now.Sub(f.last); fk.opts.Idle > 0 && idle >= fk.opts.Idle {
-		f.log.Warn("media fork got no audio; its stream has gone, stopping it", "idle", idle)
-		return false
-	}
-	return true
-}
-
-// sendFrame sends one frame to the fork's targets.
-func (fk *Forker) sendFrame(f *Fork, fr *stream.Frame) {
-	if f.in.on() {
-		p := fr.In[:]
-		if !fr.HasIn {
-			p = silent(fr.Codec)
-		}
-		fk.sendLeg(f, &f.in, fr, p)
-	}
-	if f.out.on() {
-		p := fr.Out[:]
-		if !fr.HasOut {
-			p = silent(fr.Codec)
-		}
-		fk.sendLeg(f, &f.out, fr, p)
-	}
-}
-
-// sendLeg sends payload as the leg's next packet, counting the outcome.
-func (fk *Forker) sendLeg(f *Fork, l *leg, fr *stream.Frame, payload []byte) {
-	l.advance(fr.Index, fr.Codec)
-	n, err := l.marshal(fk.buf[:], payload)
-	if err == nil {
-		err = fk.sock.writeTo(fk.buf[:n], l.to)
-	}
-	if err != nil {
-		l.errors.Add(1)
-		f.noteError(l, err)
-		return
-	}
-	l.packets.Add(1)
-	l.bytes.Add(uint64(n))
 }

@@ -54,9 +54,11 @@ type Options struct {
 	Log *slog.Logger
 
 	// Test hooks: afterTick, if set, is called after each tick;
-	// beforeServe before each fork is served in a tick.
+	// beforeServe before each fork is served in a tick; senders, if set,
+	// is the number of senders, and every tick is split between them.
 	afterTick   func()
 	beforeServe func(*Fork)
+	senders     int
 }
 
 // Clock is the forker's time source.

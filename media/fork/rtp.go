@@ -39,7 +39,7 @@ func silent(c stream.Codec) []byte {
 type leg struct {
 	to netip.AddrPort // zero: this direction is not sent
 
-	// Owned by the forker goroutine.
+	// Owned by the sender serving the fork (see Fork).
 	hdr     rtp.Header
 	started bool
 	last    uint64 // Frame.Index of the last packet

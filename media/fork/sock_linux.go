@@ -3,34 +3,45 @@
 package fork
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// sock is the forker's unconnected UDP socket. Sends are non-blocking
-// system calls made through the socket's RawConn: a full socket buffer
-// fails at once with EAGAIN (the packet is dropped and counted) instead of
-// waiting in Go's poller. An unconnected socket never reports ICMP errors
-// (port unreachable) on later sends, so one bad target cannot disturb the
-// others.
+// sock is the forker's unconnected UDP socket. A batch of packets goes
+// out with one sendmmsg system call, non-blocking (MSG_DONTWAIT) and made
+// through the socket's RawConn.Control rather than Write, so Go's poller
+// never waits for buffer space: a full socket buffer fails at once with
+// EAGAIN and the packets are dropped and counted. An unconnected socket
+// never reports ICMP errors (port unreachable) on later sends, so one bad
+// target cannot disturb the others; a packet the kernel refuses (a
+// broadcast address, no route) is counted and the rest of its batch sent.
 type sock struct {
 	c   *net.UDPConn
 	rc  syscall.RawConn
 	is6 bool // an AF_INET6 socket
 	v4  bool // it reaches IPv4 targets
 
-	// The arguments and result of the send in progress; sendFD is the
-	// RawConn callback, made once so a send allocates nothing.
-	sa4    unix.SockaddrInet4
-	sa6    unix.SockaddrInet6
-	to     unix.Sockaddr // &sa4 or &sa6
-	b      []byte
-	err    error
-	sendFD func(fd uintptr) bool
+	// sendmmsg is the system call; tests replace it to fake the kernel's
+	// refusals.
+	sendmmsg func(fd uintptr, h []unix.Mmsghdr) (int, unix.Errno)
+}
+
+// sysBatch is a batch's sendmmsg arrays: hdrs[i] points at iov[i] and
+// names[i], iov[i] at the batch's packet i (bound once, on the first
+// send: a batch never moves). ctl is the RawConn callback, made once so a
+// send allocates nothing; end is the number of packets it sends.
+type sysBatch struct {
+	hdrs  [sendBatch]unix.Mmsghdr
+	iov   [sendBatch]unix.Iovec
+	names [sendBatch]unix.RawSockaddrInet6
+	ctl   func(fd uintptr)
+	end   int
 }
 
 // openSock binds the socket to local (zero address: any); broadcast sets
@@ -40,7 +51,7 @@ func openSock(local netip.AddrPort, broadcast bool) (*sock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fork: socket: %w", err)
 	}
-	s := &sock{c: c}
+	s := &sock{c: c, sendmmsg: sendmmsg}
 	if err := s.init(broadcast); err != nil {
 		_ = c.Close()
 		return nil, fmt.Errorf("fork: socket: %w", err)
@@ -48,8 +59,7 @@ func openSock(local netip.AddrPort, broadcast bool) (*sock, error) {
 	return s, nil
 }
 
-// init sets SO_BROADCAST, learns the socket's family and prepares the
-// send callback.
+// init sets SO_BROADCAST and learns the socket's family.
 func (s *sock) init(broadcast bool) error {
 	rc, err := s.c.SyscallConn()
 	if err != nil {
@@ -85,11 +95,6 @@ func (s *sock) init(broadcast bool) error {
 	if err == nil {
 		err = serr
 	}
-	s.to = &s.sa4
-	if s.is6 {
-		s.to = &s.sa6
-	}
-	s.sendFD = s.send
 	return err
 }
 
@@ -104,35 +109,87 @@ func (s *sock) reaches(a netip.Addr) bool {
 // begin prepares a tick's sends; a Linux socket needs nothing.
 func (s *sock) begin() {}
 
-// writeTo sends b to dst without waiting.
-func (s *sock) writeTo(b []byte, dst netip.AddrPort) error {
-	a := dst.Addr()
-	if !s.reaches(a) {
-		return errFamily
+// send sends the first n packets of b, setting each slot's err.
+func (s *sock) send(b *batch, n int) {
+	x := &b.sys
+	if x.ctl == nil {
+		s.bind(b)
 	}
-	if s.is6 {
-		s.sa6.Addr, s.sa6.Port = a.As16(), int(dst.Port())
-	} else {
-		s.sa4.Addr, s.sa4.Port = a.As4(), int(dst.Port())
+	for i := range n {
+		x.hdrs[i].Hdr.Namelen = s.name(&x.names[i], b.slot[i].to)
+		x.iov[i].SetLen(b.slot[i].len)
 	}
-	s.b = b
-	err := s.rc.Write(s.sendFD)
-	if err == nil {
-		err = s.err
-	}
-	s.b, s.err = nil, nil
-	return err
-}
-
-// send is the RawConn callback: one sendto, never waiting for the socket
-// to become writable (returning false would make the poller wait).
-func (s *sock) send(fd uintptr) bool {
-	for {
-		s.err = unix.Sendto(int(fd), s.b, unix.MSG_DONTWAIT, s.to)
-		if s.err != unix.EINTR {
-			return true
+	x.end = n
+	if err := s.rc.Control(x.ctl); err != nil { // the socket is closed
+		for i := range n {
+			b.slot[i].err = err
 		}
 	}
+}
+
+// bind points b's system call arrays at its packets, once.
+func (s *sock) bind(b *batch) {
+	x := &b.sys
+	for i := range x.hdrs {
+		x.iov[i].Base = &b.pkt[i][0]
+		h := &x.hdrs[i].Hdr
+		h.Name = (*byte)(unsafe.Pointer(&x.names[i]))
+		h.Iov = &x.iov[i]
+		h.SetIovlen(1)
+	}
+	x.ctl = func(fd uintptr) { s.sendAll(fd, b) }
+}
+
+// sendAll is the RawConn callback: sendmmsg until every packet of b is
+// sent or refused, never waiting for the socket to become writable.
+// sendmmsg stops at a packet the kernel refuses, returning the count sent
+// before it (or the error, if it is the first): that packet is counted
+// failed and the rest sent again. A full socket buffer (EAGAIN, ENOBUFS)
+// fails the rest of the batch at once: it is shared by every target.
+func (s *sock) sendAll(fd uintptr, b *batch) {
+	x := &b.sys
+	for off := 0; off < x.end; {
+		k, errno := s.sendmmsg(fd, x.hdrs[off:x.end])
+		switch {
+		case errno == unix.EINTR:
+		case errno == unix.EAGAIN || errno == unix.ENOBUFS:
+			for ; off < x.end; off++ {
+				b.slot[off].err = errno
+			}
+		case errno != 0:
+			b.slot[off].err = errno
+			off++
+		case k <= 0 || k > x.end-off: // never seen: do not loop on it
+			b.slot[off].err = errShort
+			off++
+		default:
+			off += k
+		}
+	}
+}
+
+// sendmmsg is the system call on h, non-blocking.
+func sendmmsg(fd uintptr, h []unix.Mmsghdr) (int, unix.Errno) {
+	n, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&h[0])),
+		uintptr(len(h)), unix.MSG_DONTWAIT, 0, 0)
+	return int(n), e
+}
+
+// name writes the socket address of to into sa and returns its length: a
+// sockaddr_in on an IPv4 socket, else a sockaddr_in6 (IPv4 targets
+// mapped). A target of a family the socket cannot reach (Start refuses
+// those) gets a sockaddr_in6, which the kernel refuses.
+func (s *sock) name(sa *unix.RawSockaddrInet6, to netip.AddrPort) uint32 {
+	a := to.Addr()
+	if a.Is4() && !s.is6 {
+		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
+		*sa4 = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: a.As4()}
+		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa4.Port))[:], to.Port())
+		return unix.SizeofSockaddrInet4
+	}
+	*sa = unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: a.As16()}
+	binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:], to.Port())
+	return unix.SizeofSockaddrInet6
 }
 
 // local returns the address the socket is bound to.

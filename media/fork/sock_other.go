@@ -16,7 +16,8 @@ const writeWait = time.Millisecond
 // sock is the portable forker socket: an unconnected net.UDPConn whose
 // write deadline is set just ahead at the start of every tick, so a full
 // socket buffer costs at most writeWait per tick (later sends of that tick
-// fail and are counted). Linux uses non-blocking system calls instead.
+// fail and are counted). Linux uses non-blocking batched system calls
+// instead.
 type sock struct {
 	c   *net.UDPConn
 	is6 bool
@@ -54,13 +55,20 @@ func (s *sock) reaches(a netip.Addr) bool {
 // begin sets the write deadline of a tick's sends.
 func (s *sock) begin() { _ = s.c.SetWriteDeadline(time.Now().Add(writeWait)) }
 
-// writeTo sends b to dst, waiting at most until the tick's deadline.
-func (s *sock) writeTo(b []byte, dst netip.AddrPort) error {
-	if !s.reaches(dst.Addr()) {
-		return errFamily
+// sysBatch is empty: a batch goes out one packet at a time.
+type sysBatch struct{}
+
+// send sends the first n packets of b one by one, waiting at most until
+// the tick's deadline, and sets each slot's err.
+func (s *sock) send(b *batch, n int) {
+	for i := range n {
+		sl := &b.slot[i]
+		if !s.reaches(sl.to.Addr()) {
+			sl.err = errFamily
+			continue
+		}
+		_, sl.err = s.c.WriteToUDPAddrPort(b.pkt[i][:sl.len], sl.to)
 	}
-	_, err := s.c.WriteToUDPAddrPort(b, dst)
-	return err
 }
 
 // local returns the address the socket is bound to.
