@@ -12,11 +12,12 @@ import (
 // the next queue; a burst's bigger array is left to the collector.
 const maxSpare = 4096
 
-// commitLoop is the committer: each time the queue grows it takes all of it
-// and stores it in one transaction (group commit: what arrives during a
-// write goes into the next one). After a failed write it retries with
-// back-off, the batch kept in memory. When ctx ends it commits what is left
-// and returns.
+// commitLoop is the committer: each time the queue or the removals grow
+// it takes all of them and writes them in one transaction (group commit:
+// what arrives during a write goes into the next one), so neither an
+// event stored nor an event delivered costs a sync of its own. After a
+// failed write it retries with back-off, the batch kept in memory. When
+// ctx ends it commits what is left and returns.
 func (o *Outbox) commitLoop(ctx context.Context) {
 	defer close(o.commitDone)
 	failures := 0
@@ -53,15 +54,17 @@ func (o *Outbox) commitLoop(ctx context.Context) {
 	}
 }
 
-// flush takes the whole queue and stores it; on failure the events go back
-// to the queue's front, still counted as queued.
+// flush takes the whole queue and the removals and writes them in one
+// transaction; on failure they go back to the front, the events still
+// counted as queued.
 func (o *Outbox) flush() (err error) {
 	o.qmu.Lock()
-	batch := o.queue
+	batch, rems := o.queue, o.removals
 	o.queue, o.spare = o.spare, nil
+	o.removals, o.spareRem = o.spareRem, nil
 	o.qmu.Unlock()
-	if len(batch) == 0 {
-		o.spare = batch
+	if len(batch) == 0 && len(rems) == 0 {
+		o.spare, o.spareRem = batch, rems
 		return nil
 	}
 	defer func() {
@@ -69,7 +72,7 @@ func (o *Outbox) flush() (err error) {
 			err = fmt.Errorf("outbox: panic storing events: %v", p)
 		}
 		if err != nil {
-			o.requeue(batch)
+			o.requeue(batch, rems)
 			return
 		}
 		o.queued.Add(-int64(len(batch))) // after commit raised pending
@@ -77,14 +80,21 @@ func (o *Outbox) flush() (err error) {
 			clear(batch)
 			o.spare = batch[:0]
 		}
+		if cap(rems) <= maxSpare {
+			clear(rems)
+			o.spareRem = rems[:0]
+		}
 	}()
-	return o.commit(batch)
+	return o.commit(batch, rems)
 }
 
-// requeue puts a batch that could not be stored back before the events
-// queued meanwhile, dropping the oldest beyond MaxPending.
-func (o *Outbox) requeue(batch []queued) {
+// requeue puts a batch and removals that could not be written back before
+// those queued meanwhile, dropping the oldest events beyond MaxPending.
+// The removals are bounded without a limit of their own: each is a stored
+// event, and at most MaxPending are stored.
+func (o *Outbox) requeue(batch []queued, rems []removal) {
 	o.qmu.Lock()
+	o.removals = append(rems, o.removals...)
 	o.queue = append(batch, o.queue...)
 	excess := len(o.queue) - o.opts.MaxPending
 	if excess > 0 {
@@ -101,38 +111,55 @@ func (o *Outbox) requeue(batch []queued) {
 }
 
 // flushLast is Close's commit: what cannot be stored now is lost with the
-// process, so it is counted as dropped and the error returned.
+// process, so it is counted as dropped and the error returned; events
+// delivered but not removed stay stored and are sent again after a
+// restart.
 func (o *Outbox) flushLast() error {
 	err := o.flush()
 	if err == nil {
 		return nil
 	}
 	o.qmu.Lock()
-	n := len(o.queue)
-	o.queue = nil
+	n, r := len(o.queue), len(o.removals)
+	o.queue, o.removals = nil, nil
 	o.dropped.Add(uint64(n))
 	o.queued.Add(-int64(n))
 	o.qmu.Unlock()
-	o.log.Error("outbox: events lost at close", "count", n, "err", err)
-	return fmt.Errorf("outbox: %d events not stored at close: %w", n, err)
+	o.log.Error("outbox: events lost at close", "count", n, "not_removed", r, "err", err)
+	return fmt.Errorf("outbox: %d events not stored and %d delivered events not removed (to be sent again) at close: %w",
+		n, r, err)
 }
 
-// commit stores batch in one transaction, assigning the ids in batch order,
-// drops the oldest stored events beyond MaxPending and hands the new ids to
-// the delivery workers.
-func (o *Outbox) commit(batch []queued) error {
+// commit writes one transaction: it deletes the events of rems still
+// stored, stores batch, assigning the ids in batch order, and drops the
+// oldest stored events beyond MaxPending. Then it counts the removals as
+// delivered or dropped and hands the new ids to the delivery workers.
+func (o *Outbox) commit(batch []queued, rems []removal) error {
 	if o.opts.beforeCommit != nil {
-		o.opts.beforeCommit(len(batch))
+		o.opts.beforeCommit(len(batch), len(rems))
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	ids := make([]uint64, len(batch))
+	gone := make([]bool, len(rems)) // the event was no longer stored
 	var n int64
 	var dropped []droppedEvent
 	err := o.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket([]byte(Bucket))
 		if b == nil {
 			return fmt.Errorf("bucket %q missing", Bucket)
+		}
+		n = o.pending.Load()
+		for i, r := range rems {
+			k := key(r.id)
+			if b.Get(k) == nil {
+				gone[i] = true // dropped meanwhile, or removed twice
+				continue
+			}
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+			n--
 		}
 		for i, q := range batch {
 			id, err := b.NextSequence()
@@ -144,16 +171,17 @@ func (o *Outbox) commit(batch []queued) error {
 			}
 			ids[i] = id
 		}
-		n = o.pending.Load() + int64(len(batch))
+		n += int64(len(batch))
 		var err error
 		dropped, n, err = dropOldest(b, n, int64(o.opts.MaxPending))
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("outbox: store %d events: %w", len(batch), err)
+		return fmt.Errorf("outbox: store %d events and remove %d: %w", len(batch), len(rems), err)
 	}
+	o.countRemovals(rems, gone)
 	o.dropped.Add(uint64(len(dropped)))
-	o.pending.Store(n)
+	o.pending.Store(n) // after the counters: an event never shows in neither
 	for _, d := range dropped {
 		o.shardOf(d.callID).remove(d.id)
 		o.log.Warn("outbox: too many pending events, dropped the oldest",
@@ -162,7 +190,25 @@ func (o *Outbox) commit(batch []queued) error {
 	for i, q := range batch {
 		o.shardOf(q.callID).push(ids[i])
 	}
+	if o.opts.afterCommit != nil {
+		o.opts.afterCommit()
+	}
 	return nil
+}
+
+// countRemovals counts the removed events as delivered or dropped (those
+// gone before their removal were counted when they went).
+func (o *Outbox) countRemovals(rems []removal, gone []bool) {
+	for i, r := range rems {
+		switch {
+		case gone[i]:
+		case r.reason == "":
+			o.delivered.Add(1)
+		default:
+			o.dropped.Add(1)
+			o.log.Warn("outbox: dropped event", "reason", r.reason, "id", r.id, "call", r.callID)
+		}
+	}
 }
 
 type droppedEvent struct {

@@ -268,7 +268,7 @@ func TestFailedCommitRetried(t *testing.T) {
 	var fail atomic.Int32
 	fail.Store(2) // the first two commits fail
 	opts := testOptions("http://127.0.0.1:1/events")
-	opts.beforeCommit = func(int) {
+	opts.beforeCommit = func(int, int) {
 		if fail.Add(-1) >= 0 {
 			panic("disk on fire")
 		}
@@ -308,7 +308,7 @@ func TestFailedCommitRetried(t *testing.T) {
 func TestCloseReportsLostEvents(t *testing.T) {
 	opts := testOptions("http://127.0.0.1:1/events")
 	var broken atomic.Bool
-	opts.beforeCommit = func(int) {
+	opts.beforeCommit = func(int, int) {
 		if broken.Load() {
 			panic("disk gone")
 		}

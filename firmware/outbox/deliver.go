@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -47,8 +46,10 @@ func (o *Outbox) deliverSafe(ctx context.Context, id uint64) {
 	o.deliver(ctx, id)
 }
 
-// deliver sends event id until a 2xx answer, then deletes it. It gives up
-// when ctx is done or the event is gone (dropped meanwhile).
+// deliver sends event id until a 2xx answer, then hands it to the
+// committer for removal and returns at once: the worker goes on with the
+// call's next event while the removal waits for the next commit. It gives
+// up when ctx is done or the event is gone (dropped meanwhile).
 func (o *Outbox) deliver(ctx context.Context, id uint64) {
 	for attempt := 1; ; attempt++ {
 		r, ok := o.get(id)
@@ -62,7 +63,7 @@ func (o *Outbox) deliver(ctx context.Context, id uint64) {
 		}
 		err := o.post(ctx, url, id, attempt, r)
 		if err == nil {
-			o.delete(id, &o.delivered)
+			o.remove(removal{id: id, callID: r.callID})
 			return
 		}
 		if ctx.Err() != nil {
@@ -170,36 +171,45 @@ func (o *Outbox) get(id uint64) (record, bool) {
 	return r, found
 }
 
-// delete removes event id and, if it was still stored, adds 1 to counter
-// before Pending drops (so Stats never shows an event in neither).
-func (o *Outbox) delete(id uint64, counter *atomic.Uint64) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	existed := false
-	err := o.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte(Bucket))
-		if b.Get(key(id)) == nil {
-			return nil
-		}
-		existed = true
-		return b.Delete(key(id))
-	})
-	if err != nil {
-		// It stays stored and is sent again after a restart: a duplicate,
-		// which receivers must expect anyway.
-		o.log.Error("outbox: cannot delete delivered event", "id", id, "err", err)
-		return false
-	}
-	if existed {
-		counter.Add(1)
-		o.pending.Add(-1)
-	}
-	return existed
+// removal is an event to delete: delivered, or discarded for reason.
+type removal struct {
+	id     uint64
+	callID string
+	reason string // "" for a delivered event
 }
 
-// discard deletes event id undelivered, for reason.
-func (o *Outbox) discard(id uint64, callID, reason string) {
-	if o.delete(id, &o.dropped) {
-		o.log.Warn("outbox: dropped event", "reason", reason, "id", id, "call", callID)
+// remove hands r to the committer, which deletes the event in its next
+// write (with the events it stores: a delivery costs no sync of its own)
+// and counts it as delivered or dropped then. Until that write the event
+// stays stored: a crash before it sends the event again after the
+// restart, with the same id. After Close, remove writes r itself.
+func (o *Outbox) remove(r removal) {
+	o.qmu.Lock()
+	if o.closing {
+		o.qmu.Unlock()
+		o.removeAfterClose(r)
+		return
 	}
+	o.removals = append(o.removals, r)
+	o.qmu.Unlock()
+	select {
+	case o.kick <- struct{}{}:
+	default: // the committer is already due
+	}
+}
+
+// removeAfterClose deletes r in its own transaction once Close's last
+// commit is done. Workers are stopped before that commit, so only a
+// delivery racing Close gets here.
+func (o *Outbox) removeAfterClose(r removal) {
+	<-o.commitDone
+	if err := o.commit(nil, []removal{r}); err != nil {
+		o.log.Error("outbox: cannot delete event; it will be sent again after a restart",
+			"id", r.id, "err", err)
+	}
+}
+
+// discard deletes event id undelivered, for reason (with the next commit).
+func (o *Outbox) discard(id uint64, callID, reason string) {
+	o.remove(removal{id: id, callID: callID, reason: reason})
 }

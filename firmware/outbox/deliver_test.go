@@ -54,8 +54,11 @@ func TestSignatureVerifiable(t *testing.T) {
 	enqueue(t, o, "1552976047.56", body)
 	enqueue(t, o, "1552976047.56", `{"action": "DTMF", "infos": "56789"}`)
 	start(t, o)
-	eventually(t, "delivered", func() bool { return o.Pending() == 0 })
+	eventually(t, "delivered", func() bool { return idle(o) })
 	_, accepted := app.hits()
+	if len(accepted) != 2 {
+		t.Fatalf("%d events accepted, want 2", len(accepted))
+	}
 	for _, h := range accepted {
 		if h.header.Get(HeaderTimestamp) != "1700000000" {
 			t.Errorf("timestamp %q", h.header.Get(HeaderTimestamp))

@@ -7,9 +7,14 @@
 // commit), assigning each event its id, the bucket's next sequence number,
 // in queue order; then it hands the ids to the delivery workers. The
 // workers, started by Run, POST the events to the app server's URL, in
-// order within a call, retrying with exponential back-off and full jitter,
-// and delete an event only after a 2xx answer. Close writes what is still
-// queued before it returns. Pending events survive a restart: New loads
+// order within a call, retrying with exponential back-off and full jitter.
+// After a 2xx answer a worker hands the event's id back to the committer,
+// which deletes it in its next transaction, together with the events it
+// stores: a delivery costs no sync of its own, and the worker goes on with
+// the next event at once. An event is deleted only after a 2xx answer; one
+// delivered but not yet deleted when the box crashes is sent again after
+// the restart, with the same id. Close stops the workers, then writes
+// what is still queued and deletes what was delivered before it returns. Pending events survive a restart: New loads
 // them and Run delivers them. docs/EVENTS.md describes the guarantees, the
 // headers and the signature for app server authors.
 //

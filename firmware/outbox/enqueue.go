@@ -66,14 +66,15 @@ func (o *Outbox) Enqueue(callID string, body []byte) error {
 // is done (so q comes after everything queued before it).
 func (o *Outbox) storeAfterClose(q queued) error {
 	<-o.commitDone
-	if err := o.commit([]queued{q}); err != nil {
+	if err := o.commit([]queued{q}, nil); err != nil {
 		return fmt.Errorf("outbox: enqueue event of call %q after close: %w", q.callID, err)
 	}
 	return nil
 }
 
 // Sync waits until every event Enqueue accepted before the call is stored,
-// asking the committer to write them now, and returns that write's error.
+// and every event delivered before it removed, asking the committer to
+// write them now, and returns that write's error.
 // Calls never need it (the committer writes on its own); it is for tests
 // and for callers that must know the events are on disk. After Close it
 // returns Close's commit error at once.

@@ -93,18 +93,21 @@ func idle(o *Outbox) bool {
 }
 
 // gate holds the committer in each commit (its hook is Options.beforeCommit)
-// until the test lets it go: the batch size is sent on entered, then the
+// until the test lets it go: the commit's size is sent on entered, then the
 // commit waits for one value on step, or for open to be closed.
 type gate struct {
-	entered chan int
+	entered chan write
 	step    chan struct{}
 	open    chan struct{}
 	once    sync.Once
 }
 
+// write is the size of one commit: events stored, events removed.
+type write struct{ events, removals int }
+
 // newGate returns a closed gate.
 func newGate() *gate {
-	return &gate{entered: make(chan int, 1024), step: make(chan struct{}), open: make(chan struct{})}
+	return &gate{entered: make(chan write, 1024), step: make(chan struct{}), open: make(chan struct{})}
 }
 
 // newGated is newT with commits held by a new gate, which is opened when
@@ -118,9 +121,9 @@ func newGated(t testing.TB, db *bbolt.DB, opts Options) (*Outbox, *gate) {
 	return o, g
 }
 
-func (g *gate) hook(n int) {
+func (g *gate) hook(events, removals int) {
 	select {
-	case g.entered <- n:
+	case g.entered <- write{events, removals}:
 	default: // nobody counts commits any more
 	}
 	select {
@@ -142,16 +145,22 @@ func (g *gate) next(t testing.TB) {
 	}
 }
 
-// waitCommit waits until the committer is in a commit and returns its
-// batch size.
+// waitCommit waits until the committer is in a commit and returns the
+// number of events it stores.
 func (g *gate) waitCommit(t testing.TB) int {
 	t.Helper()
+	return g.waitWrite(t).events
+}
+
+// waitWrite waits until the committer is in a commit and returns its size.
+func (g *gate) waitWrite(t testing.TB) write {
+	t.Helper()
 	select {
-	case n := <-g.entered:
-		return n
+	case w := <-g.entered:
+		return w
 	case <-time.After(wait):
 		t.Fatal("the committer never started a commit")
-		return 0
+		return write{}
 	}
 }
 

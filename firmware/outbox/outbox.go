@@ -67,17 +67,24 @@ type Options struct {
 	// jitter. It must be safe for concurrent use. nil means math/rand/v2.
 	Rand func(n int64) int64
 
-	// beforeCommit, if set, is called by the committer with the batch size
-	// before each bbolt write: the tests' hook to hold a commit.
-	beforeCommit func(n int)
+	// beforeCommit, if set, is called by the committer before each bbolt
+	// write with the number of events it stores and of events it removes:
+	// the tests' hook to hold a commit. afterCommit, if set, is called
+	// after each write that succeeded.
+	beforeCommit func(events, removals int)
+	afterCommit  func()
 }
 
 // Stats are counters since New. An event is counted in Queued or Pending
 // until it is delivered or dropped, never in neither (it may briefly show
-// in both while it is being stored).
+// in both while it is being stored). An event answered with 2xx is removed
+// from the database by the committer's next write, a commit window later
+// (deliveries are batched with the events stored): until then it is
+// still counted in Pending, and Delivered counts it once it is removed,
+// so Pending is always the number of events stored.
 type Stats struct {
 	Queued    int    // events accepted by Enqueue, in memory, not yet stored
-	Pending   int    // events stored and not yet delivered
+	Pending   int    // events stored and not yet removed
 	Delivered uint64 // events answered with 2xx and removed
 	Retried   uint64 // attempts after a failed one
 	Dropped   uint64 // events deleted undelivered (MaxPending, no URL, corrupt, lost at Close)
@@ -93,13 +100,15 @@ type Outbox struct {
 	mu      sync.Mutex   // serialises the outbox's bbolt writes and changes of pending
 	pending atomic.Int64 // stored events; written under mu
 
-	qmu     sync.Mutex   // guards queue and closing
-	queue   []queued     // accepted by Enqueue, not yet taken by the committer; oldest first
-	closing bool         // Close was called: Enqueue stores synchronously
-	queued  atomic.Int64 // events in queue or in the batch being stored; raised under qmu
-	spare   []queued     // the last batch, emptied for reuse; the committer's own
+	qmu      sync.Mutex   // guards queue, removals and closing
+	queue    []queued     // accepted by Enqueue, not yet taken by the committer; oldest first
+	removals []removal    // delivered or discarded events to delete, not yet taken by the committer
+	closing  bool         // Close was called: Enqueue and remove write synchronously
+	queued   atomic.Int64 // events in queue or in the batch being stored; raised under qmu
+	spare    []queued     // the last batch, emptied for reuse; the committer's own
+	spareRem []removal    // the last removals, emptied for reuse; the committer's own
 
-	kick       chan struct{}      // capacity 1: signalled when queue grows
+	kick       chan struct{}      // capacity 1: signalled when queue or removals grow
 	syncReq    chan chan error    // Sync's requests to the committer
 	stopCommit context.CancelFunc // ends the committer (after a last commit)
 	commitDone chan struct{}      // closed when the committer is gone
@@ -214,7 +223,8 @@ func (o *Outbox) load() error {
 	return nil
 }
 
-// Pending returns the number of stored, undelivered events.
+// Pending returns the number of stored events: undelivered, or delivered
+// and not yet removed by the next commit.
 func (o *Outbox) Pending() int { return int(o.pending.Load()) }
 
 // Stats returns the counters.
@@ -256,28 +266,30 @@ func (o *Outbox) Run(ctx context.Context) error {
 	return nil
 }
 
-// Close stores what is still queued (one last commit), stops the committer
-// and Run's workers and waits for them; a delivery attempt in flight is
-// abandoned and its event stays stored. After Close, Enqueue stores each
-// event itself. Close returns the last commit's error (its events are lost
-// and counted as dropped); calling it again returns nil. It does not close
-// the database, which must stay open until Close returns.
+// Close stops Run's workers and waits for them (a delivery attempt in
+// flight is abandoned and its event stays stored), then makes one last
+// commit: it stores what is still queued and removes the events delivered
+// so far, and stops the committer. After Close, Enqueue stores each event
+// itself. Close returns the last commit's error (its queued events are
+// lost and counted as dropped; its delivered events stay stored and are
+// sent again after a restart); calling it again returns nil. It does not
+// close the database, which must stay open until Close returns.
 func (o *Outbox) Close() error {
-	o.qmu.Lock()
-	first := !o.closing
-	o.closing = true
-	o.qmu.Unlock()
-	o.stopCommit()
-	<-o.commitDone
-
 	o.life.Lock()
 	o.closed = true
 	cancel, done := o.cancel, o.done
 	o.life.Unlock()
 	if cancel != nil {
 		cancel()
-		<-done
+		<-done // no delivery ends after this: the last commit has them all
 	}
+
+	o.qmu.Lock()
+	first := !o.closing
+	o.closing = true
+	o.qmu.Unlock()
+	o.stopCommit()
+	<-o.commitDone
 	if first {
 		return o.commitErr
 	}
