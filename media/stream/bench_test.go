@@ -151,7 +151,7 @@ func benchTick(b *testing.B, taps int) {
 		if _, err := src.WriteToUDPAddrPort(pkt, to); err != nil {
 			b.Fatal(err)
 		}
-		s.tick(1, 0) // the sink is never read: once full, the kernel drops
+		s.tick(1, 0, true, true) // the sink is never read: once full, the kernel drops
 		if seq%8 == 0 {
 			for _, tap := range ts {
 				tap.Read(got)
@@ -185,7 +185,7 @@ func BenchmarkTickSendOnly(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		s.tick(1, 0)
+		s.tick(1, 0, true, true)
 	}
 }
 
@@ -234,8 +234,8 @@ func BenchmarkTickBridged(b *testing.B) {
 		if _, err := src.WriteToUDPAddrPort(pktY, toY); err != nil {
 			b.Fatal(err)
 		}
-		x.tick(1, 0)
-		y.tick(1, 0)
+		x.tick(1, 0, true, true)
+		y.tick(1, 0, true, true)
 	}
 	b.StopTimer()
 	if sx, sy := x.Stats(), y.Stats(); sx.PacketsIn == 0 || sy.PacketsIn == 0 || sx.SendErrors+sy.SendErrors != 0 {

@@ -3,13 +3,27 @@
 // telephone-events in and out, and in-band DTMF detection.
 //
 // An Engine owns all streams and a fixed set of shard goroutines; there is
-// no goroutine per stream. Every 20 ms each shard, for each of its streams,
-// drains the packets that have arrived (non-blocking reads) and sends
-// exactly one packet: the next frame of what is playing (or of its
-// Source), silence, or a telephone-event packet while a digit is being
-// sent. Pacing follows the
-// clock, not the ticks: a late tick sends the frames it missed (up to three),
-// so the long-run rate is exactly 50 packets a second.
+// no goroutine per stream. Every 20 ms each shard ticks: for each of its
+// streams it sends exactly one packet: the next frame of what is playing
+// (or of its Source), silence, or a telephone-event packet while a digit
+// is being sent. Pacing follows the clock, not the ticks: a late tick
+// sends the frames it missed (up to three), so the long-run rate is
+// exactly 50 packets a second.
+//
+// Received packets are handled as they arrive. On Linux each shard owns an
+// epoll instance on which its streams' RTP and RTCP sockets are registered
+// (level-triggered) when they open, and unregistered before they close;
+// between ticks the shard waits on it until a socket is readable or the
+// next frame is due, and handles a readable stream's packet at once: a key
+// press reaches OnDigit and the KeySinks without waiting for the tick
+// (during a long tick, the shard looks at the poller every 64 streams). An
+// idle socket costs no system call, and a packet one read. An eventfd in
+// the same set wakes the shard when the engine closes. Where there is no
+// poller (other systems, a build with the portablerecv tag, an Engine on
+// an injected Clock as in tests) or a socket's registration fails, the
+// tick drains every such socket with non-blocking reads before it sends.
+// Either way a stream's packets, ticks and key reports happen on its
+// shard's goroutine only.
 //
 // Received media is checked strictly: a source address is learned only from
 // two consecutive valid packets, and from then on packets from any other
@@ -27,7 +41,8 @@
 // telephone-event goes out) is handed to each as one Frame, the audio
 // sent and the audio received side by side, the latter through a small
 // playout buffer (two frames of prefill, six at most) that evens out the
-// network. A KeySink also gets the keys the stream hears. Tap is a Sink
+// network. A KeySink also gets the keys the stream hears, as soon as they
+// are heard. Tap is a Sink
 // that rings frames over to one consumer goroutine (a recorder, a media
 // fork) and drops, counting, what that consumer does not take in time.
 // The sink list is copy-on-write, so the shard reads it without a lock;

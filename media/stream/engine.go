@@ -26,29 +26,59 @@ type Engine struct {
 // NewEngine starts an engine with opts.Shards shard goroutines; Close
 // stops them.
 func NewEngine(opts Options) (*Engine, error) {
+	e, err := newEngine(opts)
+	if err != nil {
+		return nil, err
+	}
+	e.start(nil)
+	return e, nil
+}
+
+// newEngine makes an engine and its shards without starting them. On the
+// real clock each shard gets a poller, if the build has one; a shard
+// without reads its sockets on the tick.
+func newEngine(opts Options) (*Engine, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{
 		opts:    opts,
 		log:     opts.Log,
 		ports:   newPortPool(opts.PortLow, opts.PortHigh),
-		cancel:  cancel,
+		cancel:  func() {},
 		streams: make(map[*Stream]struct{}),
 	}
+	_, realTime := opts.Clock.(realClock)
 	for i := range opts.Shards {
 		sh := newShard(i, opts.Clock, e.log.With("shard", i))
+		if realTime {
+			if sh.poll, err = newPoller(); err != nil {
+				sh.log.Debug("rtp shard reads every socket on the tick", "err", err)
+			}
+		}
 		e.shards = append(e.shards, sh)
+	}
+	return e, nil
+}
+
+// start starts the shard goroutines; tune, if set, adjusts each shard
+// before its goroutine starts (tests).
+func (e *Engine) start(tune func(*shard)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	for _, sh := range e.shards {
+		if tune != nil {
+			tune(sh)
+		}
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()
 			sh.run(ctx)
 		}()
 	}
-	e.log.Debug("rtp engine started", "shards", opts.Shards, "ports", fmt.Sprintf("%d-%d", opts.PortLow, opts.PortHigh))
-	return e, nil
+	e.log.Debug("rtp engine started", "shards", len(e.shards),
+		"ports", fmt.Sprintf("%d-%d", e.opts.PortLow, e.opts.PortHigh))
 }
 
 // Open binds a port pair and starts serving a stream for cfg. The error
@@ -90,8 +120,8 @@ func (e *Engine) Streams() int {
 	return len(e.streams)
 }
 
-// Close stops the shards and closes every stream. It is idempotent; every
-// call returns once all is stopped.
+// Close stops the shards (waking those that wait for a socket) and closes
+// every stream. It is idempotent; every call returns once all is stopped.
 func (e *Engine) Close() error {
 	e.once.Do(func() {
 		e.mu.Lock()
@@ -107,6 +137,9 @@ func (e *Engine) Close() error {
 		e.mu.Unlock()
 		for _, s := range streams {
 			_ = s.Close()
+		}
+		for _, sh := range e.shards {
+			sh.closePoll()
 		}
 		e.log.Debug("rtp engine stopped", "streams_closed", len(streams))
 	})

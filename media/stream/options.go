@@ -33,8 +33,10 @@ type Config struct {
 	// sends both does not produce every digit twice.
 	InbandDTMF bool
 	// OnDigit, if set, is called with each received key press and its
-	// source, "rfc4733" or "inband". It is called on the shard goroutine
-	// that serves many calls: it must return quickly and never block. It
+	// source, "rfc4733" or "inband", as soon as the packet that completes
+	// it is handled (see the package doc). It is called on the shard
+	// goroutine that serves many calls: it must return quickly and never
+	// block. It
 	// may call the stream's methods (for example Stop, to end a prompt on
 	// barge-in), but not Engine.Close, which waits for the shards. A call
 	// already running when Close returns may still complete.
@@ -60,7 +62,9 @@ type Options struct {
 	// Log receives the engine's diagnostics; nil discards them.
 	Log *slog.Logger
 	// Clock is the time source; nil means the real clock. Tests inject a
-	// fake to step the 20 ms ticks by hand.
+	// fake to step the 20 ms ticks by hand; with any Clock but the real
+	// one, the shards read every socket on the tick instead of when it is
+	// readable, so a test sees packets handled only on the ticks it steps.
 	Clock Clock
 }
 

@@ -94,8 +94,7 @@ func TestCatchUp(t *testing.T) {
 // TestPacingRate: over many ticks with jittery timing, frames sent match
 // elapsed time exactly.
 func TestPacingRate(t *testing.T) {
-	var sh shard
-	sh.log = discard()
+	sh := newShard(0, nil, discard())
 	start := time.Unix(0, 0)
 	sh.next = start.Add(frameDur)
 	now := start

@@ -19,10 +19,14 @@ const (
 	learnSlots       = 4 // addresses tracked at once while learning
 )
 
-// drain handles the packets waiting on the RTP socket and discards RTCP.
-func (s *Stream) drain() {
+// drainRTP handles up to reads packets waiting on the RTP socket. The tick
+// drains until the socket is empty (readsPerTick at most). A readiness
+// report reads readsPerReady: a socket still readable after that is
+// reported again by the next wait (the poller is level-triggered), so a
+// packet costs one read, not one plus the read that finds the socket empty.
+func (s *Stream) drainRTP(reads int) {
 	m := &s.media
-	for range readsPerTick {
+	for range reads {
 		b, trunc, from, ok := s.rtp.read(m.in[:])
 		if !ok {
 			break
@@ -33,11 +37,15 @@ func (s *Stream) drain() {
 		}
 		s.handle(b, from)
 	}
-	if m.ticks%rtcpEvery == 0 {
-		for range readsPerTick {
-			if _, _, _, ok := s.rtcp.read(m.in[:]); !ok {
-				break
-			}
+}
+
+// drainRTCP discards up to reads datagrams waiting on the RTCP socket (the
+// tick does so every rtcpEvery ticks).
+func (s *Stream) drainRTCP(reads int) {
+	m := &s.media
+	for range reads {
+		if _, _, _, ok := s.rtcp.read(m.in[:]); !ok {
+			break
 		}
 	}
 }
@@ -166,7 +174,7 @@ type heardKey struct {
 }
 
 // digit notes a received key press; reportDigits passes it on once the
-// tick has let go of the sockets.
+// tick or the readiness work has let go of the sockets.
 func (s *Stream) digit(key byte, source string) {
 	m := &s.media
 	if m.nkeys < len(m.keys) {
@@ -175,8 +183,8 @@ func (s *Stream) digit(key byte, source string) {
 	}
 }
 
-// reportDigits calls OnDigit for the keys heard this tick (the sinks had
-// them at the end of the tick, with s.io held).
+// reportDigits calls OnDigit for the keys heard by this tick or readiness
+// work (the sinks had them at its end, with s.io held).
 func (s *Stream) reportDigits() {
 	m := &s.media
 	for i := range m.nkeys {

@@ -12,10 +12,11 @@ import (
 
 // sock is a UDP socket the shard reads and writes with raw non-blocking
 // system calls. It is deliberately not a net.UDPConn: Go's poller would be
-// told of every datagram that arrives (an epoll event each, for nothing, as
-// the shard never waits on a socket), and its locks would be taken on every
-// read and write. The stream's io mutex makes sure the descriptor is not
-// closed while a tick uses it.
+// told of every datagram that arrives (an event each, and a goroutine
+// woken, where the shard's own poller hands it batches of readable
+// sockets), and its locks would be taken on every read and write. The
+// stream's io mutex makes sure the descriptor is not closed while the
+// shard uses it.
 type sock struct {
 	fd  int
 	is6 bool

@@ -22,6 +22,7 @@ const (
 	digitGap       = 2    // frames of audio between two sent digits
 	eventQuiet     = 50   // ticks (1 s) of no in-band detection after an event
 	readsPerTick   = 64   // most packets drained per socket per tick
+	readsPerReady  = 1    // packets read per readiness report (see drainRTP)
 	rtcpEvery      = 10   // ticks between RTCP drains
 	maxKeysPerTick = 8    // digits reported per tick; more are dropped
 )
@@ -40,9 +41,17 @@ type Stream struct {
 	closeOnce sync.Once
 	stats     counters
 
+	// polled and rtcpPolled report that the RTP and RTCP sockets are
+	// registered with the shard's poller, so they are read when readable
+	// rather than on the tick. They are set by shard.add before the shard
+	// can see the stream, and never change after.
+	polled, rtcpPolled bool
+	slot               int32 // the poller slot; -1: none; guarded by sh.mu
+
 	// io is held by the shard while it reads and writes the sockets and
 	// calls the sinks and the source, by Close to close the sockets (so a
-	// descriptor is never closed, and perhaps reused, under a tick), and
+	// descriptor is never closed, and perhaps reused, under a tick or a
+	// readiness report: the shard checks closed with io held), and
 	// briefly by RemoveSink and SetSource to wait for a tick that may still
 	// use what they replaced. OnDigit never runs with it held.
 	io        sync.Mutex
@@ -121,7 +130,7 @@ type media struct {
 
 func newStream(e *Engine, sh *shard, cfg Config, rtpSock, rtcpSock *sock, port int) *Stream {
 	s := &Stream{
-		e: e, sh: sh, port: port, rtp: rtpSock, rtcp: rtcpSock,
+		e: e, sh: sh, port: port, rtp: rtpSock, rtcp: rtcpSock, slot: -1,
 		log:     e.log.With("rtp_port", port),
 		onDigit: cfg.OnDigit,
 		remote:  cfg.Remote,
@@ -242,8 +251,8 @@ func (s *Stream) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
-		s.detach()
 		s.sh.remove(s)
+		s.detach()
 		s.e.forget(s)
 		s.mu.Lock()
 		s.play.stop()

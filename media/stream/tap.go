@@ -55,9 +55,10 @@ type Sink interface {
 }
 
 // KeySink is implemented by a Sink that also wants the key presses its
-// stream receives (RFC 4733 or in-band); Key runs on the shard after the
-// tick, with the same rules as WriteFrame. source is SourceRFC4733 or
-// SourceInband.
+// stream receives (RFC 4733 or in-band); Key runs on the shard as soon as
+// the packet that completes the key is handled (on Linux, as it arrives;
+// else on the next tick), with the same rules as WriteFrame. source is
+// SourceRFC4733 or SourceInband.
 type KeySink interface {
 	Key(key byte, source string)
 }

@@ -6,10 +6,20 @@ import (
 	"github.com/ivrbox/ivrbox/media/dtmf"
 )
 
-// tick is one stream's work for one shard tick: drain what has arrived,
-// then send send frames after skipping skip.
-func (s *Stream) tick(send, skip int) {
-	s.ioTick(send, skip)
+// tick is one stream's work for one shard tick: drain what has arrived on
+// the RTP and RTCP sockets (unless drain or drainRTCP is false: the shard
+// reads that socket when it is readable), then send send frames after
+// skipping skip.
+func (s *Stream) tick(send, skip int, drain, drainRTCP bool) {
+	s.ioTick(send, skip, drain, drainRTCP)
+	s.reportDigits()
+}
+
+// ready is one stream's work when its RTP socket is readable: the packets
+// are handled at once, and the keys among them reported to the sinks and
+// to OnDigit without waiting for the tick.
+func (s *Stream) ready() {
+	s.ioReady()
 	s.reportDigits()
 }
 
@@ -17,7 +27,7 @@ func (s *Stream) tick(send, skip int) {
 // panic, after which the shard closes the stream, which takes s.io). The
 // sinks and the source are loaded once, at the start; a change waits for
 // the tick to end (RemoveSink, SetSource), so none is used after.
-func (s *Stream) ioTick(send, skip int) {
+func (s *Stream) ioTick(send, skip int, drain, drainRTCP bool) {
 	s.io.Lock()
 	defer s.io.Unlock()
 	if s.closed.Load() {
@@ -25,13 +35,13 @@ func (s *Stream) ioTick(send, skip int) {
 	}
 	m := &s.media
 	m.ticks++
-	s.sync()
-	sinks, src := s.sinkList(), s.source.Load().get()
-	m.tapping = len(sinks) > 0
-	if !m.tapping {
-		m.playout.reset() // a sink added later starts from fresh audio
+	sinks, src := s.begin(), s.source.Load().get()
+	if drain {
+		s.drainRTP(readsPerTick)
 	}
-	s.drain()
+	if drainRTCP && m.ticks%rtcpEvery == 0 {
+		s.drainRTCP(readsPerTick)
+	}
 	if skip > 0 {
 		m.ts += uint32(skip * frameSamples)
 		m.index += uint64(skip)
@@ -43,6 +53,43 @@ func (s *Stream) ioTick(send, skip int) {
 	if m.tapping {
 		s.tellKeys(sinks)
 	}
+}
+
+// readyRTCP discards what arrived on the readable RTCP socket.
+func (s *Stream) readyRTCP() {
+	s.io.Lock()
+	defer s.io.Unlock()
+	if !s.closed.Load() {
+		s.drainRTCP(readsPerReady)
+	}
+}
+
+// ioReady is ready's socket work, done with s.io held like ioTick's.
+func (s *Stream) ioReady() {
+	s.io.Lock()
+	defer s.io.Unlock()
+	if s.closed.Load() {
+		return
+	}
+	sinks := s.begin()
+	s.drainRTP(readsPerReady)
+	if s.media.tapping {
+		s.tellKeys(sinks)
+	}
+}
+
+// begin starts a tick's or a readiness report's work: it copies the
+// control settings and loads the sinks, which received audio and keys go
+// to.
+func (s *Stream) begin() []sinkEntry {
+	m := &s.media
+	s.sync()
+	sinks := s.sinkList()
+	m.tapping = len(sinks) > 0
+	if !m.tapping {
+		m.playout.reset() // a sink added later starts from fresh audio
+	}
+	return sinks
 }
 
 // sync copies the control settings the receive path needs.
