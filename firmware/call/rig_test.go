@@ -38,7 +38,7 @@ var rigPrompts = fstest.MapFS{
 
 func newCallRig(t testing.TB, opts ...func(*Options)) *callRig {
 	t.Helper()
-	media, err := stream.NewEngine(stream.Options{PortLow: 34000, PortHigh: 34999, Shards: 1})
+	media, err := stream.NewEngine(stream.Options{PortLow: 34000, PortHigh: 34999, Shards: 1, TickReads: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,8 +35,8 @@ func NewEngine(opts Options) (*Engine, error) {
 }
 
 // newEngine makes an engine and its shards without starting them. On the
-// real clock each shard gets a poller, if the build has one; a shard
-// without reads its sockets on the tick.
+// real clock, unless opts.TickReads, each shard gets a poller if the build
+// has one; a shard without reads its sockets on the tick.
 func newEngine(opts Options) (*Engine, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -52,7 +52,7 @@ func newEngine(opts Options) (*Engine, error) {
 	_, realTime := opts.Clock.(realClock)
 	for i := range opts.Shards {
 		sh := newShard(i, opts.Clock, e.log.With("shard", i))
-		if realTime {
+		if realTime && !opts.TickReads {
 			if sh.poll, err = newPoller(); err != nil {
 				sh.log.Debug("rtp shard reads every socket on the tick", "err", err)
 			}

@@ -6,7 +6,9 @@ import (
 	"net/netip"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -181,4 +183,27 @@ func TestConcurrentControl(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestTickReadsInBubble: with TickReads an engine on the real clock has no
+// poller, so inside a synctest bubble its shards block only on the fake
+// ticker and a test's fake time moves on (the call core's tests run so).
+func TestTickReadsInBubble(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e, err := newEngine(Options{PortLow: 36000, PortHigh: 36009, Shards: 1, TickReads: true, Log: discard()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.shards[0].poll != nil {
+			t.Fatal("a TickReads shard has a poller")
+		}
+		var ticks atomic.Int64
+		e.start(func(sh *shard) { sh.afterTick = func() { ticks.Add(1) } })
+		defer e.Close()
+		time.Sleep(3 * time.Second / 50) // fake time: three frames
+		synctest.Wait()
+		if n := ticks.Load(); n < 2 {
+			t.Errorf("%d ticks in three frames of fake time", n)
+		}
+	})
 }

@@ -66,6 +66,12 @@ type Options struct {
 	// one, the shards read every socket on the tick instead of when it is
 	// readable, so a test sees packets handled only on the ticks it steps.
 	Clock Clock
+	// TickReads makes the shards read every socket on the tick even on the
+	// real clock, instead of waiting for the sockets to be readable. Tests
+	// inside a testing/synctest bubble need it: a shard blocked in a system
+	// call is not durably blocked, so the bubble's fake time would stand
+	// still.
+	TickReads bool
 }
 
 // Clock is the time source of the shards.
