@@ -1,5 +1,10 @@
 package fork
 
+// The skips in this file are about the host's network (IPv6 loopback, a
+// listed loopback interface, Linux-only socket options), never about a
+// missing tool, so CI=true does not turn them into failures: CI machines
+// without IPv6 still run everything else.
+
 import (
 	"errors"
 	"net/netip"
