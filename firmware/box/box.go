@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ivrbox/ivrbox/api/admin"
+	"github.com/ivrbox/ivrbox/api/cloud"
 	"github.com/ivrbox/ivrbox/api/pbx"
 	"github.com/ivrbox/ivrbox/board"
 	"github.com/ivrbox/ivrbox/firmware/call"
@@ -96,6 +97,7 @@ type Box struct {
 	Status  *status.Status // the board's LEDs and button gestures
 	Trunks  *trunk.Manager // trunk registrations and inbound trunk recognition
 	PBX     *pbx.API       // the PBX API (/api/v1.1.0/) and its events
+	Cloud   *cloud.API     // the cloud IVR API (/remote/, /media/, /event/) and its events
 	http    *http.Server
 	debug   *http.Server
 
@@ -305,6 +307,10 @@ func (b *Box) startHTTP() error {
 	})
 	mux.Handle(admin.Prefix, b.Admin.Handler())
 	mux.Handle(pbx.Prefix, b.PBX.Handler())
+	cloudAPI := b.Cloud.Handler()
+	for _, p := range []string{"/remote/", "/media/", "/event/", cloud.Prefix + "/"} {
+		mux.Handle(p, cloudAPI)
+	}
 	mux.Handle("/", webui.Handler())
 	b.http = b.serve(ln, mux)
 	if b.opt.DebugAddr != "" {

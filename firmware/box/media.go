@@ -45,7 +45,11 @@ type ivrCall struct{ *call.Control }
 
 // Offer runs an API-control step (ivr.Offerer).
 func (c ivrCall) Offer(ctx context.Context, step config.APIStep, hold []string) (string, error) {
-	return c.Control.Offer(ctx, call.OfferSpec{Key: step.Key, Params: step.Params, Step: "api",
+	name := "api"
+	if step.Key == config.CloudOfferKey {
+		name = "cloud"
+	}
+	return c.Control.Offer(ctx, call.OfferSpec{Key: step.Key, Params: step.Params, Step: name,
 		Timeout: step.Wait(), Hold: hold})
 }
 

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/ivrbox/ivrbox/api/admin"
+	"github.com/ivrbox/ivrbox/api/cloud"
 	"github.com/ivrbox/ivrbox/api/pbx"
 	"github.com/ivrbox/ivrbox/firmware/outbox"
 	"github.com/ivrbox/ivrbox/firmware/route"
@@ -32,6 +33,12 @@ func (b *Box) openTelephony() error {
 	b.PBX = pbx.New(pbx.Options{Calls: b.Calls, Config: b.Store.Current, Outbox: b.outbox,
 		Log: b.log.With("component", "pbx")})
 	b.Bus.Hook(b.PBX.Hook)
+	b.Cloud, err = cloud.New(cloud.Options{Calls: b.Calls, Config: b.Store.Current, DB: b.Store.DB(),
+		Prompts: b.Prompts, Log: b.log.With("component", "cloud")})
+	if err != nil {
+		return err
+	}
+	b.Bus.Hook(b.Cloud.Hook)
 	return nil
 }
 
@@ -82,6 +89,7 @@ func (b *Box) runTelephony() func() {
 			b.log.Error("event outbox stopped", "err", err)
 		}
 	})
+	b.Cloud.Run(ctx)
 	return func() { cancel(); wg.Wait() }
 }
 
@@ -93,6 +101,9 @@ func (b *Box) closeTelephony() {
 	}
 	if b.PBX != nil {
 		b.PBX.Close()
+	}
+	if b.Cloud != nil {
+		_ = b.Cloud.Close()
 	}
 	if b.outbox != nil {
 		_ = b.outbox.Close()

@@ -27,6 +27,9 @@ type Config struct {
 	// API holds the LAN integration settings: the PBX API user and where
 	// events are delivered. Zero value: no API user, no event delivery.
 	API API `json:"api,omitzero"`
+	// Cloud holds the cloud IVR API's namespace and tokens. Zero value:
+	// DefaultNamespace, no tokens (the API refuses every request).
+	Cloud Cloud `json:"cloud,omitzero"`
 	// Disks are the SMB network disks, shown in prompt names as
 	// /tmp/media/networkdiskN. Zero value: none.
 	Disks []Disk `json:"disks,omitempty"`
@@ -121,6 +124,13 @@ type IVR struct {
 	// left, the box right) or "split" (a file per direction). Empty: no
 	// recording. A call already recorded is not recorded twice.
 	Record string `json:"record,omitempty"`
+	// Control says who steers calls in this IVR: ControlKeys (its own
+	// prompts, keys and actions) or ControlCloud (a cloud application
+	// through the cloud IVR API; Prompts are its greeting, played once,
+	// and Keys, Collect, Timeout and Invalid are not used).
+	Control string `json:"control,omitempty"`
+	// Cloud holds the settings of ControlCloud. nil: the defaults.
+	Cloud *CloudIVR `json:"cloud,omitempty"`
 }
 
 // ActionType says what an Action does.

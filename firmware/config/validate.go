@@ -84,6 +84,7 @@ func Validate(c Config) error {
 		v.add(fmt.Sprintf("ivrs[%d].number", n), "%q is the service number; set system.service_number to another one", c.System.Service())
 	}
 	v.api(c.API)
+	v.cloud(c.Cloud)
 	return v.err()
 }
 
@@ -204,6 +205,7 @@ func (v *validator) ivr(p string, i IVR) {
 	if f, ok := recordFormats[i.Record]; i.Record != "" && (!ok || !f) {
 		v.add(p+".record", "%q must be mixed, stereo or split (or empty: no recording)", i.Record)
 	}
+	v.cloudIVR(p, i)
 }
 
 func (v *validator) collect(p string, c Collect, keys map[string]Action) {

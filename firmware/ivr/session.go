@@ -142,6 +142,9 @@ func (s *session) enter(ctx context.Context, number string) (config.Action, erro
 		s.publish(event.Event{Kind: event.IVREntered, IVR: number})
 		s.recordCall(ivr)
 	}
+	if ivr.Control == config.ControlCloud {
+		return s.cloud(ctx, ivr)
+	}
 	return s.visit(ctx, ivr)
 }
 

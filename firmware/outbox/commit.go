@@ -145,9 +145,9 @@ func (o *Outbox) commit(batch []queued, rems []removal) error {
 	var n int64
 	var dropped []droppedEvent
 	err := o.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte(Bucket))
+		b := tx.Bucket([]byte(o.opts.Bucket))
 		if b == nil {
-			return fmt.Errorf("bucket %q missing", Bucket)
+			return fmt.Errorf("bucket %q missing", o.opts.Bucket)
 		}
 		n = o.pending.Load()
 		for i, r := range rems {

@@ -69,6 +69,7 @@ func (o *Outbox) deliver(ctx context.Context, id uint64) {
 		if ctx.Err() != nil {
 			return
 		}
+		o.lastErr.Store(err.Error())
 		wait := backoff(attempt, o.opts.BaseDelay, o.opts.MaxDelay, o.opts.Rand)
 		o.log.Warn("outbox: delivery failed, will retry", "id", id, "call", r.callID,
 			"attempt", attempt, "retry_in", wait, "err", err)
@@ -151,7 +152,7 @@ func (o *Outbox) get(id uint64) (record, bool) {
 	var r record
 	var found bool
 	err := o.db.View(func(tx *bbolt.Tx) error {
-		v := tx.Bucket([]byte(Bucket)).Get(key(id))
+		v := tx.Bucket([]byte(o.opts.Bucket)).Get(key(id))
 		if v == nil {
 			return nil
 		}

@@ -40,6 +40,9 @@ type Options struct {
 	// means no delivery: Enqueue keeps nothing and workers discard pending
 	// events. URL and Secret must be fast and safe for concurrent use.
 	URL func() string
+	// Bucket is the bbolt bucket of the pending events, created by New;
+	// "" means Bucket. Outboxes on one database need buckets of their own.
+	Bucket string
 	// Secret returns the HMAC key; nil or "" means unsigned requests (no
 	// X-Ivrbox-Signature header).
 	Secret func() string
@@ -88,14 +91,17 @@ type Stats struct {
 	Delivered uint64 // events answered with 2xx and removed
 	Retried   uint64 // attempts after a failed one
 	Dropped   uint64 // events deleted undelivered (MaxPending, no URL, corrupt, lost at Close)
+	LastError string // the last failed attempt's error; "" when none failed
 }
 
 // Outbox queues, stores and delivers events. Create it with New; Close it.
 type Outbox struct {
-	db     *bbolt.DB
-	opts   Options
-	log    *slog.Logger
-	shards []*shard
+	db   *bbolt.DB
+	opts Options
+	// lastErr is the last failed attempt's error text (a string).
+	lastErr atomic.Value
+	log     *slog.Logger
+	shards  []*shard
 
 	mu      sync.Mutex   // serialises the outbox's bbolt writes and changes of pending
 	pending atomic.Int64 // stored events; written under mu
@@ -149,6 +155,9 @@ func New(db *bbolt.DB, opts Options) (*Outbox, error) {
 }
 
 func withDefaults(o Options) Options {
+	if o.Bucket == "" {
+		o.Bucket = Bucket
+	}
 	if o.URL == nil {
 		o.URL = func() string { return "" }
 	}
@@ -189,7 +198,7 @@ func (o *Outbox) load() error {
 	n := 0
 	var bad uint64
 	err := o.db.Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte(Bucket))
+		b, err := tx.CreateBucketIfNotExists([]byte(o.opts.Bucket))
 		if err != nil {
 			return err
 		}
@@ -236,7 +245,14 @@ func (o *Outbox) Stats() Stats {
 		Delivered: o.delivered.Load(),
 		Retried:   o.retried.Load(),
 		Dropped:   o.dropped.Load(),
+		LastError: o.lastError(),
 	}
+}
+
+// lastError is the last failed attempt's error, if any.
+func (o *Outbox) lastError() string {
+	s, _ := o.lastErr.Load().(string)
+	return s
 }
 
 // Run delivers events until ctx is done or Close is called, then returns
