@@ -112,6 +112,10 @@ type Options struct {
 	// Recordings are the call recordings' files (a *record.Recorder); nil:
 	// the recordings endpoints answer 501.
 	Recordings Recordings
+	// Cloud is the cloud IVR API's event subscriptions; nil: the
+	// subscription endpoints answer 503 (the token and namespace endpoints
+	// work on the config alone).
+	Cloud Cloud
 
 	authParams auth.Params // tests: cheaper argon2id
 }

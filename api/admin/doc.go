@@ -4,7 +4,8 @@
 // recordings) and an HTTP controller for API-control steps (leases and
 // commands), the event stream (Server-Sent Events), call records and the
 // recording files, the configuration (whole, per IVR, system, API access,
-// backup and restore), prompts (upload, listen, delete), restart and
+// backup and restore), the cloud IVR API's namespace, tokens and event
+// subscriptions, prompts (upload, listen, delete), restart and
 // factory reset, and the board's LEDs and buttons. The endpoints are
 // documented in docs/API-ADMIN.md.
 //

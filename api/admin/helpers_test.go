@@ -55,6 +55,7 @@ type envOpts struct {
 	disks     Disks // Options.Disks (with the store as Secrets); nil: none
 	noRec     bool  // Options.Recordings nil
 	calls     Calls // Options.Calls; nil: e.calls
+	cloud     Cloud // Options.Cloud; nil: none
 	// recFiles are files (path relative to the recordings folder → content)
 	// put there before the recorder opens it.
 	recFiles map[string][]byte
@@ -118,6 +119,7 @@ func newEnv(t *testing.T, o ...envOpts) *env {
 	if opt.calls != nil {
 		aopt.Calls = opt.calls
 	}
+	aopt.Cloud = opt.cloud
 	e.api = New(aopt)
 	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(func() {
