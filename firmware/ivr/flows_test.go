@@ -190,6 +190,37 @@ func TestRunFlows(t *testing.T) {
 		wantEvents: []string{entered("7010"), left("7010"), entered("6502"),
 			finished("6502", "ok"), left("6502")},
 	}, {
+		name: "cloud control: the greeting once, the offer under key cloud, given back: the cloud next action",
+		cfg: seedPlus(ivr7("7020", func(i *config.IVR) {
+			i.Control, i.Prompts = config.ControlCloud, []string{"greet"}
+			i.Cloud = &config.CloudIVR{FirstCommand: 5, Next: config.Action{Type: config.ActIVR, Target: "6502"},
+				Fallback: config.Action{Type: config.ActHangup}}
+		})),
+		start:   "7020",
+		steps:   "released",
+		wantOps: []string{"answer", "play greet", "offer cloud 7020 5s ", p6502, r1, "hangup normal"},
+		wantEvents: []string{entered("7020"), left("7020"), entered("6502"),
+			finished("6502", "ok"), left("6502")},
+	}, {
+		name: "cloud control: no application in time (defaults 10 s): the fallback runs",
+		cfg: seedPlus(ivr7("7021", func(i *config.IVR) {
+			i.Control, i.Prompts = config.ControlCloud, nil
+			i.Cloud = &config.CloudIVR{Fallback: config.Action{Type: config.ActIVR, Target: "6502"}}
+		})),
+		start:      "7021",
+		steps:      "timeout",
+		wantOps:    []string{"answer", "offer cloud 7021 10s ", p6502, r1, "hangup normal"},
+		wantEvents: []string{entered("7021"), left("7021"), entered("6502"), finished("6502", "ok"), left("6502")},
+	}, {
+		name: "cloud control without settings: lost application, hang up",
+		cfg: seedPlus(ivr7("7022", func(i *config.IVR) {
+			i.Control, i.Prompts = config.ControlCloud, nil
+		})),
+		start:      "7022",
+		steps:      "lost",
+		wantOps:    []string{"answer", "offer cloud 7022 10s ", "hangup normal"},
+		wantEvents: []string{entered("7022"), left("7022")},
+	}, {
 		name: "API-control step nobody takes: defaults (key = IVR number, 30 s), then hang up",
 		cfg: seedPlus(ivr7("7011", func(i *config.IVR) {
 			i.Keys = map[string]config.Action{"0": {Type: config.ActAPI}}
