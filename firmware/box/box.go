@@ -182,12 +182,16 @@ func New(opt Options) (b *Box, err error) {
 		return nil, err
 	}
 	b.service.fault = func() bool { st := b.Status.State(); return st.Error != "" || st.DiskFault }
+	if b.Cloud, err = cloud.New(cloud.Options{Calls: b.Calls, Config: b.Store.Current, DB: b.Store.DB(),
+		Prompts: b.Prompts, Log: opt.Log.With("component", "cloud")}); err != nil {
+		return nil, err
+	}
 	b.Admin = admin.New(admin.Options{
 		Store: b.Store, Calls: admin.LiveCalls(b.Calls), Bus: b.Bus, Prompts: b.Prompts,
 		PromptDir: filepath.Join(opt.DataDir, "prompts"), Records: b.Records,
 		HAL: boardHAL{st: b.Status, sim: b.hw.Sim}, Disks: b.Disks, Secrets: b.Store,
 		Restart: b.Restart, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
-		TrunkState: b.trunkState, Delivery: b.deliveryStats, Recordings: b.Rec,
+		TrunkState: b.trunkState, Delivery: b.deliveryStats, Recordings: b.Rec, Cloud: b.Cloud,
 		Log: opt.Log.With("component", "admin"),
 	})
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))

@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/ivrbox/ivrbox/api/admin"
-	"github.com/ivrbox/ivrbox/api/cloud"
 	"github.com/ivrbox/ivrbox/api/pbx"
 	"github.com/ivrbox/ivrbox/firmware/outbox"
 	"github.com/ivrbox/ivrbox/firmware/route"
@@ -33,11 +32,6 @@ func (b *Box) openTelephony() error {
 	b.PBX = pbx.New(pbx.Options{Calls: b.Calls, Config: b.Store.Current, Outbox: b.outbox,
 		Log: b.log.With("component", "pbx")})
 	b.Bus.Hook(b.PBX.Hook)
-	b.Cloud, err = cloud.New(cloud.Options{Calls: b.Calls, Config: b.Store.Current, DB: b.Store.DB(),
-		Prompts: b.Prompts, Log: b.log.With("component", "cloud")})
-	if err != nil {
-		return err
-	}
 	b.Bus.Hook(b.Cloud.Hook)
 	return nil
 }
