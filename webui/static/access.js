@@ -1,9 +1,10 @@
 'use strict';
 // access.js: API access — the PBX API user, the app URL events go to, the
-// HMAC secret, and the admin API's bearer tokens.
+// HMAC secret, the admin API's bearer tokens, and the cloud IVR API (its
+// namespace, tokens and event subscriptions).
 
 PAGES.access = main => {
-  add(main, h('h1', {}, t('nav.access')), accessCard(), tokensCard());
+  add(main, h('h1', {}, t('nav.access')), accessCard(), tokensCard(), cloudCard());
 };
 
 function accessCard() {
@@ -90,6 +91,134 @@ function tokensCard() {
     h('form', {class: 'row', onsubmit: create}, name, h('button', {type: 'submit', class: 'pri', id: 'token-create'}, t('tok.create'))),
     h('p'), shown, msg, h('div', {class: 'tw'}, h('table', {id: 'token-list'},
       thead(['tok.name', 'tok.id|hide-sm', 'tok.created', 'tok.used', '']), body)));
+}
+
+// cloudCard is the cloud IVR API: the box's namespace, the tokens that
+// may call the API (the raw token shown once), and the event subscriptions.
+function cloudCard() {
+  return h('div', {class: 'card', id: 'cloud'}, h('h2', {}, t('cloud.title')), h('p', {class: 'hint'}, t('cloud.hint')),
+    cloudNamespace(), h('h2', {class: 'sub'}, t('cloud.tokens')), cloudTokens(),
+    h('h2', {class: 'sub'}, t('cloud.subs')), h('p', {class: 'hint'}, t('cloud.subsHint')), cloudSubs());
+}
+
+function cloudNamespace() {
+  const form = new Form(/^cloud\./);
+  const msg = h('div', {class: 'msg', role: 'alert', id: 'cloud-ns-msg'});
+  const ns = h('input', {id: 'cloud-ns', autocomplete: 'off', maxLength: 64, placeholder: 'ivrbox.local'});
+  const hint = h('span', {}, t('cloud.nsHint', 'ivrbox.local'));
+  const btn = h('button', {type: 'submit', class: 'pri', id: 'cloud-ns-save'}, t('save'));
+  const fill = c => {
+    ns.value = c.namespace || '';
+    ns.placeholder = c.default || 'ivrbox.local';
+    hint.textContent = t('cloud.nsHint', ns.placeholder);
+  };
+  const submit = async e => {
+    e.preventDefault();
+    btn.disabled = true;
+    form.clear();
+    try {
+      fill(await api('PUT', 'cloud', {namespace: ns.value.trim()}));
+      msgBox(msg, t('saved'), true);
+    } catch (err) {
+      if (err.status === 422) err.problems = form.show(err.problems);
+      msgBox(msg, err);
+    } finally { btn.disabled = false; }
+  };
+  api('GET', 'cloud').then(fill, err => msgBox(msg, err));
+  return h('form', {id: 'cloud-ns-form', onsubmit: submit}, h('div', {class: 'form'},
+    form.field('namespace', t('cloud.ns'), ns, hint)), msg, btn);
+}
+
+function cloudTokens() {
+  const msg = h('div', {class: 'msg', role: 'alert', id: 'cloud-token-msg'});
+  const body = h('tbody');
+  const name = h('input', {id: 'cloud-token-name', placeholder: t('cloud.tokNamePh'), maxLength: 64});
+  const shown = h('div', {id: 'cloud-token-shown'});
+  const load = async () => {
+    let list;
+    try { list = (await api('GET', 'cloud/tokens')) || []; } catch (e) { return msgBox(msg, e); }
+    clear(body, list.length ? list.map(tk => h('tr', {'data-id': tk.id}, h('td', {}, tk.name),
+      h('td', {class: 'mono'}, tk.id), h('td', {}, fmtTime(tk.created)),
+      h('td', {}, confirmBtn(t('tok.revoke'), async () => {
+        try {
+          await api('DELETE', 'cloud/tokens/' + encodeURIComponent(tk.id));
+          toast(t('cloud.tokRevoked'));
+          if ($('#cloud-token-shown [data-id="' + tk.id + '"]')) clear(shown);
+          load();
+        } catch (e) { msgBox(msg, e); }
+      })))) : emptyRow(4, 'cloud.tokNone'));
+  };
+  const create = async e => {
+    e.preventDefault();
+    if (!name.value.trim()) return msgBox(msg, t('tok.needName'));
+    try {
+      const tk = await api('POST', 'cloud/tokens', {name: name.value.trim()});
+      msgBox(msg);
+      name.value = '';
+      const val = h('input', {class: 'tok', id: 'cloud-token-value', readOnly: true, value: tk.token});
+      clear(shown, h('div', {class: 'msg ok', 'data-id': tk.id}, h('b', {}, t('cloud.tokOnce')), val,
+        h('button', {type: 'button', id: 'cloud-token-copy', onclick: () => copy(val)}, t('copy'))));
+      val.select();
+      load();
+    } catch (err) { msgBox(msg, err); }
+  };
+  load();
+  return h('div', {}, h('form', {class: 'row', onsubmit: create}, name,
+    h('button', {type: 'submit', class: 'pri', id: 'cloud-token-create'}, t('tok.create'))),
+  h('p'), shown, msg, h('div', {class: 'tw'}, h('table', {id: 'cloud-token-list'},
+    thead(['tok.name', 'tok.id', 'tok.created', '']), body)));
+}
+
+const TOPICS = ['ivr', 'call'];
+
+function cloudSubs() {
+  const msg = h('div', {class: 'msg', role: 'alert', id: 'cloud-sub-msg'});
+  const body = h('tbody');
+  const url = h('input', {id: 'cloud-sub-url', type: 'url', placeholder: 'http://192.168.1.10:8000/ivr-events'});
+  const secret = h('input', {id: 'cloud-sub-secret', type: 'password', autocomplete: 'off'});
+  const topics = TOPICS.map(tp => h('input', {type: 'checkbox', id: 'cloud-sub-topic-' + tp, value: tp, checked: true}));
+  const btn = h('button', {type: 'submit', class: 'pri', id: 'cloud-sub-add'}, t('cloud.subAdd'));
+  const addForm = h('form', {id: 'cloud-sub-form', hidden: true}, h('div', {class: 'form'},
+    h('div', {class: 'field wide'}, h('label', {for: url.id}, t('cloud.url')), url),
+    h('div', {class: 'field'}, h('label', {}, t('cloud.topics')), h('div', {class: 'row'},
+      topics.map(c => h('label', {class: 'check'}, c, ' ', t('cloud.topic.' + c.value))))),
+    h('div', {class: 'field'}, h('label', {for: secret.id}, t('cloud.secret')), secret, h('div', {class: 'hint'}, t('cloud.secretHint')))),
+  h('p'), btn);
+  const load = async () => {
+    let list;
+    try { list = (await api('GET', 'cloud/subscriptions')) || []; } catch (e) {
+      addForm.hidden = true;
+      clear(body, emptyRow(6, e.status === 503 ? 'cloud.off' : 'none'));
+      return e.status === 503 ? null : msgBox(msg, e);
+    }
+    addForm.hidden = false;
+    clear(body, list.length ? list.map(s => h('tr', {'data-id': s.id},
+      h('td', {class: 'mono'}, s.url, s.hasSecret ? h('div', {}, h('span', {class: 'badge'}, t('cloud.signed'))) : null),
+      h('td', {}, (s.topics || []).join(', ')), h('td', {class: 'mono'}, s.namespace || ''),
+      h('td', {class: 'num nowrap'}, (s.pending || 0) + ' / ' + (s.delivered || 0) + ' / ' + (s.failed || 0)),
+      h('td', {class: 'mono'}, s.lastError || '—'),
+      h('td', {}, confirmBtn(t('delete'), async () => {
+        try { await api('DELETE', 'cloud/subscriptions/' + encodeURIComponent(s.id)); toast(t('cloud.subDeleted')); load(); } catch (e) { msgBox(msg, e); }
+      })))) : emptyRow(6, 'cloud.subNone'));
+  };
+  addForm.addEventListener('submit', async e => {
+    e.preventDefault();
+    const tps = topics.filter(c => c.checked).map(c => c.value);
+    if (!url.value.trim()) return msgBox(msg, t('cloud.needUrl'));
+    if (!tps.length) return msgBox(msg, t('cloud.needTopic'));
+    btn.disabled = true;
+    try {
+      const body = {url: url.value.trim(), topics: tps};
+      if (secret.value) body.secret = secret.value;
+      await api('POST', 'cloud/subscriptions', body);
+      url.value = secret.value = '';
+      msgBox(msg, t('cloud.subAdded'), true);
+      load();
+    } catch (err) { msgBox(msg, err); } finally { btn.disabled = false; }
+  });
+  load();
+  return h('div', {}, h('div', {class: 'tw'}, h('table', {id: 'cloud-sub-list'},
+    thead(['cloud.url', 'cloud.topics', 'cloud.namespace', 'cloud.delivery', 'cloud.lastError', '']), body)), h('p'), msg, addForm);
 }
 
 // copy puts an input's text on the clipboard (the Clipboard API needs HTTPS,

@@ -1,13 +1,15 @@
 'use strict';
 // ivr.js: the IVR list and the editor of one IVR (prompts, timing, call
 // recording, key actions with their API-control and record steps,
-// digit-string collection, timeout and invalid actions). Save sends the IVR
-// to the API and shows its validation problems next to the fields.
+// digit-string collection, timeout and invalid actions; or, under cloud
+// control, the greeting and the cloud application's settings). Save sends
+// the IVR to the API and shows its validation problems next to the fields.
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '*', '#'];
 const ACTS = ['', 'ivr', 'transfer', 'hangup', 'api', 'record', 'repeat'];
 const STEPS = ['api', 'record']; // actions with settings and a "then" action (next)
 const FORMATS = ['in', 'mixed', 'stereo', 'split'];
+const AFTER_MEDIA = ['', 'hold', 'next']; // cloud.after_media: silence, hold prompts, the next action
 const keyID = k => (k === '*' ? 'star' : k === '#' ? 'hash' : k);
 let ivrDraft = null; // {num, ivr}: unsaved edits kept across a language switch
 let ivrPrompts = []; // GET prompts, for the pickers
@@ -34,7 +36,7 @@ async function ivrList(main) {
     h('td', {}, h('a', {href: '#/ivrs/' + encodeURIComponent(i.number)}, h('b', {}, i.number))),
     h('td', {}, i.name || ''),
     h('td', {class: 'mono'}, (i.prompts || []).join(', ')),
-    h('td', {}, Object.keys(i.keys || {}).sort().map(k => h('div', {}, k + ' → ' + actText(i.keys[k]))),
+    h('td', {}, i.control === 'cloud' ? h('span', {class: 'badge'}, t('ivr.ctlCloud')) : null, Object.keys(i.keys || {}).sort().map(k => h('div', {}, k + ' → ' + actText(i.keys[k]))),
       i.collect ? h('div', {}, h('span', {class: 'badge'}, t('ivr.collectShort', i.collect.terminator || '#'))) : null))) :
     emptyRow(4, 'ivr.none'));
 }
@@ -62,6 +64,10 @@ async function ivrEditor(main, number) {
     ivr.timeout = ivr.timeout || {};
     ivr.invalid = ivr.invalid || {};
   }
+  const c = ivr.cloud = ivr.cloud || {};
+  c.hold = c.hold || [];
+  c.next = c.next || {};
+  c.fallback = c.fallback || {};
   ivrDraft = {num: number, ivr};
   const nums = (all || []).map(i => i.number);
   const form = new Form(/^ivrs\[\d+\]\.?/);
@@ -78,26 +84,73 @@ function bind(input, obj, key, how) {
   return input;
 }
 
+// ivrForm is the whole editor. The control choice shows the parts that
+// apply: the keys' (timing, key actions, digit string, timeout and invalid)
+// or the cloud application's settings, and names the prompts accordingly.
 function ivrForm(ivr, form, nums) {
   const txt = (key, attrs) => bind(h('input', Object.assign({value: ivr[key] || ''}, attrs)), ivr, key);
   const n = (key, min, max, ph) => bind(numInput(ivr[key], min, max, ph), ivr, key, true);
+  const promptsTitle = h('h2'), promptsHint = h('p', {class: 'hint'});
+  const keysOnly = [
+    form.field('repeat', t('ivr.repeat'), n('repeat', 1, 100, '1'), t('ivr.repeatHint')),
+    form.field('wait', t('ivr.wait'), n('wait', 0, 600, '0'), t('ivr.waitHint')),
+    form.field('digit_timeout', t('ivr.digitTimeout'), n('digit_timeout', 0, 600, '3'), t('ivr.digitTimeoutHint')),
+    h('div', {class: 'card', id: 'ivr-keys-card'}, h('h2', {}, t('ivr.keys')), keyTable(ivr, form, nums)),
+    h('div', {class: 'card', id: 'ivr-collect-card'}, h('h2', {}, t('ivr.collect')), collectBox(ivr, form, nums)),
+    h('div', {class: 'card', id: 'ivr-other-card'}, h('h2', {}, t('ivr.other')), h('div', {class: 'form'},
+      actionField(ivr.timeout, 'timeout', t('ivr.timeout'), t('ivr.timeoutDefault'), form, nums),
+      actionField(ivr.invalid, 'invalid', t('ivr.invalid'), t('ivr.invalidDefault'), form, nums)))];
+  const cloud = cloudBox(ivr.cloud, form, nums);
+  const control = () => {
+    const on = ivr.control === 'cloud';
+    keysOnly.forEach(el => { el.hidden = on; });
+    cloud.hidden = !on;
+    promptsTitle.textContent = t(on ? 'ivr.greeting' : 'ivr.prompts');
+    promptsHint.textContent = t(on ? 'ivr.greetingHint' : 'ivr.promptsHint');
+  };
+  control();
   return h('div', {id: 'ivr-form'},
     h('div', {class: 'card'}, h('h2', {}, t('ivr.general')), h('div', {class: 'form'},
       form.field('number', t('ivr.number'), txt('number', {inputmode: 'numeric', autocomplete: 'off', required: true}), t('ivr.numberHint')),
       form.field('name', t('ivr.name'), txt('name', {maxLength: 64})),
+      form.field('control', t('ivr.control'), pickOf(['', 'cloud'], ivr.control || '', v => { ivr.control = v; control(); },
+        v => t(v ? 'ivr.ctlCloud' : 'ivr.ctlKeys'), 'ivr-control'), t('ivr.controlHint')),
       form.field('ring', t('ivr.ring'), n('ring', 0, 600, '0'), t('ivr.ringHint')),
-      form.field('repeat', t('ivr.repeat'), n('repeat', 1, 100, '1'), t('ivr.repeatHint')),
-      form.field('wait', t('ivr.wait'), n('wait', 0, 600, '0'), t('ivr.waitHint')),
-      form.field('digit_timeout', t('ivr.digitTimeout'), n('digit_timeout', 0, 600, '3'), t('ivr.digitTimeoutHint')),
+      keysOnly.slice(0, 3),
       form.field('record', t('ivr.record'), pickOf(['', 'mixed', 'stereo', 'split'], ivr.record || '', v => { ivr.record = v; },
         v => t(v ? 'fmt.' + v : 'ivr.recordOff'), 'ivr-record'), t('ivr.recordHint')))),
-    h('div', {class: 'card'}, h('h2', {}, t('ivr.prompts')), h('p', {class: 'hint'}, t('ivr.promptsHint')),
-      promptList(ivr.prompts, 'prompts', form)),
-    h('div', {class: 'card'}, h('h2', {}, t('ivr.keys')), keyTable(ivr, form, nums)),
-    h('div', {class: 'card'}, h('h2', {}, t('ivr.collect')), collectBox(ivr, form, nums)),
-    h('div', {class: 'card'}, h('h2', {}, t('ivr.other')), h('div', {class: 'form'},
-      actionField(ivr.timeout, 'timeout', t('ivr.timeout'), t('ivr.timeoutDefault'), form, nums),
-      actionField(ivr.invalid, 'invalid', t('ivr.invalid'), t('ivr.invalidDefault'), form, nums))));
+    h('div', {class: 'card'}, promptsTitle, promptsHint, promptList(ivr.prompts, 'prompts', form)),
+    cloud, keysOnly.slice(3));
+}
+
+// cloudBox edits the settings of cloud control (ivr.cloud, c): the timers,
+// barge-in, what follows the application's media (silence, the hold
+// prompts, the next action) and the fallback action.
+function cloudBox(c, form, nums) {
+  const n = (key, id, ph) => Object.assign(bind(numInput(c[key] || '', 0, 3600, ph), c, key, true), {id});
+  const barge = bind(h('input', {type: 'checkbox', id: 'cloud-barge', checked: !!c.barge_in}), c, 'barge_in', 'check');
+  const bargeErr = h('div', {class: 'err'});
+  const bargeBox = h('div', {class: 'field'}, h('label', {class: 'check'}, barge, ' ', t('ivr.cloudBarge')), bargeErr);
+  form.slot('cloud.barge_in', bargeBox, bargeErr);
+  const hold = h('div', {id: 'cloud-hold-box'}, h('h2', {class: 'sub'}, t('ivr.cloudHold')), h('p', {class: 'hint'}, t('ivr.cloudHoldHint')),
+    promptList(c.hold, 'cloud.hold', form));
+  const next = actionField(c.next, 'cloud.next', t('ivr.cloudNext'), t('ivr.thenDefault'), form, nums);
+  const after = () => {
+    hold.hidden = c.after_media !== 'hold';
+    next.hidden = c.after_media !== 'next';
+  };
+  const box = h('div', {class: 'card', id: 'ivr-cloud'}, h('h2', {}, t('ivr.cloud')), h('p', {class: 'hint'}, t('ivr.cloudHint')),
+    h('div', {class: 'form'},
+      form.field('cloud.first_command', t('ivr.cloudFirst'), n('first_command', 'cloud-first', '10'), t('ivr.cloudFirstHint')),
+      form.field('cloud.idle', t('ivr.cloudIdle'), n('idle', 'cloud-idle', '60'), t('ivr.cloudIdleHint')),
+      bargeBox,
+      form.field('cloud.after_media', t('ivr.cloudAfter'), pickOf(AFTER_MEDIA, c.after_media || '', v => { c.after_media = v; after(); },
+        v => t('ivr.after.' + (v || 'silence')), 'cloud-after'), t('ivr.cloudAfterHint')),
+      next,
+      actionField(c.fallback, 'cloud.fallback', t('ivr.cloudFallback'), t('ivr.thenDefault'), form, nums)),
+    hold);
+  after();
+  return box;
 }
 
 // promptList edits an ordered list of prompt names in place.
@@ -296,6 +349,19 @@ function ivrBody(d) {
   if (d.record) o.record = d.record;
   const act = actBody;
   for (const k of Object.keys(d.keys)) if (d.keys[k] && d.keys[k].type) o.keys[k] = act(d.keys[k]);
+  if (d.control === 'cloud') {
+    o.control = 'cloud';
+    const c = d.cloud || {};
+    const cl = {};
+    if (num(c.first_command)) cl.first_command = num(c.first_command);
+    if (num(c.idle)) cl.idle = num(c.idle);
+    if (c.barge_in) cl.barge_in = true;
+    if (c.after_media) cl.after_media = c.after_media;
+    if (c.after_media === 'hold') cl.hold = (c.hold || []).map(p => p.trim());
+    if (c.after_media === 'next' && c.next && c.next.type) cl.next = act(c.next);
+    if (c.fallback && c.fallback.type) cl.fallback = act(c.fallback);
+    o.cloud = cl;
+  }
   if (d.collect) {
     const c = d.collect;
     o.collect = {min_len: num(c.min_len), max_len: num(c.max_len), terminator: c.terminator || '#',
