@@ -81,9 +81,10 @@ type API struct {
 	mu       sync.Mutex
 	sessions map[string]*session // by call id
 
-	wg      sync.WaitGroup // goAsync
-	closeMu sync.Mutex
-	closed  bool
+	wg        sync.WaitGroup // goAsync
+	closeOnce sync.Once
+	closeMu   sync.Mutex
+	closed    bool
 }
 
 // New opens the API's stored state (serials, subscriptions).
@@ -161,13 +162,15 @@ func (a *API) goAsync(f func()) {
 }
 
 // Close stops the deliveries (storing what is queued) and waits for the
-// API's goroutines. It is idempotent.
+// API's goroutines. It is idempotent; every call returns once all is
+// stopped.
 func (a *API) Close() error {
+	a.closeOnce.Do(a.close)
+	return nil
+}
+
+func (a *API) close() {
 	a.closeMu.Lock()
-	if a.closed {
-		a.closeMu.Unlock()
-		return nil
-	}
 	a.closed = true
 	a.closeMu.Unlock()
 	a.wg.Wait()
@@ -178,5 +181,4 @@ func (a *API) Close() error {
 	a.mu.Unlock()
 	a.subs.close()
 	a.serials.Close()
-	return nil
 }
