@@ -107,3 +107,14 @@ func TestMediaChecked(t *testing.T) {
 		t.Fatalf("call not offered: %+v", a)
 	}
 }
+
+// TestShuttingDown: once the API is closed (the box stops), requests get
+// 10006, the call manager being unavailable.
+func TestShuttingDown(t *testing.T) {
+	r := newRig(t, nil, nil)
+	_ = r.api.Close()
+	_ = r.api.Close() // idempotent
+	if a := r.post("/media/stopMedia", testToken, map[string]string{"callId": "c1"}); a.code() != CodeNoCallManager || a.Status != http.StatusServiceUnavailable {
+		t.Fatalf("after Close: %+v", a)
+	}
+}
