@@ -201,8 +201,9 @@ func (a *API) getCloudSubs(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// postCloudSub adds a subscription. A refusal is a 400 with the cloud
-// API's message (an internal failure a 500, a closing API a 503).
+// postCloudSub adds a subscription. Its namespace is "" (the box's, which
+// it then follows) or the box's; a refusal is a 400 with the cloud API's
+// message (an internal failure a 500, a closing API a 503).
 func (a *API) postCloudSub(w http.ResponseWriter, r *http.Request) error {
 	c, err := a.cloudSubs()
 	if err != nil {
@@ -212,8 +213,11 @@ func (a *API) postCloudSub(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, maxJSONBody, &b); err != nil {
 		return err
 	}
-	sub, err := c.Subscribe(cloud.Subscription{URL: strings.TrimSpace(b.URL), Topics: b.Topics,
-		Namespace: strings.TrimSpace(b.Namespace), Secret: b.Secret})
+	ns := strings.TrimSpace(b.Namespace)
+	if want := a.opt.Store.Config().Cloud.NS(); ns != "" && ns != want {
+		return httpErr(http.StatusBadRequest, "namespace %q: the box's namespace is %s", ns, want)
+	}
+	sub, err := c.Subscribe(cloud.Subscription{URL: strings.TrimSpace(b.URL), Topics: b.Topics, Namespace: ns, Secret: b.Secret})
 	if err != nil {
 		return subscribeError(err)
 	}

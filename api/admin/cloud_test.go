@@ -57,9 +57,6 @@ func (f *fakeCloud) Subscribe(s cloud.Subscription) (cloud.Subscription, error) 
 			return cloud.Subscription{}, &cloud.Error{Code: cloud.CodeNotSupported, Message: fmt.Sprintf("topic %q is not known (ivr, call)", t)}
 		}
 	}
-	if s.Namespace == "" {
-		s.Namespace = config.DefaultNamespace
-	}
 	f.n++
 	s.ID, s.Created, s.HasSecret = fmt.Sprintf("sub%d", f.n), time.Now().UTC(), s.Secret != ""
 	f.subs = append(f.subs, s)
@@ -214,7 +211,7 @@ func TestCloudSubscriptions(t *testing.T) {
 		r.h.Get("Location") != Prefix+"cloud/subscriptions/"+s.ID || strings.Contains(string(r.body), "hush") {
 		t.Errorf("created %s (Location %s)", r.body, r.h.Get("Location"))
 	}
-	e.do(me, "POST", "cloud/subscriptions", map[string]any{"url": "https://b.example/ev", "topics": []string{"call"}, "namespace": "test.cc"}).
+	e.do(me, "POST", "cloud/subscriptions", map[string]any{"url": "https://b.example/ev", "topics": []string{"call"}, "namespace": "ivrbox.local"}).
 		want(t, http.StatusCreated)
 	if got := fc.Subscriptions(); len(got) != 2 || got[0].Secret != "leaked" || fc.subs[0].Secret != "hush" {
 		t.Fatalf("the fake holds %+v", fc.subs)
@@ -222,7 +219,7 @@ func TestCloudSubscriptions(t *testing.T) {
 
 	r = e.do(me, "GET", "cloud/subscriptions", nil).want(t, http.StatusOK)
 	r.decode(t, &list)
-	if len(list) != 2 || list[1].URL != "https://b.example/ev" || list[1].Namespace != "test.cc" ||
+	if len(list) != 2 || list[1].URL != "https://b.example/ev" || list[1].Namespace != "ivrbox.local" || list[0].Namespace != "" ||
 		!slices.Equal(list[1].Topics, []string{"call"}) || strings.Contains(string(r.body), "leaked") {
 		t.Errorf("list = %s", r.body)
 	}
@@ -231,6 +228,7 @@ func TestCloudSubscriptions(t *testing.T) {
 		`{"url": ""}`:         "url is empty",
 		`{"url": "ftp://x/"}`: "not supported",
 		`{"url": "http://x/", "topics": ["ivr", "sms"]}`: `topic "sms"`,
+		`{"url": "http://x/", "namespace": "test.cc"}`:   `the box's namespace is ivrbox.local`,
 	} {
 		r := e.do(me, "POST", "cloud/subscriptions", body).want(t, http.StatusBadRequest)
 		if msg := r.errorText(t); !strings.Contains(msg, want) || strings.Contains(msg, "cloud api:") {

@@ -180,7 +180,7 @@ function cloudSubs() {
   const btn = h('button', {type: 'submit', class: 'pri', id: 'cloud-sub-add'}, t('cloud.subAdd'));
   const addForm = h('form', {id: 'cloud-sub-form', hidden: true}, h('div', {class: 'form'},
     h('div', {class: 'field wide'}, h('label', {for: url.id}, t('cloud.url')), url),
-    h('div', {class: 'field'}, h('label', {}, t('cloud.topics')), h('div', {class: 'row'},
+    h('div', {class: 'field'}, h('label', {}, t('cloud.topics')), h('div', {class: 'topics'},
       topics.map(c => h('label', {class: 'check'}, c, ' ', t('cloud.topic.' + c.value))))),
     h('div', {class: 'field'}, h('label', {for: secret.id}, t('cloud.secret')), secret, h('div', {class: 'hint'}, t('cloud.secretHint')))),
   h('p'), btn);
@@ -194,7 +194,7 @@ function cloudSubs() {
     addForm.hidden = false;
     clear(body, list.length ? list.map(s => h('tr', {'data-id': s.id},
       h('td', {class: 'mono'}, s.url, s.hasSecret ? h('div', {}, h('span', {class: 'badge'}, t('cloud.signed'))) : null),
-      h('td', {}, (s.topics || []).join(', ')), h('td', {class: 'mono'}, s.namespace || ''),
+      h('td', {}, (s.topics || []).join(', ')), h('td', {class: 'mono'}, s.namespace || t('cloud.nsBox')),
       h('td', {class: 'num nowrap'}, (s.pending || 0) + ' / ' + (s.delivered || 0) + ' / ' + (s.failed || 0)),
       h('td', {class: 'mono'}, s.lastError || '—'),
       h('td', {}, confirmBtn(t('delete'), async () => {

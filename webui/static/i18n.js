@@ -162,7 +162,7 @@ const DICT = {
     'cloud.secret': 'Secret (optional)', 'cloud.secretHint': 'Signs each delivery (X-Ivrbox-Signature, HMAC-SHA256).',
     'cloud.subAdd': 'Add subscription', 'cloud.subAdded': 'Subscription added.', 'cloud.subNone': 'No subscriptions: calls to cloud IVRs fall back at once.',
     'cloud.subDeleted': 'Subscription deleted', 'cloud.needUrl': 'Give the callback URL.', 'cloud.needTopic': 'Tick at least one topic.',
-    'cloud.signed': 'signed', 'cloud.off': 'The cloud IVR API does not run on this box.',
+    'cloud.nsBox': '(the box’s)', 'cloud.signed': 'signed', 'cloud.off': 'The cloud IVR API does not run on this box.',
   },
   zh: {
     'lang.switch': '切换语言', 'nav.menu': '菜单', 'nav.logout': '退出',
@@ -323,6 +323,6 @@ const DICT = {
     'cloud.secret': '密钥（可选）', 'cloud.secretHint': '为每次投递签名（X-Ivrbox-Signature，HMAC-SHA256）。',
     'cloud.subAdd': '添加订阅', 'cloud.subAdded': '订阅已添加。', 'cloud.subNone': '没有订阅：云 IVR 的来电会立即执行后备动作。',
     'cloud.subDeleted': '订阅已删除', 'cloud.needUrl': '请填写回调 URL。', 'cloud.needTopic': '请至少勾选一个主题。',
-    'cloud.signed': '已签名', 'cloud.off': '本设备未运行云 IVR API。',
+    'cloud.nsBox': '（本设备的）', 'cloud.signed': '已签名', 'cloud.off': '本设备未运行云 IVR API。',
   },
 };
