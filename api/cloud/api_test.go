@@ -118,3 +118,15 @@ func TestShuttingDown(t *testing.T) {
 		t.Fatalf("after Close: %+v", a)
 	}
 }
+
+// TestFromCall: the call core's codes map to the seed's.
+func TestFromCall(t *testing.T) {
+	for c, want := range map[call.Code]int{
+		call.CodeUnknownCall: CodeNoCall, call.CodeEnded: CodeNoSIPServer, call.CodeShutdown: CodeNoCallManager,
+		call.CodeNotOffered: CodeNotSupported, call.CodeBadRequest: CodeBadDevice, call.CodeInternal: CodeInternal,
+	} {
+		if got := fromCall(&call.Error{Code: c}); got.Code != want {
+			t.Errorf("%s: %d, want %d", c, got.Code, want)
+		}
+	}
+}

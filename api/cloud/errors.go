@@ -92,8 +92,10 @@ func fromCall(err error) *Error {
 	msg := err.Error()
 	code := CodeInternal
 	switch call.CodeOf(err) {
-	case call.CodeUnknownCall, call.CodeEnded, call.CodeNotUp:
+	case call.CodeUnknownCall, call.CodeNotUp:
 		code = CodeNoCall
+	case call.CodeEnded: // the call is still listed, but its SIP leg is gone
+		code = CodeNoSIPServer
 	case call.CodeNotOffered, call.CodeTaken, call.CodeUnsupported, call.CodeNotOwner:
 		code = CodeNotSupported
 	case call.CodeBadRequest:
