@@ -189,10 +189,39 @@ func TestCloudFallback(t *testing.T) {
 		dialed := time.Now()
 		c := dialBox(t, cb.box, cloudIVR, cloudCaller, p)
 		greet := waitRun(t, "the caller, greeting", ear.heard, dialed, greetHz, 5, 3*time.Second)
-		fallback := waitRun(t, "the caller, IVR 6502", ear.heard, greet.at, plainHz, 10, 5*time.Second)
+		// Waits longer than first_command, to tell "late" from "never".
+		fallback := waitRun(t, "the caller, IVR 6502", ear.heard, greet.at, plainHz, 10, 15*time.Second)
 		if d := fallback.at.Sub(greet.at); d > 1500*time.Millisecond {
 			t.Errorf("6502's prompt came %v after the greeting started: the fallback should run at once, not after first_command (10 s)", d)
 		}
 		c.waitBye(10 * time.Second)
 	})
+}
+
+// TestCloudRestart: a subscription survives a restart of the box, and the
+// serials of the events after it go on increasing (never reused).
+func TestCloudRestart(t *testing.T) {
+	t.Parallel()
+	app := newCloudApp(t)
+	cb := startCloudBox(t, cloudConfig(`{"first_command": 1}`))
+	sub := cb.subscribe(app.url())
+	c := dialBox(t, cb.box, cloudIVR, cloudCaller, newPeer(t, 0))
+	first := app.waitEvent(15*time.Second, "", "IvrEndedEvent")
+	c.waitBye(5 * time.Second)
+	cb.waitStats(sub, "all delivered", 10*time.Second, func(s subStats) bool { return s.Pending == 0 })
+	cb.box.stop()
+
+	b2 := startBox(t, boxOpts{dir: cb.dir, ports: cb.box})
+	cb2 := &cloudBox{box: b2, adm: cb.adm, api: cb.api}
+	cb2.api.t = t
+	if s := cb2.stats(sub); s.ID != sub {
+		t.Fatalf("subscription %s lost in the restart", sub)
+	}
+	c2 := dialBox(t, b2, cloudIVR, cloudCaller, newPeer(t, 0))
+	started := app.waitEvent(15*time.Second, cb2.liveCallOf(c2.callID).ID, "IvrStartedEvent")
+	if atoi(started.str("serial")) <= atoi(first.str("serial")) {
+		t.Errorf("serial %s after the restart, %s before it: serials are never reused", started.str("serial"), first.str("serial"))
+	}
+	c2.waitBye(10 * time.Second) // the fallback (hang up) after first_command
+	app.waitEvent(10*time.Second, started.str("callId"), "IvrEndedEvent")
 }
