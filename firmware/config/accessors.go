@@ -153,6 +153,7 @@ func (c *Config) Clone() Config {
 		out.System.Pins = &pins
 	}
 	out.Disks = slices.Clone(c.Disks)
+	out.Cloud.Tokens = slices.Clone(c.Cloud.Tokens)
 	out.Trunks = slices.Clone(c.Trunks)
 	out.InboundRoutes = slices.Clone(c.InboundRoutes)
 	if c.Accounts != nil {
@@ -195,6 +196,12 @@ func (i IVR) clone() IVR {
 		i.Collect = &col
 	}
 	i.Timeout, i.Invalid = i.Timeout.clone(), i.Invalid.clone()
+	if i.Cloud != nil {
+		cl := *i.Cloud
+		cl.Hold = slices.Clone(cl.Hold)
+		cl.Next, cl.Fallback = cl.Next.clone(), cl.Fallback.clone()
+		i.Cloud = &cl
+	}
 	return i
 }
 

@@ -84,4 +84,14 @@ func TestClone(t *testing.T) {
 	if c.IVRs[0].Keys["3"].API.Key != "k" || next.Target != "6502" || c.IVRs[0].Timeout.Record.MaxSeconds != 9 {
 		t.Error("changing a clone's step settings changed the original")
 	}
+	// Cloud settings and tokens too.
+	fb := Action{Type: ActIVR, Target: "6502"}
+	c.IVRs[0].Cloud = &CloudIVR{Hold: []string{"moh"}, Next: Action{Type: ActAPI, API: &APIStep{Key: "k"}}, Fallback: fb}
+	c.Cloud.Tokens = []CloudToken{{ID: "t1"}}
+	d = c.Clone()
+	d.IVRs[0].Cloud.Hold[0], d.IVRs[0].Cloud.Next.API.Key, d.IVRs[0].Cloud.Idle = "x", "changed", 5
+	d.Cloud.Tokens[0].ID = "t2"
+	if cl := c.IVRs[0].Cloud; cl.Hold[0] != "moh" || cl.Next.API.Key != "k" || cl.Idle != 0 || c.Cloud.Tokens[0].ID != "t1" {
+		t.Error("changing a clone's cloud settings changed the original")
+	}
 }
