@@ -119,6 +119,10 @@ func New(opts Options) (*API, error) {
 // Run delivers events to the subscribers until ctx ends.
 func (a *API) Run(ctx context.Context) { a.subs.run(ctx) }
 
+// Listening reports whether a subscription would hear of a call entering
+// a cloud IVR (topic ivr, the box's namespace).
+func (a *API) Listening() bool { return a.subs.wants(TopicIVR, a.config().Cloud.NS()) }
+
 // Subscriptions lists the subscriptions (without their secrets).
 func (a *API) Subscriptions() []Subscription { return a.subs.list() }
 

@@ -197,3 +197,27 @@ func waitDelivered(t *testing.T, a *API, n uint64) {
 		}
 	}
 }
+
+// TestListening: the box knows whether anyone would hear of a cloud call.
+func TestListening(t *testing.T) {
+	r := newRig(t, nil, nil)
+	if r.api.Listening() {
+		t.Fatal("listening without subscriptions")
+	}
+	if _, err := r.api.Subscribe(Subscription{URL: "http://127.0.0.1:1/", Topics: []string{TopicCall}}); err != nil {
+		t.Fatal(err)
+	}
+	if r.api.Listening() {
+		t.Fatal("listening with only topic call")
+	}
+	if _, err := r.api.Subscribe(Subscription{URL: "http://127.0.0.1:1/", Topics: []string{TopicIVR}, Namespace: "test.cc"}); err != nil {
+		t.Fatal(err)
+	}
+	if !r.api.Listening() {
+		t.Fatal("not listening with topic ivr")
+	}
+	r.cfg.Cloud.Namespace = "other.cc"
+	if r.api.Listening() {
+		t.Fatal("listening in another namespace")
+	}
+}

@@ -240,6 +240,18 @@ func (s *subs) list() []Subscription {
 	return out
 }
 
+// wants reports whether a subscription wants topic in namespace ns.
+func (s *subs) wants(topic, ns string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, sb := range s.m {
+		if (sb.Namespace == "" || sb.Namespace == ns) && slices.Contains(sb.Topics, topic) {
+			return true
+		}
+	}
+	return false
+}
+
 // enqueue queues body for every subscription in namespace ns with one of
 // topics. It never waits for the disk or the network.
 func (s *subs) enqueue(callID, ns string, topics []string, body []byte) {

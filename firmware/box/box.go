@@ -172,7 +172,8 @@ func New(opt Options) (b *Box, err error) {
 		Config: b.Store.Current, Log: opt.Log, LocalIP: sipIP, Secret: b.Store.Secret,
 		Recorder: b.Rec, Forker: b.Forks, Own: fork.IsOwnAddr})
 	b.IVR = ivr.New(ivr.Options{Config: b.Store.Current, Bus: b.Bus, Log: opt.Log.With("component", "ivr")})
-	b.service = &service{next: runner{b.IVR}, config: b.Store.Current, now: time.Now}
+	b.service = &service{next: runner{e: b.IVR, cloudReady: func() bool { return b.Cloud != nil && b.Cloud.Listening() }},
+		config: b.Store.Current, now: time.Now}
 	b.Calls.SetRunner(b.service)
 	if b.Records, err = cdr.New(b.Store.DB(), opt.MaxRecords); err != nil {
 		return nil, err
@@ -207,12 +208,16 @@ func New(opt Options) (b *Box, err error) {
 	return b, nil
 }
 
-// runner adapts the IVR engine to the call manager.
-type runner struct{ e *ivr.Engine }
+// runner adapts the IVR engine to the call manager. cloudReady says
+// whether a cloud application would hear of a call (see ivrCall).
+type runner struct {
+	e          *ivr.Engine
+	cloudReady func() bool
+}
 
 func (r runner) Has(number string) bool { return r.e.Has(number) }
 func (r runner) Run(ctx context.Context, ctl *call.Control, number string) error {
-	return r.e.Run(ctx, ivrCall{ctl}, number)
+	return r.e.Run(ctx, ivrCall{Control: ctl, cloudReady: r.cloudReady}, number)
 }
 
 // listenIP is the host part of addr when it is a concrete IP.

@@ -40,14 +40,23 @@ func (b *Box) openMediaServices(sipIP netip.Addr) error {
 
 // ivrCall is a call as the IVR engine steers it: its control, plus the
 // steps the engine declares as optional interfaces (API control, record
-// steps, whole-call recording).
-type ivrCall struct{ *call.Control }
+// steps, whole-call recording). cloudReady, when set, says whether any
+// cloud application subscribed to the IVR events: without one, a cloud
+// IVR's offer ends at once as if nobody came, so its fallback runs without
+// the caller waiting in silence.
+type ivrCall struct {
+	*call.Control
+	cloudReady func() bool
+}
 
 // Offer runs an API-control step (ivr.Offerer).
 func (c ivrCall) Offer(ctx context.Context, step config.APIStep, hold []string) (string, error) {
 	name := "api"
 	if step.Key == config.CloudOfferKey {
 		name = "cloud"
+		if c.cloudReady != nil && !c.cloudReady() {
+			return call.OfferTimeout, nil
+		}
 	}
 	return c.Control.Offer(ctx, call.OfferSpec{Key: step.Key, Params: step.Params, Step: name,
 		Timeout: step.Wait(), Hold: hold})
