@@ -148,8 +148,12 @@ func (s *session) onResult(res call.Result) {
 	if res.Status == call.StatusHungUp {
 		return
 	}
+	msg := ""
+	if res.Status == call.StatusFailed {
+		msg = res.Reason
+	}
 	s.a.emit(s, EventIvrMediaEnded, topicsIVR, func(b base) any {
-		return mediaEvent{base: b, URLs: urls, Result: mediaResult(res.Status), DTMF: res.Key, Message: res.Reason}
+		return mediaEvent{base: b, URLs: urls, Result: mediaResult(res.Status), DTMF: res.Key, Message: msg}
 	})
 	switch {
 	case res.Status == call.StatusKey:
