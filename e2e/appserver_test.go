@@ -5,10 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"sort"
 	"strconv"
@@ -20,23 +18,17 @@ import (
 
 // appServer is the application server of the PBX API's integrator, inside
 // the test: it records every event the box POSTs to it. It can be taken
-// down (its port closed) and brought back, made slow, or made to fail each
-// event's first attempt with 500 (so the box must send it again).
+// down (its port closed) and brought back (up, down), made slow (setDelay),
+// or made to fail each event's first attempt with 500 (setFailFirst, so the
+// box must send it again); refuseNext and hangUp work as on cloudApp.
 type appServer struct {
-	t      *testing.T
-	addr   string // 127.0.0.1:port, kept across down/up
+	*testAppServer[appEvent]
 	secret string // api.secret the box signs with ("" = unsigned)
 
-	mu        sync.Mutex
-	srv       *http.Server
-	ln        net.Listener
-	wg        sync.WaitGroup
+	optsMu    sync.Mutex      // guards the fields below
 	delay     time.Duration   // each request is answered after this
 	failFirst bool            // answer 500 to each event id's first attempt
 	seen      map[string]bool // event ids that got a 500 already
-	all       []appEvent      // every request, in arrival order
-	acked     []appEvent      // requests answered 2xx, in arrival order
-	changed   chan struct{}   // closed and renewed on every request
 }
 
 // appEvent is one POST from the box.
@@ -53,74 +45,30 @@ type appEvent struct {
 // newAppServer starts the app server on a free loopback port.
 func newAppServer(t *testing.T, secret string) *appServer {
 	t.Helper()
-	a := &appServer{t: t, addr: fmt.Sprintf("127.0.0.1:%d", freePort(t)), secret: secret,
-		seen: map[string]bool{}, changed: make(chan struct{})}
-	a.up()
-	t.Cleanup(a.down)
+	a := &appServer{testAppServer: newTestAppServer[appEvent](t, "app server", "/events"),
+		secret: secret, seen: map[string]bool{}}
+	a.start(a.serve)
 	return a
-}
-
-// url is the app URL to configure.
-func (a *appServer) url() string { return "http://" + a.addr + "/events" }
-
-// up (re)starts serving on the same address.
-func (a *appServer) up() {
-	a.t.Helper()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.srv != nil {
-		return
-	}
-	var ln net.Listener
-	var err error
-	for i := 0; i < 100; i++ { // the port may linger a moment after down
-		if ln, err = net.Listen("tcp", a.addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		a.t.Fatalf("app server: %v", err)
-	}
-	a.ln = ln
-	a.srv = &http.Server{Handler: http.HandlerFunc(a.serve), ReadHeaderTimeout: 5 * time.Second}
-	srv := a.srv
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.t.Logf("app server: %v", err)
-		}
-	}()
-}
-
-// down closes the port: the box's requests are refused until up.
-func (a *appServer) down() {
-	a.mu.Lock()
-	srv := a.srv
-	a.srv, a.ln = nil, nil
-	a.mu.Unlock()
-	if srv != nil {
-		_ = srv.Close()
-	}
-	a.wg.Wait()
 }
 
 // setDelay makes the server answer each request after d.
 func (a *appServer) setDelay(d time.Duration) {
-	a.mu.Lock()
+	a.optsMu.Lock()
 	a.delay = d
-	a.mu.Unlock()
+	a.optsMu.Unlock()
 }
 
 // setFailFirst makes the server answer 500 to the first attempt of each
 // event (it records the request, like a server that failed after reading it).
 func (a *appServer) setFailFirst(on bool) {
-	a.mu.Lock()
+	a.optsMu.Lock()
 	a.failFirst = on
-	a.mu.Unlock()
+	a.optsMu.Unlock()
 }
 
+// serve records one event and answers 204 (after the delay), or 500 to a
+// first attempt while failing first, or 503 while refusing, or nothing while
+// hung up.
 func (a *appServer) serve(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -135,16 +83,15 @@ func (a *appServer) serve(w http.ResponseWriter, r *http.Request) {
 	if err := json.Unmarshal(body, &ev.M); err != nil {
 		a.t.Errorf("app server: event %s is not a JSON object: %v: %s", ev.ID, err, body)
 	}
-	a.mu.Lock()
+	if !a.admit(w, r, ev) {
+		return
+	}
+	a.optsMu.Lock()
 	delay := a.delay
 	fail := a.failFirst && !a.seen[ev.ID]
 	a.seen[ev.ID] = true
-	a.all = append(a.all, ev)
-	if !fail && delay == 0 {
-		a.acked = append(a.acked, ev)
-	}
-	a.notifyLocked()
-	a.mu.Unlock()
+	a.optsMu.Unlock()
+	a.record(ev, !fail && delay == 0)
 	if delay > 0 {
 		select {
 		case <-time.After(delay):
@@ -152,10 +99,7 @@ func (a *appServer) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !fail {
-			a.mu.Lock()
-			a.acked = append(a.acked, ev)
-			a.notifyLocked()
-			a.mu.Unlock()
+			a.ack(ev)
 		}
 	}
 	if fail {
@@ -163,11 +107,6 @@ func (a *appServer) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func (a *appServer) notifyLocked() {
-	close(a.changed)
-	a.changed = make(chan struct{})
 }
 
 // verifySignature checks X-Ivrbox-Signature as docs/EVENTS.md says.
@@ -185,26 +124,9 @@ func verifySignature(secret string, r *http.Request, body []byte) bool {
 }
 
 // delivered returns the events answered 2xx, one per event id (the first),
-// in the order they arrived.
+// in the order they were answered.
 func (a *appServer) delivered() []appEvent {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	seen := map[string]bool{}
-	var out []appEvent
-	for _, e := range a.acked {
-		if !seen[e.ID] {
-			seen[e.ID] = true
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// requests returns every request received, failed ones and repeats included.
-func (a *appServer) requests() []appEvent {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]appEvent(nil), a.all...)
+	return a.firstAcked(func(e appEvent) string { return e.ID })
 }
 
 // ofCall keeps the events whose callid is id.
@@ -222,23 +144,19 @@ func ofCall(evs []appEvent, id string) []appEvent {
 // satisfies match and returns it.
 func (a *appServer) waitFor(d time.Duration, id string, what string, match func(appEvent) bool) appEvent {
 	a.t.Helper()
-	deadline := time.After(d)
-	for {
-		a.mu.Lock()
-		ch := a.changed
-		a.mu.Unlock()
+	var found appEvent
+	if !a.waitUntil(d, func() bool {
 		for _, e := range a.delivered() {
 			if (id == "" || e.str("callid") == id) && match(e) {
-				return e
+				found = e
+				return true
 			}
 		}
-		select {
-		case <-ch:
-		case <-deadline:
-			a.t.Fatalf("app server: no %s event within %v; got:\n%s", what, d, dumpEvents(a.delivered()))
-			return appEvent{}
-		}
+		return false
+	}) {
+		a.t.Fatalf("app server: no %s event within %v; got:\n%s", what, d, dumpEvents(a.delivered()))
 	}
+	return found
 }
 
 // waitSig waits for an event whose signature (sig) is want.
@@ -247,27 +165,14 @@ func (a *appServer) waitSig(d time.Duration, id, want string) appEvent {
 	return a.waitFor(d, id, want, func(e appEvent) bool { return e.sig() == want })
 }
 
-// waitQuiet waits until no request arrived for quiet (at most d).
-func (a *appServer) waitQuiet(quiet, d time.Duration) {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		a.mu.Lock()
-		ch := a.changed
-		a.mu.Unlock()
-		select {
-		case <-ch:
-		case <-time.After(quiet):
-			return
-		}
-	}
-}
-
 // str returns the body's key as a string ("" if missing); numbers are
 // formatted without a fraction (a flag may come as 1 or "1").
 func (e appEvent) str(key string) string {
 	return anyStr(e.M[key])
 }
 
+// anyStr formats a decoded JSON value as a string ("" for none); numbers
+// are written without a fraction.
 func anyStr(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -383,6 +288,7 @@ func sigs(evs []appEvent) []string {
 	return out
 }
 
+// dumpEvents shows events in failure messages.
 func dumpEvents(evs []appEvent) string {
 	var b strings.Builder
 	for _, e := range evs {
@@ -404,6 +310,7 @@ func idsIncrease(evs []appEvent) bool {
 	return sort.SliceIsSorted(ids, func(i, j int) bool { return ids[i] < ids[j] }) && strictly(ids)
 }
 
+// strictly reports whether ids increase strictly.
 func strictly(ids []uint64) bool {
 	for i := 1; i < len(ids); i++ {
 		if ids[i] <= ids[i-1] {
@@ -425,23 +332,12 @@ func (a *appServer) waitCount(d time.Duration, id, want string, n int) {
 		}
 		return c
 	}
-	deadline := time.After(d)
-	for {
-		a.mu.Lock()
-		ch := a.changed
-		a.mu.Unlock()
-		if count() >= n {
-			return
-		}
-		select {
-		case <-ch:
-		case <-deadline:
-			a.t.Fatalf("app server: %d×%s within %v, want %d; got:\n%s", count(), want, d, n, dumpEvents(a.delivered()))
-			return
-		}
+	if !a.waitUntil(d, func() bool { return count() >= n }) {
+		a.t.Fatalf("app server: %d×%s within %v, want %d; got:\n%s", count(), want, d, n, dumpEvents(a.delivered()))
 	}
 }
 
+// atoi is s as an int, 0 if it is not one.
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n

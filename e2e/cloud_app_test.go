@@ -8,10 +8,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -46,98 +44,18 @@ func (e cloudEvent) name() string { return e.str("eventName") }
 
 // cloudApp is the application server: it records every request on its
 // callback URL. It can be taken down (the port closed) and brought back on
-// the same port, and made to answer 503 to the next n requests.
+// the same port (up, down), made to answer 503 to the next n requests
+// (refuseNext) and to hold requests unanswered (hangUp).
 type cloudApp struct {
-	t    *testing.T
-	addr string // 127.0.0.1:port, kept across down and up
-
-	mu      sync.Mutex
-	srv     *http.Server
-	wg      sync.WaitGroup
-	refuse  int           // answer 503 to this many more requests
-	hang    chan struct{} // when set, requests wait until it is closed (or the box gives up)
-	all     []cloudEvent  // every request, in arrival order
-	changed chan struct{} // closed and renewed on every request
+	*testAppServer[cloudEvent]
 }
 
 // newCloudApp starts the application server on a free loopback port.
 func newCloudApp(t *testing.T) *cloudApp {
 	t.Helper()
-	a := &cloudApp{t: t, addr: fmt.Sprintf("127.0.0.1:%d", freePort(t)), changed: make(chan struct{})}
-	a.up()
-	t.Cleanup(a.down)
+	a := &cloudApp{newTestAppServer[cloudEvent](t, "application server", "/ivr/events")}
+	a.start(a.serve)
 	return a
-}
-
-// url is the callback URL to subscribe.
-func (a *cloudApp) url() string { return "http://" + a.addr + "/ivr/events" }
-
-// up (re)starts serving on the same address.
-func (a *cloudApp) up() {
-	a.t.Helper()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.srv != nil {
-		return
-	}
-	var ln net.Listener
-	var err error
-	deadline := time.Now().Add(2 * time.Second)
-	for { // the port may linger a moment after down
-		if ln, err = net.Listen("tcp", a.addr); err == nil || time.Now().After(deadline) {
-			break
-		}
-		<-time.After(20 * time.Millisecond)
-	}
-	if err != nil {
-		a.t.Fatalf("application server: %v", err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(a.serve), ReadHeaderTimeout: 5 * time.Second}
-	a.srv = srv
-	a.wg.Go(func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.t.Logf("application server: %v", err)
-		}
-	})
-}
-
-// down closes the port: the box's deliveries fail until up.
-func (a *cloudApp) down() {
-	a.mu.Lock()
-	srv := a.srv
-	a.srv = nil
-	a.mu.Unlock()
-	if srv != nil {
-		_ = srv.Close()
-	}
-	a.wg.Wait()
-}
-
-// refuseNext makes the server answer 503 to the next n requests.
-func (a *cloudApp) refuseNext(n int) {
-	a.mu.Lock()
-	a.refuse = n
-	a.mu.Unlock()
-}
-
-// hangUp makes the server hold every request without an answer until the
-// function returned is called; held requests are then answered 204.
-func (a *cloudApp) hangUp() (release func()) {
-	ch := make(chan struct{})
-	a.mu.Lock()
-	a.hang = ch
-	a.mu.Unlock()
-	var once sync.Once
-	release = func() {
-		once.Do(func() {
-			a.mu.Lock()
-			a.hang = nil
-			a.mu.Unlock()
-			close(ch)
-		})
-	}
-	a.t.Cleanup(release)
-	return release
 }
 
 // serve records one delivery and answers 204, or 503 while refusing, or
@@ -152,58 +70,25 @@ func (a *cloudApp) serve(w http.ResponseWriter, r *http.Request) {
 		Attempt: r.Header.Get("X-Ivrbox-Attempt"), Body: string(body), At: time.Now()}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	if r.Method != http.MethodPost || r.URL.Path != "/ivr/events" || dec.Decode(&ev.M) != nil {
-		a.t.Errorf("application server: %s %s %q: want a POST of a JSON object to /ivr/events", r.Method, r.URL.Path, body)
+	if r.Method != http.MethodPost || r.URL.Path != a.path || dec.Decode(&ev.M) != nil {
+		a.t.Errorf("application server: %s %s %q: want a POST of a JSON object to %s", r.Method, r.URL.Path, body, a.path)
 	}
-	a.mu.Lock()
-	hang := a.hang
-	a.mu.Unlock()
-	if hang != nil {
-		select {
-		case <-hang:
-		case <-r.Context().Done(): // the box gave up: a failed attempt
-			a.mu.Lock()
-			a.all = append(a.all, ev)
-			a.mu.Unlock()
-			return
-		}
-	}
-	a.mu.Lock()
-	refused := a.refuse > 0
-	if refused {
-		a.refuse--
-	}
-	ev.Acked = !refused
-	a.all = append(a.all, ev)
-	close(a.changed)
-	a.changed = make(chan struct{})
-	a.mu.Unlock()
-	if refused {
-		http.Error(w, "busy", http.StatusServiceUnavailable)
+	if !a.admit(w, r, ev) {
 		return
 	}
+	ev.Acked = true
+	a.record(ev, true)
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// requests returns every request received, refused ones included.
-func (a *cloudApp) requests() []cloudEvent {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]cloudEvent(nil), a.all...)
 }
 
 // delivered returns the events of call callID (every call if "") answered
 // 2xx, each once (the first 2xx of its event id), in arrival order.
 func (a *cloudApp) delivered(callID string) []cloudEvent {
-	seen := map[string]bool{}
 	var out []cloudEvent
-	for _, e := range a.requests() {
-		key := e.ID + "/" + e.str("serial")
-		if !e.Acked || seen[key] || (callID != "" && e.str("callId") != callID) {
-			continue
+	for _, e := range a.firstAcked(func(e cloudEvent) string { return e.ID + "/" + e.str("serial") }) {
+		if callID == "" || e.str("callId") == callID {
+			out = append(out, e)
 		}
-		seen[key] = true
-		out = append(out, e)
 	}
 	return out
 }
@@ -212,23 +97,19 @@ func (a *cloudApp) delivered(callID string) []cloudEvent {
 // "") has been delivered and returns the first such.
 func (a *cloudApp) waitEvent(d time.Duration, callID, name string) cloudEvent {
 	a.t.Helper()
-	deadline := time.After(d)
-	for {
-		a.mu.Lock()
-		ch := a.changed
-		a.mu.Unlock()
+	var found cloudEvent
+	if !a.waitUntil(d, func() bool {
 		for _, e := range a.delivered(callID) {
 			if e.name() == name {
-				return e
+				found = e
+				return true
 			}
 		}
-		select {
-		case <-ch:
-		case <-deadline:
-			a.t.Fatalf("application server: no %s within %v; received:\n%s", name, d, dumpCloud(a.requests()))
-			return cloudEvent{}
-		}
+		return false
+	}) {
+		a.t.Fatalf("application server: no %s within %v; received:\n%s", name, d, dumpCloud(a.requests()))
 	}
+	return found
 }
 
 // dumpCloud shows events in failure messages.
