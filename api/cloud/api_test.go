@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -127,6 +128,25 @@ func TestFromCall(t *testing.T) {
 	} {
 		if got := fromCall(&call.Error{Code: c}); got.Code != want {
 			t.Errorf("%s: %d, want %d", c, got.Code, want)
+		}
+	}
+}
+
+// TestUnknownEndpoint: a wrong method or path is answered in the API's
+// error shape (10003), not with a bare status.
+func TestUnknownEndpoint(t *testing.T) {
+	r := newRig(t, nil, nil)
+	for _, c := range []struct{ method, path string }{{"GET", "/media/playMedia"}, {"POST", "/media/pauseMedia"}, {"DELETE", "/cloud/event/subscribe"}} {
+		req, _ := http.NewRequest(c.method, r.srv.URL+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotImplemented || body["code"] != float64(CodeNotSupported) || body["result"] != "fail" {
+			t.Errorf("%s %s: %d %v", c.method, c.path, resp.StatusCode, body)
 		}
 	}
 }

@@ -33,6 +33,9 @@ func (a *API) Handler() http.Handler {
 		mux.Handle(method+" "+path, wrapped)
 		mux.Handle(method+" "+Prefix+path, wrapped)
 	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, "", "", errf(CodeNotSupported, "%s %.100s is not an endpoint of this API", r.Method, r.URL.Path))
+	})
 	return mux
 }
 
