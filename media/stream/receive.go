@@ -184,9 +184,11 @@ func (s *Stream) digit(key byte, source string) {
 }
 
 // reportDigits calls OnDigit for the keys heard by this tick or readiness
-// work (the sinks had them at its end, with s.io held).
-func (s *Stream) reportDigits() {
+// work (the sinks had them at its end, with s.io held) and returns how
+// many there were.
+func (s *Stream) reportDigits() int {
 	m := &s.media
+	n := m.nkeys
 	for i := range m.nkeys {
 		k := m.keys[i]
 		if s.onDigit != nil && !s.closed.Load() {
@@ -194,6 +196,7 @@ func (s *Stream) reportDigits() {
 		}
 	}
 	m.nkeys = 0
+	return n
 }
 
 // headerOK reports whether b holds a complete version 2 RTP header that

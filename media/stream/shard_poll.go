@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"errors"
+	"runtime"
 	"time"
 )
 
@@ -150,21 +151,30 @@ func (sh *shard) pollReady(timeout time.Duration) error {
 		}
 	}
 	sh.mu.Unlock()
+	keys := 0
 	for i, w := range sh.woken {
-		sh.serveReady(w.s, w.rtcp)
+		keys += sh.serveReady(w.s, w.rtcp)
 		sh.woken[i] = woken{}
 	}
 	sh.woken = sh.woken[:0]
+	if keys > 0 {
+		// The keys' receivers (a call's executor) were just made
+		// runnable on this goroutine's P. Let them run now: the next
+		// poller wait is a blocking system call, and a goroutine queued
+		// behind one waits until the runtime takes the P back, up to
+		// milliseconds later under load.
+		runtime.Gosched()
+	}
 	return nil
 }
 
 // serveReady handles the packets of a stream's readable socket; a panic
 // closes that stream only.
-func (sh *shard) serveReady(s *Stream, rtcp bool) {
+func (sh *shard) serveReady(s *Stream, rtcp bool) (keys int) {
 	defer sh.recoverStream(s)
 	if rtcp {
 		s.readyRTCP()
-		return
+		return 0
 	}
-	s.ready()
+	return s.ready()
 }

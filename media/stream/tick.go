@@ -17,10 +17,11 @@ func (s *Stream) tick(send, skip int, drain, drainRTCP bool) {
 
 // ready is one stream's work when its RTP socket is readable: the packets
 // are handled at once, and the keys among them reported to the sinks and
-// to OnDigit without waiting for the tick.
-func (s *Stream) ready() {
+// to OnDigit without waiting for the tick. It returns how many keys it
+// reported.
+func (s *Stream) ready() int {
 	s.ioReady()
-	s.reportDigits()
+	return s.reportDigits()
 }
 
 // ioTick is tick's socket work, done with s.io held (released even on a
