@@ -81,7 +81,6 @@ type API struct {
 	mu       sync.Mutex
 	sessions map[string]*session // by call id
 
-	wg        sync.WaitGroup // goAsync
 	closeOnce sync.Once
 	closeMu   sync.Mutex
 	closed    bool
@@ -146,25 +145,6 @@ func (a *API) Unsubscribe(id string) error {
 	return nil
 }
 
-// goAsync runs f on a goroutine that Close waits for.
-func (a *API) goAsync(f func()) {
-	a.closeMu.Lock()
-	defer a.closeMu.Unlock()
-	if a.closed {
-		return
-	}
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		defer func() {
-			if r := recover(); r != nil {
-				a.log.Error("cloud api: panic", "panic", r)
-			}
-		}()
-		f()
-	}()
-}
-
 // Close stops the deliveries (storing what is queued) and waits for the
 // API's goroutines. It is idempotent; every call returns once all is
 // stopped.
@@ -177,7 +157,6 @@ func (a *API) close() {
 	a.closeMu.Lock()
 	a.closed = true
 	a.closeMu.Unlock()
-	a.wg.Wait()
 	a.mu.Lock()
 	for _, s := range a.sessions {
 		s.close()

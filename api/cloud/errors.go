@@ -96,12 +96,11 @@ func fromCall(err error) *Error {
 		code = CodeNoCall
 	case call.CodeEnded: // the call is still listed, but its SIP leg is gone
 		code = CodeNoSIPServer
-	case call.CodeNotOffered, call.CodeTaken, call.CodeUnsupported, call.CodeNotOwner:
+	case call.CodeNotOffered, call.CodeTaken, call.CodeUnsupported, call.CodeNotOwner,
+		call.CodeLimit, call.CodeQueueFull:
 		code = CodeNotSupported
 	case call.CodeBadRequest:
 		code = CodeBadDevice
-	case call.CodeLimit, call.CodeQueueFull:
-		code = CodeNotSupported
 	case call.CodeShutdown:
 		code = CodeNoCallManager
 	}

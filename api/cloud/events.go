@@ -2,7 +2,6 @@ package cloud
 
 import (
 	"encoding/json"
-	"time"
 
 	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/config"
@@ -174,6 +173,3 @@ func (a *API) emit(s *session, name string, topics []string, build func(base) an
 	}
 	a.subs.enqueue(s.callID, ns, topics, body)
 }
-
-// nowLocal is the box's local time.
-func nowLocal() time.Time { return time.Now().Local() }

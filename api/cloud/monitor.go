@@ -15,9 +15,7 @@ func (s *session) monitor(r *http.Request, crtp, artp string) *Error {
 	if c == nil {
 		return errf(CodeNoCall, "call %.80q has ended", s.callID)
 	}
-	if e := s.unmonitor(); e != nil {
-		return e
-	}
+	s.unmonitor()
 	f, err := c.StartFork(r.Context(), crtp, artp, "cloud")
 	if err != nil {
 		return fromCall(err)
@@ -30,20 +28,19 @@ func (s *session) monitor(r *http.Request, crtp, artp string) *Error {
 }
 
 // unmonitor stops the call's monitor fork, if it has one.
-func (s *session) unmonitor() *Error {
+func (s *session) unmonitor() {
 	s.mu.Lock()
 	id := s.fork
 	s.fork = ""
 	s.mu.Unlock()
 	if id == "" {
-		return nil
+		return
 	}
 	c := s.a.calls.Call(s.callID)
 	if c == nil {
-		return nil // the fork ended with the call
+		return // the fork ended with the call
 	}
 	if err := c.StopFork(id); err != nil {
 		s.a.log.Debug("cloud api: monitor already gone", "call", s.callID, "fork", id, "err", err)
 	}
-	return nil
 }

@@ -100,7 +100,7 @@ func (a *API) stopMonitor(w http.ResponseWriter, r *http.Request, _ string) {
 	}
 	s, e := a.cloudCall(q.CallID)
 	if e == nil {
-		e = s.unmonitor()
+		s.unmonitor()
 	}
 	if e != nil {
 		writeError(w, q.ID, q.CallID, e)

@@ -128,9 +128,9 @@ func (s *session) stop() *Error {
 	return nil
 }
 
-// onResult hears the end of each command of the application's control
-// (on the call's executor: it never blocks and hands further commands to
-// a goroutine).
+// onResult hears the end of each command of the application's control,
+// on the call's executor, without the call's lock: what it asks of the
+// control (Stop, Submit, Release) only queues a message and never blocks.
 func (s *session) onResult(res call.Result) {
 	if res.Tag != tagMedia {
 		return
@@ -157,12 +157,12 @@ func (s *session) onResult(res call.Result) {
 	})
 	switch {
 	case res.Status == call.StatusKey:
-		s.a.goAsync(func() { ctl.Stop() }) // barge-in ends the queue too
+		ctl.Stop() // barge-in ends the queue too
 		if last {
-			s.a.goAsync(s.afterMedia)
+			s.afterMedia()
 		}
 	case last && res.Status == call.StatusDone:
-		s.a.goAsync(s.afterMedia)
+		s.afterMedia()
 	}
 }
 

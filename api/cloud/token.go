@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
-	"time"
 )
 
 // NewToken returns a fresh raw API token in the seed's form: 36
@@ -33,37 +32,3 @@ func HashToken(raw string) string {
 func sameHash(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
-
-// Subscription is one application server's subscription to the box's
-// events: where to POST them and which.
-type Subscription struct {
-	// ID names the subscription.
-	ID string `json:"id"`
-	// URL is where events are POSTed (http or https).
-	URL string `json:"url"`
-	// Topics are the event topics wanted: TopicIVR, TopicCall.
-	Topics []string `json:"topics"`
-	// Namespace is the box's namespace (the only one a box has); "" follows
-	// the box's namespace when the admin changes it.
-	Namespace string `json:"namespace"`
-	// Secret, when set, signs each delivery (HMAC-SHA256); it is never
-	// listed, only HasSecret.
-	Secret string `json:"secret,omitempty"`
-	// HasSecret says a secret is set.
-	HasSecret bool `json:"hasSecret"`
-	// Created is when it was made.
-	Created time.Time `json:"created"`
-	// Pending, Delivered and Failed are its outbox's counts: events
-	// stored and not yet delivered, events delivered, failed attempts.
-	Pending   int    `json:"pending"`
-	Delivered uint64 `json:"delivered"`
-	Failed    uint64 `json:"failed"`
-	// LastError is the last delivery failure, if any.
-	LastError string `json:"lastError,omitempty"`
-}
-
-// The event topics.
-const (
-	TopicIVR  = "ivr"
-	TopicCall = "call"
-)
