@@ -9,6 +9,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/ivrbox/ivrbox/api/internal/lograte"
 	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/config"
 	"github.com/ivrbox/ivrbox/firmware/outbox"
@@ -101,7 +102,7 @@ func New(opts Options) (*API, error) {
 		opts.MediaTimeout = 10 * time.Second
 	}
 	a := &API{calls: opts.Calls, config: opts.Config, prompts: opts.Prompts, log: opts.Log,
-		authLog: rateLimited(opts.Log, time.Second), now: func() time.Time { return opts.Now().Local() },
+		authLog: lograte.New(opts.Log, time.Second), now: func() time.Time { return opts.Now().Local() },
 		mediaTO: opts.MediaTimeout, throttle: &throttle{now: opts.Now, fails: map[string]*fails{}},
 		sessions: map[string]*session{}}
 	var err error

@@ -1,4 +1,6 @@
-package cloud
+// Package lograte wraps a slog.Logger so that messages an outsider can cause
+// at will (wrong tokens, malformed frames) are written at most once per period.
+package lograte
 
 import (
 	"context"
@@ -7,10 +9,10 @@ import (
 	"time"
 )
 
-// rateLimited returns a logger that writes at most one record per every
+// New returns a logger that writes at most one record per every
 // through log, noting how many it held back since the last one: for
 // messages an outsider can cause at will (wrong tokens).
-func rateLimited(log *slog.Logger, every time.Duration) *slog.Logger {
+func New(log *slog.Logger, every time.Duration) *slog.Logger {
 	return slog.New(&limitHandler{h: log.Handler(), every: every, state: &limitState{}})
 }
 
