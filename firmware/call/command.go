@@ -54,6 +54,10 @@ type Command struct {
 	// MaxCollect). Fewer than MinDigits before a finish key gives
 	// StatusInvalid.
 	MinDigits, MaxDigits int
+	// ClearAhead drops the keys typed ahead before a collect starts (the
+	// Era DTMF component's clearDtmfBuffer), so only keys pressed during
+	// it count.
+	ClearAhead bool
 	// FinishKeys end a collect or a record ("#", "#*"); empty: none.
 	FinishKeys string
 	// FirstTimeout is how long a collect waits for the first key after its

@@ -104,6 +104,8 @@ func TestCollect(t *testing.T) {
 			Result{Status: StatusDone, Digits: "5678"}, 0},
 		{"typed ahead counts", Command{MaxDigits: 3, FirstTimeout: 5 * time.Second}, "12", "3",
 			Result{Status: StatusDone, Digits: "123"}, 0},
+		{"clear ahead drops keys typed before", Command{MaxDigits: 3, FirstTimeout: 5 * time.Second, ClearAhead: true}, "12", "345",
+			Result{Status: StatusDone, Digits: "345"}, 0},
 		{"too few before the finish key", Command{MinDigits: 4, MaxDigits: 8, FinishKeys: "#", FirstTimeout: time.Second}, "", "12#",
 			Result{Status: StatusInvalid, Digits: "12", Key: "#"}, 0},
 		{"no key at all", Command{MaxDigits: 4, FirstTimeout: 3 * time.Second}, "", "",

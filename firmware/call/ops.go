@@ -99,6 +99,9 @@ func (x *executor) input(o *Op) {
 	o.phase = phaseInput
 	switch o.cmd.Kind {
 	case KindCollect:
+		if o.cmd.ClearAhead && o.phase == phaseInput && len(o.digits) == 0 {
+			x.ahead = x.ahead[:0]
+		}
 		for x.cur == o {
 			k, ok := x.takeAhead()
 			if !ok {
