@@ -38,9 +38,12 @@ func webCloudStatus(t *testing.T, b *box, token string) int {
 }
 
 // TestWebUICloud: on API access the cloud namespace is set (a bad one is
-// refused at its field); a cloud token is made on the page and shown once
-// (not after the page is drawn again), works with the cloud IVR API, and
-// stops working when revoked; an event subscription is added and deleted
+// refused at its field); a cloud token for both APIs (the cloud IVR API
+// and the WebSocket ivrapi) is made on the page and shown once (not after
+// the page is drawn again), listed with what it opens, works with the
+// cloud IVR API, and stops working when revoked; a token for the WebSocket
+// ivrapi only is refused by the cloud IVR API; one for no API is not
+// made; an event subscription is added and deleted
 // on the page. In the IVR editor 6501 is switched to cloud control: the key
 // parts hide, the prompts become the greeting, hold without hold prompts
 // is refused at its field, and the saved settings are in the config.
@@ -63,19 +66,40 @@ func TestWebUICloud(t *testing.T) {
 	br.do("save the namespace", chromedp.Click(chromedp.ID("cloud-ns-save")))
 	br.untilText("#cloud-ns-msg", "Saved")
 
-	// A token: shown once, listed without its value.
+	// A token for both APIs: shown once, listed without its value, with
+	// what it opens.
+	webCloudWSOnly(t, br, b)
 	br.fill("#cloud-token-name", "speech bot")
+	br.do("tick the WebSocket ivrapi", chromedp.Click(chromedp.ID("cloud-token-api-ws")))
 	br.do("make a cloud token", chromedp.Click(chromedp.ID("cloud-token-create")))
 	br.until("the new token", 10*time.Second, `document.querySelector("#cloud-token-value")?.value.length === 36`)
 	br.untilText("#cloud-token-shown", "will not be shown again")
 	br.untilText("#cloud-token-list", "speech bot")
+	br.untilText("#cloud-token-list tr[data-id] td.apis", "Cloud IVR API")
+	br.untilText("#cloud-token-list tr[data-id] td.apis", "WebSocket ivrapi")
 	br.shot("webui-cloud-token")
 	token := js[string](br, `document.querySelector("#cloud-token-value").value`)
 	if !webCloudTokenRE.MatchString(token) {
 		t.Fatalf("token %q", token)
 	}
-	if s := getJSON(br, "/api/admin/cloud/tokens"); strings.Contains(s, token) || strings.Contains(s, cloud.HashToken(token)) {
+	s := getJSON(br, "/api/admin/cloud/tokens")
+	if strings.Contains(s, token) || strings.Contains(s, cloud.HashToken(token)) {
 		t.Errorf("the token list shows the token: %s", s)
+	}
+	var toks []struct {
+		Name string   `json:"name"`
+		APIs []string `json:"apis"`
+	}
+	if err := json.Unmarshal([]byte(s), &toks); err != nil || len(toks) != 1 || toks[0].Name != "speech bot" ||
+		!slices.Equal(toks[0].APIs, []string{config.APICloud, config.APIWS}) {
+		t.Errorf("tokens listed: %s (%v), want speech bot opening cloud and ws", s, err)
+	}
+	var cfg config.Config
+	if err := json.Unmarshal([]byte(getJSON(br, "/api/admin/config")), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Cloud.TokenAllows(token, config.APICloud) || !cfg.Cloud.TokenAllows(token, config.APIWS) {
+		t.Errorf("stored tokens %+v do not open both APIs to the new token", cfg.Cloud.Tokens)
 	}
 	if code := webCloudStatus(t, b, token); code != http.StatusOK {
 		t.Fatalf("the cloud API answers %d to the new token, want 200", code)
@@ -124,6 +148,38 @@ func TestWebUICloud(t *testing.T) {
 	}
 
 	webCloudIVR(t, br)
+}
+
+// webCloudWSOnly checks that the token form opens just the cloud IVR API
+// by default, makes a token on the page with no API ticked (refused by
+// the page), then one for the WebSocket ivrapi only: it is listed so, the
+// cloud IVR API refuses it, and it is revoked.
+func webCloudWSOnly(t *testing.T, br *browser, b *box) {
+	t.Helper()
+	if !js[bool](br, `document.querySelector("#cloud-token-api-cloud").checked && !document.querySelector("#cloud-token-api-ws").checked`) {
+		t.Error("a new token does not open just the cloud IVR API by default")
+	}
+	br.fill("#cloud-token-name", "ws bot")
+	br.do("untick the cloud IVR API", chromedp.Click(chromedp.ID("cloud-token-api-cloud")))
+	br.do("make a token for no API", chromedp.Click(chromedp.ID("cloud-token-create")))
+	br.untilText("#cloud-token-msg", "Tick at least one API")
+	br.do("tick the WebSocket ivrapi", chromedp.Click(chromedp.ID("cloud-token-api-ws")))
+	br.do("make a ws token", chromedp.Click(chromedp.ID("cloud-token-create")))
+	br.until("the ws token", 10*time.Second, `document.querySelector("#cloud-token-value")?.value.length === 36`)
+	br.untilText("#cloud-token-list", "ws bot")
+	if got := js[string](br, `[...document.querySelectorAll("#cloud-token-list td.apis .badge")].map(b => b.dataset.api).join()`); got != "ws" {
+		t.Errorf("the ws token is listed opening %q", got)
+	}
+	token := js[string](br, `document.querySelector("#cloud-token-value").value`)
+	if code := webCloudStatus(t, b, token); code != http.StatusUnauthorized {
+		t.Errorf("the cloud API answers %d to a token for the WebSocket ivrapi only, want 401", code)
+	}
+	br.do("revoke the ws token (click twice: confirm)", chromedp.Click(chromedp.CSS("#cloud-token-list tr[data-id] button.danger")),
+		chromedp.Click(chromedp.CSS("#cloud-token-list tr[data-id] button.danger")))
+	br.untilText("#cloud-token-list", "No tokens")
+	// The form is as it was for the next token.
+	br.do("tick the cloud IVR API again", chromedp.Click(chromedp.ID("cloud-token-api-cloud")),
+		chromedp.Click(chromedp.ID("cloud-token-api-ws")))
 }
 
 // webCloudIVR switches 6501 to cloud control in the editor and checks the

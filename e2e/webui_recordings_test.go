@@ -114,8 +114,9 @@ func TestWebUIRecordings(t *testing.T) {
 
 // TestWebUIIVRSteps: in the IVR editor 6502 gets "Record calls: mixed", key
 // 1 a record step (stereo, finish key *, beep, stop on 5 s of silence) then hang
-// up, key 2 an API-control step (key "exam", wait 20 s) then go to IVR
-// 6500. A record step of 7200 s is refused next to its field; once fixed,
+// up, key 2 an API-control step (key "exam", name "Exam step", wait 20 s)
+// then go to IVR 6500, and if nobody takes the call go to IVR 6501. A
+// record step of 7200 s is refused next to its field; once fixed,
 // Save stores every setting (checked through the API) and the editor shows
 // them again after a reload. The System page sets the recordings' limit and
 // the fork settings. On a phone both pages fit the screen.
@@ -135,9 +136,15 @@ func TestWebUIIVRSteps(t *testing.T) {
 	br.do("beep", chromedp.Click(chromedp.ID("key-1-beep")))
 	br.pick("#key-2-type", "api")
 	br.fill("#key-2-key", "exam")
+	br.fill("#key-2-name", "Exam step")
 	br.fill("#key-2-timeout", "20")
 	br.pick("#key-2-next-type", "ivr")
 	br.pick("#key-2-next-target", "6500")
+	if got := js[string](br, `document.querySelector("#key-2-fallback-type").value`); got != "" {
+		t.Errorf("a new step's fallback is %q, want the default (as Then)", got)
+	}
+	br.pick("#key-2-fallback-type", "ivr")
+	br.pick("#key-2-fallback-target", "6501")
 
 	br.do("save", chromedp.Click(chromedp.ID("ivr-save")))
 	br.untilText("#save-msg", "Not saved")
@@ -163,7 +170,7 @@ func TestWebUIIVRSteps(t *testing.T) {
 	adm.must("GET", "ivrs/6502", nil, http.StatusOK, &ivr)
 	for k, want := range map[string]string{
 		"1": `{"type":"record","record":{"max_seconds":30,"finish_keys":"*","beep":true,"silence_seconds":5,"format":"stereo"},"next":{"type":"hangup"}}`,
-		"2": `{"type":"api","api":{"key":"exam","timeout":20},"next":{"type":"ivr","target":"6500"}}`,
+		"2": `{"type":"api","api":{"key":"exam","timeout":20,"name":"Exam step","fallback":{"type":"ivr","target":"6501"}},"next":{"type":"ivr","target":"6500"}}`,
 	} {
 		if got := string(ivr.Keys[k]); got != want {
 			t.Errorf("key %s: %s\nwant   %s", k, got, want)
@@ -176,7 +183,16 @@ func TestWebUIIVRSteps(t *testing.T) {
 	br.untilText("#main h1", "IVR 6502")
 	br.until("the steps shown again", 10*time.Second, `document.querySelector("#key-1-max-seconds")?.value === "30" &&
 		document.querySelector("#key-1-beep").checked && document.querySelector("#key-2-key").value === "exam" &&
-		document.querySelector("#key-2-next-target").value === "6500" && document.querySelector("#ivr-record").value === "mixed"`)
+		document.querySelector("#key-2-next-target").value === "6500" && document.querySelector("#ivr-record").value === "mixed" &&
+		document.querySelector("#key-2-name").value === "Exam step" && document.querySelector("#key-2-fallback-type").value === "ivr" &&
+		document.querySelector("#key-2-fallback-target").value === "6501"`)
+	// Saved again unchanged from the page, the step keeps them (the load and save round trip).
+	br.do("save again", chromedp.Click(chromedp.ID("ivr-save")))
+	br.untilText("#save-msg", "IVR 6502 saved")
+	adm.must("GET", "ivrs/6502", nil, http.StatusOK, &ivr)
+	if got, want := string(ivr.Keys["2"]), `{"type":"api","api":{"key":"exam","timeout":20,"name":"Exam step","fallback":{"type":"ivr","target":"6501"}},"next":{"type":"ivr","target":"6500"}}`; got != want {
+		t.Errorf("key 2 saved again: %s\nwant %s", got, want)
+	}
 
 	// System: the recordings' limit and the fork settings.
 	br.route("system", "System")

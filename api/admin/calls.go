@@ -59,7 +59,9 @@ type callJSON struct {
 type offerJSON struct {
 	Key      string `json:"key"`
 	Params   string `json:"params,omitempty"`
-	Step     string `json:"step,omitempty"`
+	Step     string `json:"step,omitempty"` // api, or cloud
+	ID       int    `json:"id,omitempty"`   // the step's number for controllers (componentid)
+	Name     string `json:"name,omitempty"` // the step's label for controllers (componentname)
 	TimeoutS int    `json:"timeout_s"`
 	Accepted bool   `json:"accepted"` // a controller has the call
 }
@@ -134,7 +136,7 @@ func (a *API) getCall(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := callJSON{Info: c.Info(), Forks: forkList(c), Recordings: recordingList(c)}
 	if spec, accepted, ok := c.Offered(); ok {
-		out.Offer = &offerJSON{Key: spec.Key, Params: spec.Params, Step: spec.Step,
+		out.Offer = &offerJSON{Key: spec.Key, Params: spec.Params, Step: spec.Step, ID: spec.ID, Name: spec.Name,
 			TimeoutS: int(spec.Timeout / time.Second), Accepted: accepted}
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -17,13 +17,14 @@ func TestCallDetails(t *testing.T) {
 	me := e.login()
 	c := e.calls.addCall("1700000000.1")
 	e.calls.addCall("1700000000.2")
-	c.offer = &call.OfferSpec{Key: "6501", Params: `{"exam":1}`, Step: "api", Timeout: 45 * time.Second}
+	c.offer = &call.OfferSpec{Key: "6501", Params: `{"exam":1}`, Step: "api", ID: 14, Name: "Exam step", Timeout: 45 * time.Second}
 
 	var got callJSON
 	r := e.do(me, "GET", "calls/1700000000.1", nil).want(t, http.StatusOK)
 	r.decode(t, &got)
 	if got.ID != "1700000000.1" || got.From != "1000" || got.Forks == nil || got.Recordings == nil ||
-		got.Offer == nil || *got.Offer != (offerJSON{Key: "6501", Params: `{"exam":1}`, Step: "api", TimeoutS: 45}) {
+		got.Offer == nil || *got.Offer != (offerJSON{Key: "6501", Params: `{"exam":1}`, Step: "api", ID: 14, Name: "Exam step", TimeoutS: 45}) ||
+		!strings.Contains(string(r.body), `"id":14,"name":"Exam step"`) {
 		t.Errorf("call = %s", r.body)
 	}
 	if !strings.Contains(string(r.body), `"forks":[]`) || !strings.Contains(string(r.body), `"recordings":[]`) {

@@ -36,13 +36,27 @@ type cloudJSON struct {
 	Default   string `json:"default,omitempty"`
 }
 
-// cloudTokenJSON is a cloud API token as listed: never its hash. Token, the
-// raw token, is set only in the answer to POST, this once.
+// cloudTokenJSON is a cloud API token as listed: never its hash. APIs are
+// the APIs it opens (config.APICloud, config.APIWS; ["cloud"] for a token
+// stored without any). Token, the raw token, is set only in the answer to
+// POST, this once.
 type cloudTokenJSON struct {
 	ID      string    `json:"id"`
 	Name    string    `json:"name"`
 	Created time.Time `json:"created"`
+	APIs    []string  `json:"apis"`
 	Token   string    `json:"token,omitempty"`
+}
+
+// cloudTokenBody is POST cloud/tokens. APIs empty means ["cloud"].
+type cloudTokenBody struct {
+	Name string   `json:"name"`
+	APIs []string `json:"apis"`
+}
+
+// newCloudTokenJSON is t as listed.
+func newCloudTokenJSON(t config.CloudToken) cloudTokenJSON {
+	return cloudTokenJSON{ID: t.ID, Name: t.Name, Created: t.Created, APIs: slices.Clone(t.Opens())}
 }
 
 // cloudSubBody is POST cloud/subscriptions.
@@ -81,7 +95,7 @@ func (a *API) getCloudTokens(w http.ResponseWriter, r *http.Request) error {
 	toks := a.opt.Store.Config().Cloud.Tokens
 	out := make([]cloudTokenJSON, 0, len(toks))
 	for _, t := range toks {
-		out = append(out, cloudTokenJSON{ID: t.ID, Name: t.Name, Created: t.Created})
+		out = append(out, newCloudTokenJSON(t))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -101,12 +115,12 @@ func newTokenID(toks []config.CloudToken) (string, error) {
 	}
 }
 
-// postCloudToken makes a token: the raw token is answered this once and
-// only its SHA-256 is stored.
+// postCloudToken makes a token for the APIs the body names (the cloud IVR
+// API when none): the raw token is answered this once and only its SHA-256
+// is stored. Unknown API names are refused by the store's validation (at
+// field "apis").
 func (a *API) postCloudToken(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		Name string `json:"name"`
-	}
+	var body cloudTokenBody
 	if err := decodeJSON(w, r, maxJSONBody, &body); err != nil {
 		return err
 	}
@@ -114,6 +128,10 @@ func (a *API) postCloudToken(w http.ResponseWriter, r *http.Request) error {
 	if name == "" {
 		return &HTTPError{Code: http.StatusUnprocessableEntity, Msg: "the token needs a name",
 			Problems: []Problem{{Field: "name", Problem: "is required"}}}
+	}
+	apis := slices.Clone(body.APIs)
+	if len(apis) == 0 {
+		apis = []string{config.APICloud}
 	}
 	raw, err := cloud.NewToken()
 	if err != nil {
@@ -128,7 +146,8 @@ func (a *API) postCloudToken(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		tok = config.CloudToken{ID: id, Name: name, SHA256: cloud.HashToken(raw), Created: a.opt.Now().UTC().Truncate(time.Second)}
+		tok = config.CloudToken{ID: id, Name: name, SHA256: cloud.HashToken(raw), Created: a.opt.Now().UTC().Truncate(time.Second),
+			APIs: apis}
 		// A new slice: the store's current snapshot may share the old one.
 		c.Cloud.Tokens = append(slices.Clip(c.Cloud.Tokens), tok)
 		return nil
@@ -136,20 +155,27 @@ func (a *API) postCloudToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return cloudTokenError(err)
 	}
-	a.log.Info("admin: cloud token created", "id", tok.ID, "name", tok.Name, "addr", clientAddr(r))
-	writeJSON(w, http.StatusCreated, cloudTokenJSON{ID: tok.ID, Name: tok.Name, Created: tok.Created, Token: raw})
+	a.log.Info("admin: cloud token created", "id", tok.ID, "name", tok.Name, "apis", tok.APIs, "addr", clientAddr(r))
+	out := newCloudTokenJSON(tok)
+	out.Token = raw
+	writeJSON(w, http.StatusCreated, out)
 	return nil
 }
 
 // cloudTokenError maps a store error of a token change; a problem with the
-// new token's name is shown at "name".
+// new token's name or APIs is shown at "name" or "apis".
 func cloudTokenError(err error) error {
 	err = storeError(err, "cloud token")
 	var he *HTTPError
 	if errors.As(err, &he) {
 		for n, p := range he.Problems {
-			if strings.HasPrefix(p.Field, "cloud.tokens[") && strings.HasSuffix(p.Field, "].name") {
-				he.Problems[n].Field = "name"
+			if !strings.HasPrefix(p.Field, "cloud.tokens[") {
+				continue
+			}
+			for _, f := range []string{"name", "apis"} {
+				if strings.HasSuffix(p.Field, "]."+f) {
+					he.Problems[n].Field = f
+				}
 			}
 		}
 	}

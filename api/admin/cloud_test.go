@@ -146,6 +146,51 @@ func TestCloudTokens(t *testing.T) {
 	}
 }
 
+// TestCloudTokenAPIs: a token opens the APIs its POST names, the cloud
+// IVR API when it names none; the list shows them, ["cloud"] for a token
+// stored without any; an unknown API is a 422 at "apis" and stores
+// nothing.
+func TestCloudTokenAPIs(t *testing.T) {
+	e := newEnv(t)
+	me := e.login()
+	err := e.st.Update(func(c *config.Config) error {
+		c.Cloud.Tokens = []config.CloudToken{{ID: "old", SHA256: cloud.HashToken("old")}}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		body any
+		want []string
+	}{
+		{map[string]any{"name": "default"}, []string{config.APICloud}},
+		{map[string]any{"name": "empty", "apis": []string{}}, []string{config.APICloud}},
+		{map[string]any{"name": "both", "apis": []string{config.APICloud, config.APIWS}}, []string{config.APICloud, config.APIWS}},
+		{map[string]any{"name": "ws only", "apis": []string{config.APIWS}}, []string{config.APIWS}},
+	} {
+		var tj cloudTokenJSON
+		e.do(me, "POST", "cloud/tokens", tc.body).want(t, http.StatusCreated).decode(t, &tj)
+		if !slices.Equal(tj.APIs, tc.want) || tj.Token == "" {
+			t.Errorf("POST %v: %+v, want apis %q", tc.body, tj, tc.want)
+		}
+		cfg := e.st.Config().Cloud
+		st := cfg.Tokens[len(cfg.Tokens)-1]
+		if !slices.Equal(st.APIs, tc.want) || cfg.TokenAllows(tj.Token, config.APIWS) != slices.Contains(tc.want, config.APIWS) {
+			t.Errorf("stored %+v for %v", st, tc.body)
+		}
+	}
+	wantProblem(t, e.do(me, "POST", "cloud/tokens", map[string]any{"name": "x", "apis": []string{"pbx"}}), "apis")
+	wantProblem(t, e.do(me, "POST", "cloud/tokens", map[string]any{"name": "x", "apis": []string{"ws", "ws"}}), "apis")
+	var list []cloudTokenJSON
+	r := e.do(me, "GET", "cloud/tokens", nil).want(t, http.StatusOK)
+	r.decode(t, &list)
+	if len(list) != 5 || list[0].ID != "old" || !slices.Equal(list[0].APIs, []string{config.APICloud}) ||
+		!slices.Equal(list[3].APIs, []string{config.APICloud, config.APIWS}) || !strings.Contains(string(r.body), `"apis":["ws"]`) {
+		t.Errorf("list = %s", r.body)
+	}
+}
+
 // TestCloudTokenLimit: once config.MaxCloudTokens exist, another is refused
 // with 409 and nothing changes.
 func TestCloudTokenLimit(t *testing.T) {

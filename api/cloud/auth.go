@@ -86,19 +86,11 @@ func tokenOf(r *http.Request) string {
 	return h
 }
 
-// validToken reports whether raw is one of the tokens of c.
+// validToken reports whether raw is one of the tokens of c that open the
+// cloud IVR API (config.APICloud: a token for the WebSocket ivrapi only is
+// refused here).
 func validToken(c config.Cloud, raw string) bool {
-	if raw == "" {
-		return false
-	}
-	h := HashToken(raw)
-	ok := false
-	for _, t := range c.Tokens {
-		if sameHash(t.SHA256, h) {
-			ok = true
-		}
-	}
-	return ok
+	return c.TokenAllows(raw, config.APICloud)
 }
 
 // clientAddr is the request's remote IP.

@@ -49,17 +49,19 @@ type ivrCall struct {
 	cloudReady func() bool
 }
 
-// Offer runs an API-control step (ivr.Offerer).
+// Offer runs an API-control step (ivr.Offerer). The engine has filled in
+// the step's ID (its ComponentID); it and the step's Name are passed on to
+// controllers as they are.
 func (c ivrCall) Offer(ctx context.Context, step config.APIStep, hold []string) (string, error) {
-	name := "api"
+	kind := "api"
 	if step.Key == config.CloudOfferKey {
-		name = "cloud"
+		kind = "cloud"
 		if c.cloudReady != nil && !c.cloudReady() {
 			return call.OfferTimeout, nil
 		}
 	}
-	return c.Control.Offer(ctx, call.OfferSpec{Key: step.Key, Params: step.Params, Step: name,
-		Timeout: step.Wait(), Hold: hold})
+	return c.Control.Offer(ctx, call.OfferSpec{Key: step.Key, Params: step.Params, Step: kind,
+		ID: step.ID, Name: step.Name, Timeout: step.Wait(), Hold: hold})
 }
 
 // RecordStep runs a record step (ivr.StepRecorder).

@@ -73,7 +73,9 @@ type AcceptOptions struct {
 type OfferSpec struct {
 	Key     string        // what a controller must name to accept
 	Params  string        // passed to controllers as is
-	Step    string        // the step's name, for events
+	Step    string        // the step's kind, for events: "api" (an IVR's API-control step) or "cloud" (a cloud-control IVR)
+	ID      int           // the step's number shown to controllers (ivrapi's componentid; 0: none)
+	Name    string        // the step's label shown to controllers (ivrapi's componentname; "": none)
 	Timeout time.Duration // wait for a controller, and for a lost one to come back (0: DefaultOfferTimeout)
 	Hold    []string      // prompts looped while no controller has the call (none: silence)
 }
@@ -171,7 +173,7 @@ func (ctl *Control) Offer(ctx context.Context, spec OfferSpec) (string, error) {
 
 // payload is the Control payload of an event about o.
 func (o *offer) payload(controller, reason string) *event.Control {
-	return &event.Control{Key: o.spec.Key, Params: o.spec.Params, Step: o.spec.Step,
+	return &event.Control{Key: o.spec.Key, Params: o.spec.Params, Step: o.spec.Step, ID: o.spec.ID, Name: o.spec.Name,
 		Timeout: int(o.spec.Timeout / time.Second), Controller: controller, Reason: reason}
 }
 

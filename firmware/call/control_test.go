@@ -46,7 +46,8 @@ func TestOfferAcceptRelease(t *testing.T) {
 		if _, err := r.m.Accept(r.c.id, "abc", AcceptOptions{}); !errors.Is(err, ErrNotOffered) {
 			t.Errorf("accept before any offer: %v", err)
 		}
-		_, done := r.offering(OfferSpec{Key: "abc", Params: `{"x":1}`, Timeout: 10 * time.Second, Hold: []string{"music"}})
+		_, done := r.offering(OfferSpec{Key: "abc", Params: `{"x":1}`, Step: "api", ID: 14, Name: "Внешнее управление 3",
+			Timeout: 10 * time.Second, Hold: []string{"music"}})
 		if _, err := r.m.Accept(r.c.id, "xyz", AcceptOptions{}); !errors.Is(err, ErrNotOffered) {
 			t.Errorf("accept with the wrong key: %v", err)
 		}
@@ -102,6 +103,9 @@ func TestOfferAcceptRelease(t *testing.T) {
 				got = append(got, string(e.Kind)+" "+e.Control.Key+" "+e.Control.Controller+" "+e.Control.Reason)
 				if e.Kind == event.ControlOffered && (e.Control.Params != `{"x":1}` || e.Control.Timeout != 10) {
 					t.Errorf("offered %+v", e.Control)
+				}
+				if c := e.Control; c.Step != "api" || c.ID != 14 || c.Name != "Внешнее управление 3" {
+					t.Errorf("%s: step %q id %d name %q, want the step's", e.Kind, c.Step, c.ID, c.Name)
 				}
 			}
 		}

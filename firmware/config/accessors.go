@@ -144,8 +144,8 @@ func (c *Config) IVR(number string) (IVR, bool) {
 	return IVR{}, false
 }
 
-// Clone returns a deep copy of c: changing the copy's slices, maps, Collect
-// or Pins never changes c.
+// Clone returns a deep copy of c: changing the copy's slices, maps, Collect,
+// Pins or step settings (Next, Fallback...) never changes c.
 func (c *Config) Clone() Config {
 	out := *c
 	if c.System.Pins != nil {
@@ -153,7 +153,13 @@ func (c *Config) Clone() Config {
 		out.System.Pins = &pins
 	}
 	out.Disks = slices.Clone(c.Disks)
-	out.Cloud.Tokens = slices.Clone(c.Cloud.Tokens)
+	if c.Cloud.Tokens != nil {
+		out.Cloud.Tokens = make([]CloudToken, len(c.Cloud.Tokens))
+		for n, t := range c.Cloud.Tokens {
+			t.APIs = slices.Clone(t.APIs)
+			out.Cloud.Tokens[n] = t
+		}
+	}
 	out.Trunks = slices.Clone(c.Trunks)
 	out.InboundRoutes = slices.Clone(c.InboundRoutes)
 	if c.Accounts != nil {
@@ -205,10 +211,15 @@ func (i IVR) clone() IVR {
 	return i
 }
 
-// clone deep-copies an action's step settings and its Next chain.
+// clone deep-copies an action's step settings, its Next chain and its
+// API-control step's Fallback.
 func (a Action) clone() Action {
 	if a.API != nil {
 		s := *a.API
+		if s.Fallback != nil {
+			f := s.Fallback.clone()
+			s.Fallback = &f
+		}
 		a.API = &s
 	}
 	if a.Record != nil {

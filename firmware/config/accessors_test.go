@@ -87,11 +87,23 @@ func TestClone(t *testing.T) {
 	// Cloud settings and tokens too.
 	fb := Action{Type: ActIVR, Target: "6502"}
 	c.IVRs[0].Cloud = &CloudIVR{Hold: []string{"moh"}, Next: Action{Type: ActAPI, API: &APIStep{Key: "k"}}, Fallback: fb}
-	c.Cloud.Tokens = []CloudToken{{ID: "t1"}}
+	c.Cloud.Tokens = []CloudToken{{ID: "t1", APIs: []string{APICloud, APIWS}}}
 	d = c.Clone()
 	d.IVRs[0].Cloud.Hold[0], d.IVRs[0].Cloud.Next.API.Key, d.IVRs[0].Cloud.Idle = "x", "changed", 5
-	d.Cloud.Tokens[0].ID = "t2"
-	if cl := c.IVRs[0].Cloud; cl.Hold[0] != "moh" || cl.Next.API.Key != "k" || cl.Idle != 0 || c.Cloud.Tokens[0].ID != "t1" {
+	d.Cloud.Tokens[0].ID, d.Cloud.Tokens[0].APIs[1] = "t2", "changed"
+	if cl := c.IVRs[0].Cloud; cl.Hold[0] != "moh" || cl.Next.API.Key != "k" || cl.Idle != 0 || c.Cloud.Tokens[0].ID != "t1" ||
+		c.Cloud.Tokens[0].APIs[1] != APIWS {
 		t.Error("changing a clone's cloud settings changed the original")
+	}
+	// An API-control step's Fallback, and the steps in it.
+	fbNext := Action{Type: ActHangup}
+	fbStep := Action{Type: ActRecord, Record: &RecordStep{MaxSeconds: 9}, Next: &fbNext}
+	c.IVRs[0].Keys["4"] = Action{Type: ActAPI, API: &APIStep{Name: "n", ID: 7, Fallback: &fbStep}}
+	d = c.Clone()
+	dfb := d.IVRs[0].Keys["4"].API.Fallback
+	d.IVRs[0].Keys["4"].API.Name, dfb.Record.MaxSeconds, dfb.Next.Type = "changed", 1, ActRepeat
+	if a := c.IVRs[0].Keys["4"].API; a.Name != "n" || a.ID != 7 || a.Fallback != &fbStep || fbStep.Record.MaxSeconds != 9 ||
+		fbNext.Type != ActHangup {
+		t.Error("changing a clone's fallback changed the original")
 	}
 }

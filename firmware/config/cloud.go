@@ -1,7 +1,11 @@
 package config
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -58,12 +62,13 @@ type Cloud struct {
 	// events carry it, and requests naming a device must use it. "" means
 	// DefaultNamespace.
 	Namespace string `json:"namespace,omitempty"`
-	// Tokens may call the cloud IVR API (Authorization header). Only their
-	// SHA-256 is kept.
+	// Tokens may call the cloud IVR API or the WebSocket ivrapi, each as
+	// its APIs say (Authorization header). Only their SHA-256 is kept.
 	Tokens []CloudToken `json:"tokens,omitempty"`
 }
 
-// CloudToken is one API token of the cloud IVR API.
+// CloudToken is one API token of the cloud IVR API and the WebSocket
+// ivrapi.
 type CloudToken struct {
 	// ID names the token in lists and revocations.
 	ID string `json:"id"`
@@ -73,6 +78,54 @@ type CloudToken struct {
 	SHA256 string `json:"sha256"`
 	// Created is when it was made.
 	Created time.Time `json:"created,omitzero"`
+	// APIs are the APIs the token opens: APICloud, APIWS, each at most
+	// once. Empty means [APICloud], what tokens made before the WebSocket
+	// API opened.
+	APIs []string `json:"apis,omitempty"`
+}
+
+// The APIs a CloudToken may open (CloudToken.APIs).
+const (
+	// APICloud is the cloud IVR API (/remote/, /media/, /event/).
+	APICloud = "cloud"
+	// APIWS is the WebSocket ivrapi (/ws).
+	APIWS = "ws"
+)
+
+// knownTokenAPIs are the names CloudToken.APIs may hold, in the order lists
+// show them.
+var knownTokenAPIs = []string{APICloud, APIWS}
+
+// Opens returns the APIs the token opens: APIs, or [APICloud] when empty.
+// The result may share APIs' array: do not change it.
+func (t CloudToken) Opens() []string {
+	if len(t.APIs) == 0 {
+		return []string{APICloud}
+	}
+	return t.APIs
+}
+
+// Allows reports whether the token opens api (APICloud, APIWS).
+func (t CloudToken) Allows(api string) bool { return slices.Contains(t.Opens(), api) }
+
+// TokenAllows reports whether raw is the token of one of c's tokens that
+// allows api. raw's SHA-256 is compared in constant time with every
+// token's, so the answer takes as long whichever matches; an empty raw is
+// never allowed.
+func (c Cloud) TokenAllows(raw, api string) bool {
+	if raw == "" {
+		return false
+	}
+	sum := sha256.Sum256([]byte(raw))
+	h := []byte(hex.EncodeToString(sum[:]))
+	ok := 0
+	for _, t := range c.Tokens {
+		same := subtle.ConstantTimeCompare([]byte(t.SHA256), h)
+		if t.Allows(api) {
+			ok |= same
+		}
+	}
+	return ok == 1
 }
 
 // Defaults of the cloud IVR settings.
@@ -141,6 +194,19 @@ func (v *validator) cloud(c Cloud) {
 			v.add(p+".sha256", "must be 64 lower-case hex digits")
 		}
 		v.label(p+".name", t.Name)
+		v.tokenAPIs(p+".apis", t.APIs)
+	}
+}
+
+// tokenAPIs checks a token's APIs: known names, each once.
+func (v *validator) tokenAPIs(p string, apis []string) {
+	for n, api := range apis {
+		switch {
+		case !slices.Contains(knownTokenAPIs, api):
+			v.add(p, "%q is not an API (one of cloud, ws)", api)
+		case slices.Index(apis, api) < n:
+			v.add(p, "%q is listed twice", api)
+		}
 	}
 }
 

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -56,5 +58,82 @@ func TestCloudValidate(t *testing.T) {
 	if s.FirstWait() != 10*time.Second || s.IdleWait() != time.Minute || s.FallbackAction().Type != ActHangup ||
 		s.NextAction().Type != ActHangup || (Cloud{}).NS() != DefaultNamespace {
 		t.Errorf("defaults: %v %v %v", s.FirstWait(), s.IdleWait(), s.FallbackAction())
+	}
+}
+
+// TestTokenAPIs: a token opens what its APIs say, only the cloud API when
+// they are empty (tokens made before), and validation refuses unknown
+// names and repeats.
+func TestTokenAPIs(t *testing.T) {
+	tests := []struct {
+		apis      []string
+		cloud, ws bool
+		opens     string
+	}{
+		{nil, true, false, "cloud"},
+		{[]string{}, true, false, "cloud"},
+		{[]string{APICloud}, true, false, "cloud"},
+		{[]string{APIWS}, false, true, "ws"},
+		{[]string{APIWS, APICloud}, true, true, "ws,cloud"},
+	}
+	for _, tt := range tests {
+		tok := CloudToken{APIs: tt.apis}
+		if tok.Allows(APICloud) != tt.cloud || tok.Allows(APIWS) != tt.ws || tok.Allows("pbx") || tok.Allows("") ||
+			strings.Join(tok.Opens(), ",") != tt.opens {
+			t.Errorf("APIs %q: cloud %v ws %v opens %q", tt.apis, tok.Allows(APICloud), tok.Allows(APIWS), tok.Opens())
+		}
+	}
+	hash := strings.Repeat("ab", 32)
+	c := Defaults()
+	c.Cloud.Tokens = []CloudToken{{ID: "a", SHA256: hash, APIs: []string{APIWS, APICloud}}, {ID: "b", SHA256: hash, APIs: []string{APIWS}}}
+	if err := Validate(c); err != nil {
+		t.Errorf("good APIs: %v", err)
+	}
+	c.Cloud.Tokens = []CloudToken{{ID: "a", SHA256: hash, APIs: []string{"pbx", APIWS, APIWS}}}
+	got := []string{}
+	for _, p := range Problems(Validate(c)) {
+		got = append(got, p.Error())
+	}
+	want := []string{`cloud.tokens[0].apis: "pbx" is not an API (one of cloud, ws)`, `cloud.tokens[0].apis: "ws" is listed twice`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestTokenAllows: the raw token matches its hash only for the APIs its
+// token opens; unknown and empty tokens are refused.
+func TestTokenAllows(t *testing.T) {
+	hash := func(raw string) string {
+		sum := sha256.Sum256([]byte(raw))
+		return hex.EncodeToString(sum[:])
+	}
+	c := Cloud{Tokens: []CloudToken{
+		{ID: "old", SHA256: hash("old-token")},
+		{ID: "ws", SHA256: hash("ws-token"), APIs: []string{APIWS}},
+		{ID: "both", SHA256: hash("both-token"), APIs: []string{APICloud, APIWS}},
+		{ID: "empty", SHA256: hash("")},
+	}}
+	tests := []struct {
+		raw, api string
+		want     bool
+	}{
+		{"old-token", APICloud, true},
+		{"old-token", APIWS, false},
+		{"ws-token", APIWS, true},
+		{"ws-token", APICloud, false},
+		{"both-token", APICloud, true},
+		{"both-token", APIWS, true},
+		{"both-token", "pbx", false},
+		{"other-token", APICloud, false},
+		{hash("old-token"), APICloud, false}, // the hash is not the token
+		{"", APICloud, false},
+	}
+	for _, tt := range tests {
+		if got := c.TokenAllows(tt.raw, tt.api); got != tt.want {
+			t.Errorf("TokenAllows(%q, %q) = %v, want %v", tt.raw, tt.api, got, tt.want)
+		}
+	}
+	if (Cloud{}).TokenAllows("old-token", APICloud) {
+		t.Error("no tokens, yet allowed")
 	}
 }

@@ -148,10 +148,11 @@ const (
 	// ActHangup hangs up.
 	ActHangup ActionType = "hangup"
 	// ActAPI is an API-control step: the call is offered to outside
-	// controllers (api_start) with API's key and params, hold music plays
-	// until one takes it, and when it gives the call back — or none takes
-	// it, or the one that did goes away, within API's timeout — Next runs.
-	// An API transfer or Goto moves the call on at any time.
+	// controllers (api_start) with API's key, params, name and id, hold
+	// music plays until one takes it, and when it gives the call back Next
+	// runs; when none takes it, or the one that did goes away, within
+	// API's timeout, API's Fallback runs (Next when it has none). An API
+	// transfer or Goto moves the call on at any time.
 	ActAPI ActionType = "api"
 	// ActRepeat replays the current IVR from its start.
 	ActRepeat ActionType = "repeat"

@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"hash/fnv"
+	"time"
+)
 
 // APIStep configures an API-control step (ActAPI). Zero values are the
 // documented defaults.
@@ -12,9 +15,20 @@ type APIStep struct {
 	// WebSocket API's "params"). At most 4096 bytes.
 	Params string `json:"params,omitempty"`
 	// Timeout is how many seconds the step waits for a controller to take
-	// the call, and for one that went away to come back, before Next runs.
-	// 0 means 30.
+	// the call, and for one that went away to come back, before Fallback
+	// (or Next) runs. 0 means 30.
 	Timeout int `json:"timeout,omitempty"`
+	// Name is the step's label shown to controllers (ivrapi's
+	// "componentname"). At most 100 bytes of printable text; empty: none.
+	Name string `json:"name,omitempty"`
+	// ID is the step's number shown to controllers (ivrapi's
+	// "componentid"), 1 to MaxComponentID. 0 means a stable number derived
+	// from the IVR's number and the step's key: see ComponentID.
+	ID int `json:"id,omitempty"`
+	// Fallback runs when no controller took the call within Timeout, or
+	// the one that had it went away and did not come back within Timeout.
+	// nil: Next runs then too, as after a controller gave the call back.
+	Fallback *Action `json:"fallback,omitempty"`
 }
 
 // RecordStep configures a record step (ActRecord), like a voicemail
@@ -74,11 +88,15 @@ const (
 	MaxParamsLen         = 4096
 	MaxKeyLen            = 64
 	MaxForks             = 1024
-	MaxNextDepth         = 4 // Next inside Next inside ...
+	MaxNextDepth         = 4         // Next or Fallback inside Next or Fallback inside ...
+	MaxStepNameLen       = 100       // APIStep.Name, bytes
+	MaxComponentID       = 1<<31 - 1 // APIStep.ID
+	derivedIDs           = 99999     // APIStep.ComponentID derives 1 to this
 )
 
 // Step returns the API-control settings of a, with defaults; number is
-// the IVR's (the default key).
+// the IVR's (the default key, and with the key the source of the default
+// ID: ComponentID). Fallback is shared with a.
 func (a Action) Step(number string) APIStep {
 	var s APIStep
 	if a.API != nil {
@@ -90,7 +108,28 @@ func (a Action) Step(number string) APIStep {
 	if s.Timeout <= 0 {
 		s.Timeout = DefaultAPITimeout
 	}
+	s.ID = s.ComponentID(number)
 	return s
+}
+
+// ComponentID is the step's number shown to controllers (ivrapi's
+// "componentid"): ID, or when it is 0 a number from 1 to 99999 derived
+// from number (the IVR's) and the step's key (number when empty) with
+// FNV-1a, 1 + fnv32a(number+"/"+key) % 99999. The derived number stays the
+// same across restarts and edits that keep the IVR's number and the key;
+// two steps of one IVR with the same key share it, and two different ones
+// may rarely collide: set ID where controllers must tell them apart.
+func (s APIStep) ComponentID(number string) int {
+	if s.ID > 0 {
+		return s.ID
+	}
+	key := s.Key
+	if key == "" {
+		key = number
+	}
+	h := fnv.New32a()
+	h.Write([]byte(number + "/" + key)) // a hash.Hash never fails to write
+	return 1 + int(h.Sum32()%derivedIDs)
 }
 
 // Wait is the step's timeout.
@@ -120,6 +159,16 @@ func (a Action) Then() Action {
 		return Action{Type: ActHangup}
 	}
 	return *a.Next
+}
+
+// FallbackAction is what follows an API-control step that no controller
+// took in time, or whose controller went away and did not come back:
+// API.Fallback, or Then when there is none.
+func (a Action) FallbackAction() Action {
+	if a.API != nil && a.API.Fallback != nil {
+		return *a.API.Fallback
+	}
+	return a.Then()
 }
 
 // PerCall is the most forks per call.

@@ -277,13 +277,7 @@ func (v *validator) step(p string, a Action) {
 		v.add(p+".next", "is only for types api and record")
 	}
 	if s := a.API; s != nil {
-		switch {
-		case len(s.Key) > MaxKeyLen || strings.ContainsFunc(s.Key, unicode.IsControl) || !utf8.ValidString(s.Key):
-			v.add(p+".api.key", "must be at most %d printable characters", MaxKeyLen)
-		case len(s.Params) > MaxParamsLen || !utf8.ValidString(s.Params):
-			v.add(p+".api.params", "must be at most %d bytes of UTF-8 text", MaxParamsLen)
-		}
-		v.seconds(p+".api.timeout", s.Timeout)
+		v.apiStep(p+".api", *s)
 	}
 	if s := a.Record; s != nil {
 		switch {
@@ -302,17 +296,72 @@ func (v *validator) step(p string, a Action) {
 			v.add(p+".record.format", "%q must be in, mixed, stereo or split", s.Format)
 		}
 	}
-	if a.Next != nil {
-		depth := 0
-		for n := a.Next; n != nil; n = n.Next {
-			depth++
-		}
-		if depth > MaxNextDepth {
-			v.add(p+".next", "nests %d steps, the limit is %d", depth, MaxNextDepth)
-			return
-		}
-		v.action(p+".next", *a.Next, true)
+	v.follow(p+".next", a.Next)
+	if a.API != nil {
+		v.follow(p+".api.fallback", a.API.Fallback)
 	}
+}
+
+// apiStep checks the settings of an API-control step (p is their path)
+// but its Fallback.
+func (v *validator) apiStep(p string, s APIStep) {
+	switch {
+	case len(s.Key) > MaxKeyLen || !printable(s.Key):
+		v.add(p+".key", "must be at most %d printable characters", MaxKeyLen)
+	case len(s.Params) > MaxParamsLen || !utf8.ValidString(s.Params):
+		v.add(p+".params", "must be at most %d bytes of UTF-8 text", MaxParamsLen)
+	}
+	v.seconds(p+".timeout", s.Timeout)
+	if len(s.Name) > MaxStepNameLen || !printable(s.Name) {
+		v.add(p+".name", "must be at most %d bytes of printable characters", MaxStepNameLen)
+	}
+	if s.ID < 0 || s.ID > MaxComponentID {
+		v.add(p+".id", "%d must be between 1 and %d (0: derived from the IVR's number and the key)", s.ID, MaxComponentID)
+	}
+}
+
+// follow checks n, an action that follows a step (its Next, an API-control
+// step's Fallback) at path p, when set: it needs a type, and the steps
+// that follow one another from it through next and api.fallback are at
+// most MaxNextDepth, it included.
+func (v *validator) follow(p string, n *Action) {
+	if n == nil {
+		return
+	}
+	if 1+nesting(*n, MaxNextDepth) > MaxNextDepth {
+		v.add(p, "nests more than %d steps (through next and api.fallback)", MaxNextDepth)
+		return
+	}
+	v.action(p, *n, true)
+}
+
+// nesting is the length of the longest chain of actions following a
+// through Next and API.Fallback, counted no further than limit (so a
+// chain built in code that loops ends too).
+func nesting(a Action, limit int) int {
+	if limit <= 0 {
+		return 0
+	}
+	deepest := 0
+	for _, n := range []*Action{a.Next, a.fallback()} {
+		if n != nil {
+			deepest = max(deepest, 1+nesting(*n, limit-1))
+		}
+	}
+	return deepest
+}
+
+// fallback is a's API-control Fallback, or nil.
+func (a Action) fallback() *Action {
+	if a.API == nil {
+		return nil
+	}
+	return a.API.Fallback
+}
+
+// printable reports whether s is UTF-8 text without control characters.
+func printable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
 }
 
 func (v *validator) prompts(p string, names []string) {

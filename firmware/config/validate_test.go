@@ -211,7 +211,47 @@ func TestValidate(t *testing.T) {
 				a = Action{Type: ActAPI, Next: &n}
 			}
 			c.IVRs[0].Keys["2"] = a
-		}, []string{`ivrs[0].keys["2"].next: nests 5 steps, the limit is 4`}},
+		}, []string{`ivrs[0].keys["2"].next: nests more than 4 steps (through next and api.fallback)`}},
+		{"fallback nested too deep", func(c *Config) {
+			a := Action{Type: ActHangup}
+			for range 4 {
+				n := a
+				a = Action{Type: ActAPI, API: &APIStep{Fallback: &n}}
+			}
+			c.IVRs[0].Keys["2"] = a                                                 // 4 deep: fine
+			c.IVRs[0].Keys["3"] = Action{Type: ActAPI, Next: &a}                    // 5 through next
+			c.IVRs[0].Keys["4"] = Action{Type: ActAPI, API: &APIStep{Fallback: &a}} // 5 through fallback
+		}, []string{
+			`ivrs[0].keys["3"].next: nests more than 4 steps (through next and api.fallback)`,
+			`ivrs[0].keys["4"].api.fallback: nests more than 4 steps (through next and api.fallback)`,
+		}},
+		{"API step name, id and fallback ok", func(c *Config) {
+			next, fb := Action{Type: ActIVR, Target: "6502"}, Action{Type: ActTransfer, Target: "+8610"}
+			c.IVRs[0].Keys["2"] = Action{Type: ActAPI, Next: &next,
+				API: &APIStep{Name: "Внешнее управление 3", ID: 14, Fallback: &fb}}
+			c.IVRs[0].Keys["3"] = Action{Type: ActAPI, API: &APIStep{Name: long(100), ID: MaxComponentID,
+				Fallback: &Action{Type: ActRecord, Next: &Action{Type: ActHangup}}}}
+		}, nil},
+		{"bad API step name, id and fallback", func(c *Config) {
+			c.IVRs[0].Keys["2"] = Action{Type: ActAPI, API: &APIStep{Name: long(101), ID: -1,
+				Fallback: &Action{Type: ActIVR, Target: "9"}}}
+			c.IVRs[0].Keys["3"] = Action{Type: ActAPI, API: &APIStep{Name: "a\tb", ID: MaxComponentID + 1,
+				Fallback: &Action{}}}
+			c.IVRs[0].Keys["4"] = Action{Type: ActAPI, API: &APIStep{Name: "\xff",
+				Fallback: &Action{Type: ActHangup, API: &APIStep{}}}}
+		}, []string{
+			`ivrs[0].keys["2"].api.name: must be at most 100 bytes of printable characters`,
+			`ivrs[0].keys["2"].api.id: -1 must be between 1 and 2147483647 (0: derived from the IVR's number and the key)`,
+			`ivrs[0].keys["2"].api.fallback.target: no IVR has number "9"`,
+			`ivrs[0].keys["3"].api.name: must be at most 100 bytes of printable characters`,
+			`ivrs[0].keys["3"].api.id: 2147483648 must be between 1 and 2147483647 (0: derived from the IVR's number and the key)`,
+			`ivrs[0].keys["3"].api.fallback.type: is required`,
+			`ivrs[0].keys["4"].api.name: must be at most 100 bytes of printable characters`,
+			`ivrs[0].keys["4"].api.fallback.api: is only for type api`,
+		}},
+		{"fallback on a record step", func(c *Config) {
+			c.IVRs[0].Keys["2"] = Action{Type: ActRecord, API: &APIStep{Fallback: &Action{Type: ActHangup}}}
+		}, []string{`ivrs[0].keys["2"].api: is only for type api`}},
 		{"next missing type", func(c *Config) { c.IVRs[0].Keys["2"] = Action{Type: ActAPI, Next: &Action{}} }, []string{
 			`ivrs[0].keys["2"].next.type: is required`}},
 		{"bad whole-call recording and media settings", func(c *Config) {

@@ -120,7 +120,9 @@ type Call struct {
 type Control struct {
 	Key        string `json:"key"`                  // the step's key, which a controller must name to accept
 	Params     string `json:"params,omitempty"`     // the step's parameters (text, often JSON), passed on as is
-	Step       string `json:"step,omitempty"`       // the step's name
+	Step       string `json:"step,omitempty"`       // the step's kind: "api" (an IVR's API-control step) or "cloud" (a cloud-control IVR)
+	ID         int    `json:"step_id,omitempty"`    // the step's number shown to controllers (ivrapi's componentid)
+	Name       string `json:"step_name,omitempty"`  // the step's label shown to controllers (ivrapi's componentname)
 	Timeout    int    `json:"timeout_s,omitempty"`  // seconds the step waits for a controller, or for a lost one to come back
 	Controller string `json:"controller,omitempty"` // ControlAccepted, ControlEnded: who had it
 	Reason     string `json:"reason,omitempty"`     // ControlEnded: released, timeout, lost, moved, hangup

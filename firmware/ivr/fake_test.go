@@ -208,14 +208,20 @@ func (t transferCall) Transfer(ctx context.Context, number string) error {
 }
 
 // stepsCall is a fakeCall that can be offered to controllers and record:
-// Offer returns outcome at once.
+// Offer returns outcome at once, and appends the step to offered when set.
 type stepsCall struct {
 	*fakeCall
 	outcome string
+	offered *[]config.APIStep // guarded by fakeCall.mu
 }
 
 func (c stepsCall) Offer(ctx context.Context, step config.APIStep, hold []string) (string, error) {
 	c.record(fmt.Sprintf("offer %s %s %v %s", step.Key, step.Params, step.Wait(), strings.Join(hold, ",")))
+	if c.offered != nil {
+		c.mu.Lock()
+		*c.offered = append(*c.offered, step)
+		c.mu.Unlock()
+	}
 	return c.outcome, c.alive(ctx)
 }
 

@@ -142,26 +142,43 @@ func (s *session) transfer(ctx context.Context, number string) (config.Action, e
 	return config.Action{}, errDone
 }
 
+// Offer outcomes (Offerer) that run an API-control step's fallback: no
+// controller took the call in time, or the one that did went away and did
+// not come back.
+const (
+	offerTimeout = "timeout"
+	offerLost    = "lost"
+)
+
 // apiControl is an API-control step: the call is offered to outside
-// controllers (the call publishes the offer) with hold music while none has
-// it; when the step ends (released, timeout, lost) the action after it
-// follows. A call that cannot be offered plays hold music until an API
-// moves it.
+// controllers (the call publishes the offer) under the step's key, name
+// and id (ComponentID of the IVR), with hold music while none has it. When
+// the step ends, its fallback follows for the outcomes timeout and lost
+// (its next action when it has no fallback), its next action for the
+// others (released). A call that cannot be offered plays hold music until
+// an API moves it.
 func (s *session) apiControl(ctx context.Context, act config.Action) (config.Action, error) {
 	prompts := s.holdPrompts()
-	step := act.Step(s.cur)
+	step := act.Step(s.cur) // with ID: step.ComponentID(s.cur)
 	o, ok := s.c.(Offerer)
 	if !ok {
 		s.log.Info("API control: hold until moved", "ivr", s.cur, "prompts", prompts)
 		return config.Action{}, s.holdForever(ctx, prompts)
 	}
-	s.log.Info("API control", "ivr", s.cur, "key", step.Key, "timeout", step.Wait(), "prompts", prompts)
+	s.log.Info("API control", "ivr", s.cur, "key", step.Key, "id", step.ID, "name", step.Name,
+		"timeout", step.Wait(), "prompts", prompts)
 	outcome, err := o.Offer(ctx, step, prompts)
 	if err != nil {
 		return config.Action{}, fmt.Errorf("API control: %w", err)
 	}
-	next := act.Then()
-	s.log.Info("API control ended", "ivr", s.cur, "key", step.Key, "outcome", outcome,
+	branch, next := "next", act.Then()
+	if outcome == offerTimeout || outcome == offerLost {
+		branch, next = "fallback", act.FallbackAction()
+		if step.Fallback == nil {
+			branch = "next (no fallback)"
+		}
+	}
+	s.log.Info("API control ended", "ivr", s.cur, "key", step.Key, "outcome", outcome, "runs", branch,
 		"action", string(next.Type), "target", next.Target)
 	return next, nil
 }

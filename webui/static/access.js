@@ -129,16 +129,24 @@ function cloudNamespace() {
     form.field('namespace', t('cloud.ns'), ns, hint)), msg, btn);
 }
 
+// TOKEN_APIS are the APIs a cloud token may open (its apis).
+const TOKEN_APIS = ['cloud', 'ws'];
+
+// cloudTokens makes, lists and revokes the tokens of the cloud IVR API
+// and the WebSocket ivrapi; each opens the APIs ticked when it was made.
 function cloudTokens() {
   const msg = h('div', {class: 'msg', role: 'alert', id: 'cloud-token-msg'});
   const body = h('tbody');
   const name = h('input', {id: 'cloud-token-name', placeholder: t('cloud.tokNamePh'), maxLength: 64});
+  const apis = TOKEN_APIS.map(a => h('input', {type: 'checkbox', id: 'cloud-token-api-' + a, value: a, checked: a === 'cloud'}));
   const shown = h('div', {id: 'cloud-token-shown'});
+  const opens = tk => h('td', {class: 'apis'}, (tk.apis && tk.apis.length ? tk.apis : ['cloud']).map(a =>
+    h('span', {class: 'badge', 'data-api': a}, TOKEN_APIS.includes(a) ? t('cloud.api.' + a) : a)));
   const load = async () => {
     let list;
     try { list = (await api('GET', 'cloud/tokens')) || []; } catch (e) { return msgBox(msg, e); }
     clear(body, list.length ? list.map(tk => h('tr', {'data-id': tk.id}, h('td', {}, tk.name),
-      h('td', {class: 'mono'}, tk.id), h('td', {}, fmtTime(tk.created)),
+      h('td', {class: 'mono hide-sm'}, tk.id), opens(tk), h('td', {}, fmtTime(tk.created)),
       h('td', {}, confirmBtn(t('tok.revoke'), async () => {
         try {
           await api('DELETE', 'cloud/tokens/' + encodeURIComponent(tk.id));
@@ -146,13 +154,15 @@ function cloudTokens() {
           if ($('#cloud-token-shown [data-id="' + tk.id + '"]')) clear(shown);
           load();
         } catch (e) { msgBox(msg, e); }
-      })))) : emptyRow(4, 'cloud.tokNone'));
+      })))) : emptyRow(5, 'cloud.tokNone'));
   };
   const create = async e => {
     e.preventDefault();
     if (!name.value.trim()) return msgBox(msg, t('tok.needName'));
+    const picked = apis.filter(c => c.checked).map(c => c.value);
+    if (!picked.length) return msgBox(msg, t('cloud.needAPI'));
     try {
-      const tk = await api('POST', 'cloud/tokens', {name: name.value.trim()});
+      const tk = await api('POST', 'cloud/tokens', {name: name.value.trim(), apis: picked});
       msgBox(msg);
       name.value = '';
       const val = h('input', {class: 'tok', id: 'cloud-token-value', readOnly: true, value: tk.token});
@@ -163,10 +173,12 @@ function cloudTokens() {
     } catch (err) { msgBox(msg, err); }
   };
   load();
-  return h('div', {}, h('form', {class: 'row', onsubmit: create}, name,
+  return h('div', {}, h('p', {class: 'hint'}, t('cloud.tokHint')), h('form', {class: 'row', id: 'cloud-token-form', onsubmit: create}, name,
+    h('div', {class: 'topics', role: 'group', 'aria-label': t('cloud.tokAPIs')},
+      apis.map(c => h('label', {class: 'check'}, c, ' ', t('cloud.api.' + c.value)))),
     h('button', {type: 'submit', class: 'pri', id: 'cloud-token-create'}, t('tok.create'))),
   h('p'), shown, msg, h('div', {class: 'tw'}, h('table', {id: 'cloud-token-list'},
-    thead(['tok.name', 'tok.id', 'tok.created', '']), body)));
+    thead(['tok.name', 'tok.id|hide-sm', 'cloud.tokAPIs', 'tok.created', '']), body)));
 }
 
 const TOPICS = ['ivr', 'call'];

@@ -254,7 +254,9 @@ function actionCtl(act, noneLabel, nums, id, changed, form, path, depth) {
 }
 
 // stepBox edits the settings of an API-control step (act.api) or a record
-// step (act.record), and the action that follows it (act.next).
+// step (act.record), and the action that follows it (act.next); an
+// API-control step also gets its fallback (act.api.fallback: what runs
+// when no controller came or the one that did went away; none: act.next).
 function stepBox(act, nums, id, changed, form, path) {
   const api = act.type === 'api';
   const st = api ? (act.api = act.api || {}) : (act.record = act.record || {});
@@ -270,6 +272,7 @@ function stepBox(act, nums, id, changed, form, path) {
   const n = (key, max, ph) => bind(numInput(st[key] || '', 0, max, ph), st, key, true);
   const fields = api ? [
     fld('key', t('ivr.apiKey'), txt('key', t('ivr.apiKeyPh')), t('ivr.apiKeyHint')),
+    fld('name', t('ivr.apiName'), Object.assign(txt('name'), {maxLength: 100}), t('ivr.apiNameHint')),
     fld('params', t('ivr.apiParams'), txt('params', '{"exam": 1}')),
     fld('timeout', t('ivr.apiTimeout'), n('timeout', 600, '30'), t('ivr.apiTimeoutHint'))] : [
     fld('max_seconds', t('ivr.recMax'), n('max_seconds', 3600, '60')),
@@ -278,11 +281,24 @@ function stepBox(act, nums, id, changed, form, path) {
     fld('format', t('ivr.recFormat'), pickOf(FORMATS, st.format || 'in', v => { st.format = v; }, v => t('fmt.' + v))),
     h('label', {class: 'check'}, bind(h('input', {type: 'checkbox', id: id + '-beep', checked: !!st.beep}), st, 'beep', 'check'), ' ', t('ivr.recBeep'))];
   act.next = act.next || {type: 'hangup'};
-  const [nsel, ntgt] = actionCtl(act.next, t('ivr.thenDefault'), nums, id + '-next', changed, form, path && path + '.next', 1);
+  const then = followField(act.next, t('ivr.then'), t('ivr.thenDefault'), nums, id + '-next', changed, form, path && path + '.next');
+  if (!api) return h('div', {class: 'step form'}, fields, then);
+  st.fallback = st.fallback || {};
+  const fb = followField(st.fallback, t('ivr.apiFallback'), t('ivr.apiFallbackDefault'), nums, id + '-fallback', changed, form,
+    path && path + '.api.fallback', t('ivr.apiFallbackHint'));
+  return h('div', {class: 'step form'}, fields, then, fb);
+}
+
+// followField is the chooser of an action that follows a step (its "then"
+// action, an API-control step's fallback), editing act in place: a type
+// and a target, no further steps. The form shows problems at path.
+function followField(act, label, noneLabel, nums, id, changed, form, path, hint) {
+  const [sel, tgt] = actionCtl(act, noneLabel, nums, id, changed, form, path, 1);
   const err = h('div', {class: 'err'});
-  const then = h('div', {class: 'field act'}, h('label', {for: nsel.id}, t('ivr.then')), h('div', {class: 'row'}, nsel, ntgt), err);
-  if (form) form.slot(path + '.next', then, err);
-  return h('div', {class: 'step form'}, fields, then);
+  const box = h('div', {class: 'field act'}, h('label', {for: sel.id}, label), h('div', {class: 'row'}, sel, tgt),
+    hint ? h('div', {class: 'hint'}, hint) : null, err);
+  if (form && path) form.slot(path, box, err);
+  return box;
 }
 
 function actionField(act, path, label, noneLabel, form, nums) {
@@ -384,7 +400,11 @@ function actBody(a) {
     }
     return Object.keys(r).length ? r : null;
   };
-  if (a.type === 'api' && a.api) o.api = pick(a.api, ['key', 'params', 'timeout']) || undefined;
+  if (a.type === 'api' && a.api) {
+    const api = pick(a.api, ['key', 'name', 'id', 'params', 'timeout']) || {};
+    if (a.api.fallback && a.api.fallback.type) api.fallback = actBody(a.api.fallback);
+    o.api = Object.keys(api).length ? api : undefined;
+  }
   if (a.type === 'record' && a.record) o.record = pick(a.record, ['max_seconds', 'finish_keys', 'beep', 'silence_seconds', 'format']) || undefined;
   if (STEPS.includes(a.type) && a.next && a.next.type) o.next = actBody(a.next);
   return o;
