@@ -21,6 +21,8 @@ import (
 	"github.com/ivrbox/ivrbox/api/admin"
 	"github.com/ivrbox/ivrbox/api/cloud"
 	"github.com/ivrbox/ivrbox/api/pbx"
+	"github.com/ivrbox/ivrbox/api/ws"
+	"github.com/ivrbox/ivrbox/api/ws/files"
 	"github.com/ivrbox/ivrbox/board"
 	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/cdr"
@@ -98,6 +100,8 @@ type Box struct {
 	Trunks  *trunk.Manager // trunk registrations and inbound trunk recognition
 	PBX     *pbx.API       // the PBX API (/api/v1.1.0/) and its events
 	Cloud   *cloud.API     // the cloud IVR API (/remote/, /media/, /event/) and its events
+	WS      *ws.API        // the WebSocket ivrapi (/ws) and its events
+	Files   *files.Store   // the WebSocket API's storages, temp folders and links
 	http    *http.Server
 	debug   *http.Server
 
@@ -185,6 +189,9 @@ func New(opt Options) (b *Box, err error) {
 	b.service.fault = func() bool { st := b.Status.State(); return st.Error != "" || st.DiskFault }
 	if b.Cloud, err = cloud.New(cloud.Options{Calls: b.Calls, Config: b.Store.Current, DB: b.Store.DB(),
 		Prompts: b.Prompts, Log: opt.Log.With("component", "cloud")}); err != nil {
+		return nil, err
+	}
+	if err = b.openWS(); err != nil {
 		return nil, err
 	}
 	b.Admin = admin.New(admin.Options{
@@ -320,6 +327,9 @@ func (b *Box) startHTTP() error {
 	for _, p := range []string{"/remote/", "/media/", "/event/", cloud.Prefix + "/"} {
 		mux.Handle(p, cloudAPI)
 	}
+	wsAPI := b.WS.Handler()
+	mux.Handle(ws.Path, wsAPI)
+	mux.Handle(ws.Path+"/", wsAPI)
 	mux.Handle("/", webui.Handler())
 	b.http = b.serve(ln, mux)
 	if b.opt.DebugAddr != "" {

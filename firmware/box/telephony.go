@@ -99,6 +99,7 @@ func (b *Box) closeTelephony() {
 	if b.Cloud != nil {
 		_ = b.Cloud.Close()
 	}
+	b.closeWS()
 	if b.outbox != nil {
 		_ = b.outbox.Close()
 	}
