@@ -113,6 +113,9 @@ func (s *session) take(c *conn, st *step, ctl *call.Control) bool {
 	if s.step != st {
 		return false
 	}
+	if s.ctl != ctl {
+		s.comp = nil // the component of the control taken over is being dropped
+	}
 	s.owner, s.ctl = c, ctl
 	return true
 }
