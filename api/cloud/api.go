@@ -9,6 +9,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/ivrbox/ivrbox/api/internal/authlimit"
 	"github.com/ivrbox/ivrbox/api/internal/lograte"
 	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/config"
@@ -73,7 +74,7 @@ type API struct {
 	authLog  *slog.Logger
 	now      func() time.Time
 	mediaTO  time.Duration
-	throttle *throttle
+	throttle *authlimit.Throttle
 	serials  *serials
 	subs     *subs
 
@@ -103,7 +104,7 @@ func New(opts Options) (*API, error) {
 	}
 	a := &API{calls: opts.Calls, config: opts.Config, prompts: opts.Prompts, log: opts.Log,
 		authLog: lograte.New(opts.Log, time.Second), now: func() time.Time { return opts.Now().Local() },
-		mediaTO: opts.MediaTimeout, throttle: &throttle{now: opts.Now, fails: map[string]*fails{}},
+		mediaTO: opts.MediaTimeout, throttle: authlimit.New(opts.Now),
 		sessions: map[string]*session{}}
 	var err error
 	if a.serials, err = newSerials(opts.DB, opts.Log); err != nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/ivrbox/ivrbox/api/internal/authlimit"
 	"github.com/ivrbox/ivrbox/firmware/call"
 )
 
@@ -24,13 +25,13 @@ func TestAuth(t *testing.T) {
 	if a := r.post("/cloud/media/stopMedia", testToken, body); a.code() != CodeNoCall {
 		t.Fatalf("under the prefix: %+v", a)
 	}
-	for i := 0; i < FailLimit; i++ {
+	for i := 0; i < authlimit.FailLimit; i++ {
 		if a := r.post("/media/stopMedia", "wrong", body); a.Status != http.StatusUnauthorized && a.Status != http.StatusTooManyRequests {
 			t.Fatalf("wrong token %d: %+v", i, a)
 		}
 	}
 	if a := r.post("/media/stopMedia", testToken, body); a.Status != http.StatusTooManyRequests || a.code() != CodeTooManyRequest {
-		t.Fatalf("after %d failures: %+v", FailLimit, a)
+		t.Fatalf("after %d failures: %+v", authlimit.FailLimit, a)
 	}
 }
 

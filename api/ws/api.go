@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ivrbox/ivrbox/api/internal/authlimit"
 	"github.com/ivrbox/ivrbox/api/internal/lograte"
 	"github.com/ivrbox/ivrbox/api/ws/files"
 	"github.com/ivrbox/ivrbox/firmware/call"
@@ -88,9 +89,15 @@ type Options struct {
 
 // API is the WebSocket ivrapi: its HTTP handler and its event hook.
 type API struct {
-	opt     Options
-	log     *slog.Logger
-	authLog *slog.Logger
+	opt      Options
+	log      *slog.Logger
+	authLog  *slog.Logger
+	throttle *authlimit.Throttle
+
+	// stepMu orders the start and end of steps (and their events) against
+	// subscriptions to ivrevents, so that a new subscriber hears each step
+	// once: replayed, or broadcast, never both.
+	stepMu sync.Mutex
 
 	mu       sync.Mutex
 	conns    map[uint64]*conn
@@ -116,7 +123,7 @@ func New(opt Options) *API {
 	if opt.MediaTimeout <= 0 {
 		opt.MediaTimeout = 10 * time.Second
 	}
-	return &API{opt: opt, log: opt.Log, authLog: lograte.New(opt.Log, time.Second),
+	return &API{opt: opt, log: opt.Log, authLog: lograte.New(opt.Log, time.Second), throttle: authlimit.New(opt.Now),
 		conns: map[uint64]*conn{}, sessions: map[string]*session{}}
 }
 

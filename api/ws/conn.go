@@ -12,6 +12,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/ivrbox/ivrbox/api/internal/authlimit"
 	"github.com/ivrbox/ivrbox/firmware/config"
 )
 
@@ -51,9 +52,16 @@ func tokenOf(r *http.Request) string {
 
 // serveWS authenticates, upgrades and serves one connection until it ends.
 func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
+	addr := authlimit.ClientAddr(r)
+	if a.throttle.Blocked(addr) {
+		a.authLog.Warn("ws: refused: too many failures", "remote", addr)
+		http.Error(w, `{"error":{"code":429,"reason":"too-many","message":"too many failed attempts from this address; try again later"}}`, http.StatusTooManyRequests)
+		return
+	}
 	raw := tokenOf(r)
 	if raw == "" || !a.opt.Config().Cloud.TokenAllows(raw, config.APIWS) {
-		a.authLog.Warn("ws: refused: bad or missing token", "remote", r.RemoteAddr)
+		a.throttle.Fail(addr)
+		a.authLog.Warn("ws: refused: bad or missing token", "remote", addr)
 		http.Error(w, `{"error":{"code":401,"reason":"unauthorized","message":"a token for the WebSocket API is required (?token= or Authorization: Bearer)"}}`, http.StatusUnauthorized)
 		return
 	}

@@ -69,9 +69,11 @@ func (a *API) Hook(e event.Event) {
 	switch e.Kind {
 	case event.ControlOffered:
 		if e.Control != nil && e.Control.Key != config.CloudOfferKey {
+			a.stepMu.Lock()
 			s := a.sessionOf(e.CallID, true)
 			st := s.startStep(e)
 			a.broadcast(ClassIVR, "api_start", s.startData(st), nil)
+			a.stepMu.Unlock()
 		}
 	case event.ControlEnded:
 		if e.Control != nil && e.Control.Key != config.CloudOfferKey {
@@ -94,11 +96,15 @@ func (a *API) stepEnded(e event.Event) {
 	s.mu.Lock()
 	owner := s.owner // s.info stays api_start's: by ControlEnded the call may be in the next IVR already
 	s.mu.Unlock()
+	a.stepMu.Lock()
 	st, waiting := s.endStep()
+	if st != nil {
+		a.broadcast(ClassIVR, "api_stop", s.stopData(st, e.Control.Reason), owner)
+	}
+	a.stepMu.Unlock()
 	if st == nil {
 		return
 	}
-	a.broadcast(ClassIVR, "api_stop", s.stopData(st, e.Control.Reason), owner)
 	for _, p := range waiting {
 		p.c.reply(p.name, p.qid, nil)
 	}

@@ -73,6 +73,8 @@ func (c *conn) subscribe(f frame) (any, *Error) {
 	if e != nil {
 		return nil, e
 	}
+	c.a.stepMu.Lock()
+	defer c.a.stepMu.Unlock()
 	wasIVR, isIVR, e := c.setSub(id, patterns, exp)
 	if e != nil {
 		return nil, e

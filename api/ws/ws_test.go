@@ -9,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/ivrbox/ivrbox/api/internal/authlimit"
 	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/event"
 )
@@ -25,6 +26,24 @@ func TestTokenRequired(t *testing.T) {
 			t.Errorf("%s: HTTP %d, want 401", path, resp.StatusCode)
 		}
 	}
+	// Ten failures from one address block it for a minute, even with the
+	// right token.
+	for i := 0; i < authlimit.FailLimit; i++ {
+		resp, err := http.Get(r.srv.URL + "/ws?token=guess")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	resp, err := http.Get(r.srv.URL + "/ws?token=" + testToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("after %d failures: HTTP %d, want 429", authlimit.FailLimit, resp.StatusCode)
+	}
+	r.advance(authlimit.Block + time.Second)
 	for _, path := range []string{"/ws?token=" + testToken, "/ws/token/v1/" + testToken} {
 		c := r.dial(path)
 		c.send(`["ping", {"qid": 7}]`)
