@@ -59,26 +59,19 @@ func (c *conn) getPath(f frame) (any, *Error) {
 	return map[string]any{"result": link, "expires": exp.UnixMilli()}, nil
 }
 
-// uploadTemp fetches a URL into the step's temp folder.
+// uploadTemp fetches a URL into the step's temp folder (or, with a
+// destpath, as in the vendor's example, into that static storage).
 func (c *conn) uploadTemp(f frame) (any, *Error) {
 	_, st, r, e := c.ownedFile(f)
 	if e != nil {
 		return nil, e
 	}
-	if r.DestPath != "" { // the seed's example of upload_static uses this name
-		return c.static(r)
+	if r.DestPath != "" {
+		return c.fetch(r, nil)
 	}
-	if r.URL == "" {
-		return nil, errf(CodeMalformed, "url is required")
-	}
-	ctx, cancel := context.WithTimeout(c.ctx, FetchTimeout)
-	defer cancel()
-	p, err := c.a.opt.Files.FetchTemp(ctx, st.temp, r.URL)
-	if err != nil {
-		c.a.log.Info("ws: upload refused", "conn", c.id, "err", err)
-		return nil, fromFiles(err)
-	}
-	return map[string]any{"result": p.String()}, nil
+	return c.fetch(r, func(ctx context.Context) (files.Path, error) {
+		return c.a.opt.Files.FetchTemp(ctx, st.temp, r.URL)
+	})
 }
 
 // uploadStatic fetches a URL into a static storage; file_upload_static
@@ -93,16 +86,21 @@ func (c *conn) uploadStatic(f frame) (any, *Error) {
 	} else if e := f.decode(&r); e != nil {
 		return nil, e
 	}
-	return c.static(r)
+	return c.fetch(r, nil)
 }
 
-func (c *conn) static(r fileReq) (any, *Error) {
+// fetch runs an upload within FetchTimeout: into, or (nil) into r's
+// static destpath.
+func (c *conn) fetch(r fileReq, into func(context.Context) (files.Path, error)) (any, *Error) {
 	if r.URL == "" {
 		return nil, errf(CodeMalformed, "url is required")
 	}
+	if into == nil {
+		into = func(ctx context.Context) (files.Path, error) { return c.a.opt.Files.FetchStatic(ctx, r.URL, r.DestPath) }
+	}
 	ctx, cancel := context.WithTimeout(c.ctx, FetchTimeout)
 	defer cancel()
-	p, err := c.a.opt.Files.FetchStatic(ctx, r.URL, r.DestPath)
+	p, err := into(ctx)
 	if err != nil {
 		c.a.log.Info("ws: upload refused", "conn", c.id, "err", err)
 		return nil, fromFiles(err)
