@@ -101,9 +101,7 @@ func fromFiles(err error) *Error {
 		return errr(CodeUnsupported, "unsupported", "%v", err)
 	case errors.Is(err, files.ErrNotFound):
 		return errr(CodeNotFound, "no-file", "%v", err)
-	case errors.Is(err, files.ErrFetch): // before ErrBadURL: a refused redirect wraps both, and is 502 (docs/API-WS.md)
-		return errf(CodeUpstream, "%v", err)
-	case errors.Is(err, files.ErrBadURL):
+	case errors.Is(err, files.ErrBadURL): // before ErrFetch: a refused redirect wraps both, and is 422 (docs/API-WS.md)
 		return errr(CodeInvalid, "bad-url", "%v", err)
 	case errors.Is(err, files.ErrTooLarge):
 		return errf(CodeTooLarge, "%v", err)
@@ -111,6 +109,8 @@ func fromFiles(err error) *Error {
 		return errf(CodeNotAudio, "%v", err)
 	case errors.Is(err, files.ErrTimeout):
 		return errf(CodeTimeout, "%v", err)
+	case errors.Is(err, files.ErrFetch):
+		return errf(CodeUpstream, "%v", err)
 	}
 	return errf(CodeInternal, "%v", err)
 }
