@@ -96,7 +96,9 @@ func (c *conn) fetch(r fileReq, into func(context.Context) (files.Path, error)) 
 		return nil, errf(CodeMalformed, "url is required")
 	}
 	if into == nil {
-		into = func(ctx context.Context) (files.Path, error) { return c.a.opt.Files.FetchStatic(ctx, r.URL, r.DestPath) }
+		into = func(ctx context.Context) (files.Path, error) {
+			return c.a.opt.Files.FetchStatic(ctx, r.URL, r.DestPath)
+		}
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, FetchTimeout)
 	defer cancel()
