@@ -133,12 +133,8 @@ func checkURL(name string) (*url.URL, error) {
 	if scheme != "http" && scheme != "https" {
 		return bad("scheme %q is not supported (only http and https)", shortURL(scheme))
 	}
-	u, err := url.Parse(name)
+	u, err := ParseURL(name)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // url.Error quotes the whole URL
-		}
 		return bad("%v", err)
 	}
 	switch {
@@ -154,10 +150,28 @@ func checkURL(name string) (*url.URL, error) {
 	return u, nil
 }
 
-// shortURL returns raw (a URL, valid or not) as it may appear in errors and
-// logs: scheme, host and path without user info, query or fragment, at most
-// shortURLLen bytes.
-func shortURL(raw string) string {
+// ParseURL is url.Parse with an error that does not quote raw: the
+// *url.Error that url.Parse returns quotes the whole URL, query string and
+// user info included, so it is dropped for the error it wraps.
+func ParseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, err
+	}
+	return u, nil
+}
+
+// shortURL is ShortURL with the length of this package's errors and logs.
+func shortURL(raw string) string { return ShortURL(raw, shortURLLen) }
+
+// ShortURL returns raw (a URL, valid or not) as it may appear in errors and
+// logs: scheme, host and path without user info, query or fragment, cut by
+// Shorten to max bytes. A string without "://" is only cut at "?" or "#".
+func ShortURL(raw string, max int) string {
 	s := raw
 	if i := strings.IndexAny(s, "?#"); i >= 0 {
 		s = s[:i]
@@ -172,10 +186,17 @@ func shortURL(raw string) string {
 			s = s[:i+3] + rest[at+1:]
 		}
 	}
-	if len(s) <= shortURLLen {
+	return Shorten(s, max)
+}
+
+// Shorten returns s as it may be quoted in errors and logs: s itself when
+// it is at most max bytes long, else as many of its first max bytes as end
+// on a rune boundary, followed by "…".
+func Shorten(s string, max int) string {
+	if len(s) <= max {
 		return s
 	}
-	n := shortURLLen
+	n := max
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}

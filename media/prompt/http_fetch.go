@@ -38,24 +38,40 @@ func newClient(tr http.RoundTripper, maxRedirects int) *http.Client {
 }
 
 // checkRedirect allows up to max redirects, only to http and https and never
-// from https to http.
+// from https to http. Its errors wrap ErrRedirect.
 func checkRedirect(max int) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		to := shortURL(req.URL.String())
-		switch s := req.URL.Scheme; {
-		case len(via) > max:
+		if len(via) > max {
 			return fmt.Errorf("%w: more than %d redirects (the last to %q)", ErrRedirect, max, to)
-		case s != "http" && s != "https":
-			return fmt.Errorf("%w: to %q, which is not http or https", ErrRedirect, to)
-		case req.URL.User != nil:
-			return fmt.Errorf("%w: to a URL with user info (%q)", ErrRedirect, to)
-		case s == "http" && viaHTTPS(via):
-			return fmt.Errorf("%w: from https to http (%q)", ErrRedirect, to)
+		}
+		if err := CheckRedirectTarget(req, via, to); err != nil {
+			return fmt.Errorf("%w: %w", ErrRedirect, err)
 		}
 		return nil
 	}
 }
 
+// CheckRedirectTarget checks where a redirect goes, for an
+// http.Client.CheckRedirect: req.URL, after the requests via, must be http
+// or https, have no user info, and not be http once the chain has been
+// https. It does not count redirects. Its error wraps no sentinel (the
+// caller wraps its own) and is worded to follow "redirect", quoting the
+// target as to, the caller's short form of it (ShortURL):
+// `to "ftp://host/a.wav", which is not http or https`.
+func CheckRedirectTarget(req *http.Request, via []*http.Request, to string) error {
+	switch s := req.URL.Scheme; {
+	case s != "http" && s != "https":
+		return fmt.Errorf("to %q, which is not http or https", to)
+	case req.URL.User != nil:
+		return fmt.Errorf("to a URL with user info (%q)", to)
+	case s == "http" && viaHTTPS(via):
+		return fmt.Errorf("from https to http (%q)", to)
+	}
+	return nil
+}
+
+// viaHTTPS reports whether any request of a redirect chain was https.
 func viaHTTPS(via []*http.Request) bool {
 	for _, r := range via {
 		if r.URL.Scheme == "https" {
@@ -72,7 +88,7 @@ func (h *httpCache) do(ctx context.Context, u string, cond *meta) (*response, er
 	defer cancel()
 	req, err := http.NewRequestWithContext(fctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadURL, unwrapURLError(err))
+		return nil, fmt.Errorf("%w: %w", ErrBadURL, UnwrapURLError(err))
 	}
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set("Accept", "audio/*, */*;q=0.1")
@@ -110,16 +126,17 @@ func (h *httpCache) do(ctx context.Context, u string, cond *meta) (*response, er
 // netErr describes a failed request or body read: a timeout when the fetch
 // ran out of time while the caller's ctx did not, and never the whole URL.
 func (h *httpCache) netErr(ctx context.Context, err error) error {
-	err = unwrapURLError(err)
-	if ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || isTimeout(err)) {
+	err = UnwrapURLError(err)
+	if ctx.Err() == nil && IsTimeout(err) {
 		return fmt.Errorf("%w after %v: %w", ErrTimeout, h.timeout, err)
 	}
 	return err
 }
 
-// unwrapURLError drops the url.Error around err, which quotes the whole URL
-// (query string included) in its message. What it wraps is kept.
-func unwrapURLError(err error) error {
+// UnwrapURLError drops the *url.Error around err, which quotes the whole
+// URL (query string and user info included) in its message, for its Op in
+// upper case ("GET: …") and the error it wraps, which is kept.
+func UnwrapURLError(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return fmt.Errorf("%s: %w", strings.ToUpper(ue.Op), ue.Err)
@@ -127,9 +144,12 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-func isTimeout(err error) bool {
+// IsTimeout reports whether err is a timeout: it wraps
+// context.DeadlineExceeded or an error whose Timeout method says so (a
+// net.Error).
+func IsTimeout(err error) bool {
 	var t interface{ Timeout() bool }
-	return errors.As(err, &t) && t.Timeout()
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &t) && t.Timeout()
 }
 
 // staleOK reports whether err is the server failing (unreachable, too slow,

@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"unicode/utf8"
+
+	"github.com/ivrbox/ivrbox/media/prompt"
 )
 
 // The errors of the package. Every error returned wraps one of them (an
@@ -67,13 +68,4 @@ const shortLen = 60
 
 // short returns s cut to shortLen bytes (on a rune boundary, marked with
 // "…"), for quoting inputs in errors.
-func short(s string) string {
-	if len(s) <= shortLen {
-		return s
-	}
-	n := shortLen
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
+func short(s string) string { return prompt.Shorten(s, shortLen) }

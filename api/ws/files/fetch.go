@@ -3,7 +3,6 @@ package files
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ivrbox/ivrbox/media/prompt"
 )
 
 // Limits of a fetch.
@@ -38,12 +39,8 @@ func checkURL(raw string) (*url.URL, error) {
 	case strings.ContainsRune(raw, '\\'):
 		return bad("it contains a backslash")
 	}
-	u, err := url.Parse(raw)
+	u, err := prompt.ParseURL(raw)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // url.Error quotes the whole URL
-		}
 		return bad("%v", err)
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
@@ -59,26 +56,21 @@ func checkURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// shortURL returns raw as it may appear in errors and logs: scheme, host
-// and path, without user info, query or fragment, cut short.
+// shortURL returns raw as it may appear in errors and logs:
+// prompt.ShortURL cut to shortLen, except that of a URL without "://"
+// (data:…, mailto:…) only the scheme is shown, since the rest may be
+// anything.
 func shortURL(raw string) string {
 	s := raw
 	if i := strings.IndexAny(s, "?#"); i >= 0 {
 		s = s[:i]
 	}
-	if i := strings.Index(s, "://"); i >= 0 {
-		rest := s[i+3:]
-		end := strings.IndexByte(rest, '/')
-		if end < 0 {
-			end = len(rest)
+	if !strings.Contains(s, "://") {
+		if i := strings.IndexByte(s, ':'); i >= 0 && i < 10 && !strings.Contains(s[:i], "/") {
+			return s[:i+1] + "…"
 		}
-		if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
-			s = s[:i+3] + rest[at+1:]
-		}
-	} else if i := strings.IndexByte(s, ':'); i >= 0 && i < 10 && !strings.Contains(s[:i], "/") {
-		s = s[:i+1] + "…" // data:…, mailto:…: the rest may be anything
 	}
-	return short(s)
+	return prompt.ShortURL(raw, shortLen)
 }
 
 // newClient returns the client fetches go through.
@@ -87,33 +79,20 @@ func newClient(tr http.RoundTripper, maxRedirects int) *http.Client {
 }
 
 // checkRedirect allows up to max redirects, only to http and https, never
-// with user info and never from https to http. Its error reaches netErr,
-// which wraps ErrFetch around it.
+// with user info and never from https to http (prompt.CheckRedirectTarget).
+// A refused target wraps ErrBadURL, and is checked before the count. Its
+// error reaches netErr, which wraps ErrFetch around it.
 func checkRedirect(max int) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		to := shortURL(req.URL.String())
-		switch s := req.URL.Scheme; {
-		case s != "http" && s != "https":
-			return fmt.Errorf("%w: a redirect to %q, which is not http or https", ErrBadURL, to)
-		case req.URL.User != nil:
-			return fmt.Errorf("%w: a redirect to a URL with user info (%q)", ErrBadURL, to)
-		case s == "http" && viaHTTPS(via):
-			return fmt.Errorf("%w: a redirect from https to http (%q)", ErrBadURL, to)
-		case len(via) > max:
+		if err := prompt.CheckRedirectTarget(req, via, to); err != nil {
+			return fmt.Errorf("%w: a redirect %w", ErrBadURL, err)
+		}
+		if len(via) > max {
 			return fmt.Errorf("more than %d redirects (the last to %q)", max, to)
 		}
 		return nil
 	}
-}
-
-// viaHTTPS reports whether any request of a redirect chain was https.
-func viaHTTPS(via []*http.Request) bool {
-	for _, r := range via {
-		if r.URL.Scheme == "https" {
-			return true
-		}
-	}
-	return false
 }
 
 // get fetches u within Options.FetchTimeout and returns its body (at most
@@ -125,7 +104,7 @@ func (s *Store) get(ctx context.Context, u *url.URL) ([]byte, *url.URL, error) {
 	defer stop()
 	req, err := http.NewRequestWithContext(fctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %q: %w", ErrBadURL, shortURL(u.String()), unwrapURLError(err))
+		return nil, nil, fmt.Errorf("%w: %q: %w", ErrBadURL, shortURL(u.String()), prompt.UnwrapURLError(err))
 	}
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set("Accept", "audio/*, */*;q=0.1")
@@ -156,28 +135,13 @@ func (s *Store) get(ctx context.Context, u *url.URL) ([]byte, *url.URL, error) {
 // closed, and never the whole URL. A refused redirect keeps its ErrBadURL
 // next to ErrFetch.
 func (s *Store) netErr(ctx context.Context, u *url.URL, err error) error {
-	err = unwrapURLError(err)
+	err = prompt.UnwrapURLError(err)
 	where := shortURL(u.String())
 	switch {
 	case s.ctx.Err() != nil:
 		return fmt.Errorf("%w: fetching %q", ErrClosed, where)
-	case ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || isTimeout(err)):
+	case ctx.Err() == nil && prompt.IsTimeout(err):
 		return fmt.Errorf("%w: %q after %v: %w", ErrTimeout, where, s.opt.FetchTimeout, context.DeadlineExceeded)
 	}
 	return fmt.Errorf("%w: %q: %w", ErrFetch, where, err)
-}
-
-// unwrapURLError drops the url.Error around err, which quotes the whole URL
-// (query string included) in its message. What it wraps is kept.
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", strings.ToUpper(ue.Op), ue.Err)
-	}
-	return err
-}
-
-func isTimeout(err error) bool {
-	var t interface{ Timeout() bool }
-	return errors.As(err, &t) && t.Timeout()
 }

@@ -54,15 +54,28 @@ func openFile(root *os.Root, rel string) (*os.File, fs.FileInfo, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return statRegular(f)
+}
+
+// statRegular returns f, just opened, and its FileInfo when it is a regular
+// file; otherwise it closes f and returns the error of Stat or of regular.
+func statRegular(f *os.File) (*os.File, fs.FileInfo, error) {
 	fi, err := f.Stat()
-	if err == nil && !fi.Mode().IsRegular() {
-		err = fmt.Errorf("%w: not a regular file", fs.ErrNotExist)
-	}
-	if err != nil {
+	if err = regular(fi, err); err != nil {
 		_ = f.Close()
 		return nil, nil, err
 	}
 	return f, fi, nil
+}
+
+// regular returns err, the error of a stat that returned fi, or when the
+// stat succeeded but fi is not a regular file (a folder, a device) an error
+// wrapping fs.ErrNotExist.
+func regular(fi fs.FileInfo, err error) error {
+	if err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%w: not a regular file", fs.ErrNotExist)
+	}
+	return err
 }
 
 // statIn checks that rel is a regular file of the folder that open opens.
@@ -72,11 +85,7 @@ func statIn(open func() (*os.Root, error), rel string) error {
 		return err
 	}
 	defer root.Close()
-	fi, err := root.Stat(filepath.FromSlash(rel))
-	if err == nil && !fi.Mode().IsRegular() {
-		err = fmt.Errorf("%w: not a regular file", fs.ErrNotExist)
-	}
-	return err
+	return regular(root.Stat(filepath.FromSlash(rel)))
 }
 
 // statStatic checks that p, in a static storage, is a regular file.
