@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -64,29 +65,24 @@ func TestParseURL(t *testing.T) {
 }
 
 func TestCheckRedirectTarget(t *testing.T) {
-	req := func(raw string) *http.Request {
-		u, err := url.Parse(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &http.Request{URL: u}
-	}
-	viaHTTP := []*http.Request{req("http://a/x")}
-	viaTLS := []*http.Request{req("http://a/x"), req("https://b/y")}
 	tests := []struct {
 		to   string
-		via  []*http.Request
-		want string // "" when the redirect may be followed
+		via  []string // the chain so far
+		want string   // "" when the redirect may be followed
 	}{
-		{"http://b/a.wav", viaHTTP, ""},
-		{"https://b/a.wav", viaTLS, ""},
-		{"ftp://b/a.wav", viaHTTP, `to "TO", which is not http or https`},
-		{"file:///etc/passwd", viaTLS, `to "TO", which is not http or https`},
-		{"http://u:p@b/a.wav", viaHTTP, `to a URL with user info ("TO")`},
-		{"http://b/a.wav", viaTLS, `from https to http ("TO")`},
+		{"http://b/a.wav", []string{"http://a/x"}, ""},
+		{"https://b/a.wav", []string{"http://a/x", "https://a/y"}, ""},
+		{"ftp://b/a.wav", []string{"http://a/x"}, `to "TO", which is not http or https`},
+		{"file:///etc/passwd", []string{"https://a/x"}, `to "TO", which is not http or https`},
+		{"http://u:p@b/a.wav", []string{"http://a/x"}, `to a URL with user info ("TO")`},
+		{"http://b/a.wav", []string{"https://a/x", "http://a/y"}, `from https to http ("TO")`},
 	}
 	for _, tt := range tests {
-		err := CheckRedirectTarget(req(tt.to), tt.via, "TO")
+		var via []*http.Request
+		for _, v := range tt.via {
+			via = append(via, httptest.NewRequest(http.MethodGet, v, nil))
+		}
+		err := CheckRedirectTarget(httptest.NewRequest(http.MethodGet, tt.to, nil), via, "TO")
 		if got := fmt.Sprint(err); tt.want == "" && err != nil || tt.want != "" && got != tt.want {
 			t.Errorf("CheckRedirectTarget(%q) = %v, want %q", tt.to, err, tt.want)
 		}
