@@ -235,7 +235,7 @@ func TestValidate(t *testing.T) {
 		{"bad API step name, id and fallback", func(c *Config) {
 			c.IVRs[0].Keys["2"] = Action{Type: ActAPI, API: &APIStep{Name: long(101), ID: -1,
 				Fallback: &Action{Type: ActIVR, Target: "9"}}}
-			c.IVRs[0].Keys["3"] = Action{Type: ActAPI, API: &APIStep{Name: "a\tb", ID: MaxComponentID + 1,
+			c.IVRs[0].Keys["3"] = Action{Type: ActAPI, API: &APIStep{Name: "a\tb", ID: -5,
 				Fallback: &Action{}}}
 			c.IVRs[0].Keys["4"] = Action{Type: ActAPI, API: &APIStep{Name: "\xff",
 				Fallback: &Action{Type: ActHangup, API: &APIStep{}}}}
@@ -244,7 +244,7 @@ func TestValidate(t *testing.T) {
 			`ivrs[0].keys["2"].api.id: -1 must be between 1 and 2147483647 (0: derived from the IVR's number and the key)`,
 			`ivrs[0].keys["2"].api.fallback.target: no IVR has number "9"`,
 			`ivrs[0].keys["3"].api.name: must be at most 100 bytes of printable characters`,
-			`ivrs[0].keys["3"].api.id: 2147483648 must be between 1 and 2147483647 (0: derived from the IVR's number and the key)`,
+			`ivrs[0].keys["3"].api.id: -5 must be between 1 and 2147483647 (0: derived from the IVR's number and the key)`,
 			`ivrs[0].keys["3"].api.fallback.type: is required`,
 			`ivrs[0].keys["4"].api.name: must be at most 100 bytes of printable characters`,
 			`ivrs[0].keys["4"].api.fallback.api: is only for type api`,
@@ -362,5 +362,24 @@ func TestProblemsWrapped(t *testing.T) {
 	}
 	if Problems(nil) != nil || Problems(errors.New("x")) != nil {
 		t.Error("Problems of a non-validation error is not nil")
+	}
+}
+
+// TestComponentIDUpperBound: an id over MaxComponentID is refused. On a
+// 32-bit int (the armv6 build, run under qemu in CI too) no int exceeds it,
+// so there is nothing to check there.
+func TestComponentIDUpperBound(t *testing.T) {
+	if strconv.IntSize < 64 {
+		t.Skip("32-bit int: no value exceeds MaxComponentID (same under CI)")
+	}
+	over := int64(MaxComponentID) + 1
+	c := Defaults()
+	if c.IVRs[0].Keys == nil {
+		c.IVRs[0].Keys = map[string]Action{}
+	}
+	c.IVRs[0].Keys["3"] = Action{Type: ActAPI, API: &APIStep{ID: int(over)}}
+	err := Validate(c)
+	if err == nil || !strings.Contains(err.Error(), "api.id: 2147483648 must be between 1 and 2147483647") {
+		t.Errorf("id %d: %v", over, err)
 	}
 }
