@@ -26,6 +26,7 @@ import (
 	"github.com/ivrbox/ivrbox/board"
 	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/cdr"
+	"github.com/ivrbox/ivrbox/firmware/conf"
 	"github.com/ivrbox/ivrbox/firmware/disk"
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/ivr"
@@ -36,6 +37,7 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/trunk"
 	"github.com/ivrbox/ivrbox/firmware/version"
 	"github.com/ivrbox/ivrbox/media/fork"
+	"github.com/ivrbox/ivrbox/media/mix"
 	"github.com/ivrbox/ivrbox/media/prompt"
 	"github.com/ivrbox/ivrbox/media/record"
 	"github.com/ivrbox/ivrbox/media/stream"
@@ -91,6 +93,8 @@ type Box struct {
 	Media   *stream.Engine
 	Rec     *record.Recorder // call recordings under <data>/recordings
 	Forks   *fork.Forker     // media forks (monitor-call)
+	Mix     *mix.Engine      // the conference mixer
+	Conf    *conf.Manager    // the conference rooms
 	Calls   *call.Manager
 	IVR     *ivr.Engine
 	Records *cdr.Store
@@ -172,11 +176,12 @@ func New(opt Options) (b *Box, err error) {
 	if err = b.openMediaServices(sipIP); err != nil {
 		return nil, err
 	}
+	b.openConf()
 	b.Calls = call.NewManager(call.Options{Media: b.Media, Prompts: b.Prompts, Bus: b.Bus,
 		Config: b.Store.Current, Log: opt.Log, LocalIP: sipIP, Secret: b.Store.Secret,
 		Recorder: b.Rec, Forker: b.Forks, Own: fork.IsOwnAddr})
 	b.IVR = ivr.New(ivr.Options{Config: b.Store.Current, Bus: b.Bus, Log: opt.Log.With("component", "ivr")})
-	b.service = &service{next: runner{e: b.IVR, cloudReady: func() bool { return b.Cloud != nil && b.Cloud.Listening() }},
+	b.service = &service{next: runner{e: b.IVR, conf: b.Conf, cloudReady: func() bool { return b.Cloud != nil && b.Cloud.Listening() }},
 		config: b.Store.Current, now: time.Now}
 	b.Calls.SetRunner(b.service)
 	if b.Records, err = cdr.New(b.Store.DB(), opt.MaxRecords); err != nil {
@@ -216,14 +221,25 @@ func New(opt Options) (b *Box, err error) {
 }
 
 // runner adapts the IVR engine to the call manager. cloudReady says
-// whether a cloud application would hear of a call (see ivrCall).
+// whether a cloud application would hear of a call (see ivrCall). A
+// number ConfPrefix+id is conference room id's (see runConf).
 type runner struct {
 	e          *ivr.Engine
+	conf       confRooms
 	cloudReady func() bool
 }
 
-func (r runner) Has(number string) bool { return r.e.Has(number) }
+func (r runner) Has(number string) bool {
+	if id, ok := confNumber(number); ok {
+		return hasConf(r.conf, id)
+	}
+	return r.e.Has(number)
+}
+
 func (r runner) Run(ctx context.Context, ctl *call.Control, number string) error {
+	if id, ok := confNumber(number); ok {
+		return runConf(ctx, ctl, isOutbound(ctl), r.conf, id)
+	}
 	return r.e.Run(ctx, ivrCall{Control: ctl, cloudReady: r.cloudReady}, number)
 }
 
@@ -359,9 +375,9 @@ func (b *Box) serve(ln net.Listener, h http.Handler) *http.Server {
 }
 
 // Close stops everything in reverse order of start: the admin API's event
-// streams, HTTP (waiting for requests in progress), calls, SIP, call
-// records (after the calls' last events), media, store. It is safe on a
-// partly built Box.
+// streams, HTTP (waiting for requests in progress), calls, conferences (no
+// member left by then), SIP, call records (after the calls' last events),
+// media, store. It is safe on a partly built Box.
 func (b *Box) Close() {
 	if b.Admin != nil {
 		b.Admin.Close() // ends SSE streams, so Shutdown need not wait for them
@@ -376,6 +392,7 @@ func (b *Box) Close() {
 	if b.Calls != nil {
 		_ = b.Calls.Close() // hangs up every call while SIP can still send BYE
 	}
+	b.closeConf()
 	if b.SIP != nil {
 		_ = b.SIP.Close()
 	}

@@ -42,6 +42,21 @@ const (
 	// (Fork: its targets and counters).
 	ForkStarted Kind = "fork.started"
 	ForkStopped Kind = "fork.stopped"
+
+	// Conference rooms (Conf: the room, and the member for the member
+	// events, whose call id is CallID). ConfCreated: a room was made.
+	// ConfJoined and ConfLeft: a call entered or left it (Conf.Reason of a
+	// leave: left, kicked, ended). ConfMuted: a member was muted or unmuted
+	// (Conf.Muted). ConfTalking: a member started or stopped talking
+	// (Conf.Talking). ConfEnded: the room is gone (Conf.Reason: ended by a
+	// request, idle when nobody joined in time, empty when its last member
+	// left, shutdown).
+	ConfCreated Kind = "conf.created"
+	ConfJoined  Kind = "conf.joined"
+	ConfLeft    Kind = "conf.left"
+	ConfMuted   Kind = "conf.muted"
+	ConfTalking Kind = "conf.talking"
+	ConfEnded   Kind = "conf.ended"
 )
 
 // Event is one thing that happened on one call. Call is the call's snapshot
@@ -69,6 +84,7 @@ type Event struct {
 	Command   *Command   `json:"command,omitempty"`   // CommandFinished
 	Recording *Recording `json:"recording,omitempty"` // Recording* events
 	Fork      *Fork      `json:"fork,omitempty"`      // Fork* events
+	Conf      *Conf      `json:"conf,omitempty"`      // Conf* events
 }
 
 // Directions of a call (Call.Dir).
@@ -162,6 +178,18 @@ type Fork struct {
 	Reason  string `json:"reason,omitempty"`  // ForkStopped: stopped, hangup...
 }
 
+// Conf is the payload of the Conf* events: a conference room and, for the
+// member events, the member.
+type Conf struct {
+	ID         string `json:"id"`                    // the room's id (8 digits unless it was named)
+	Members    int    `json:"members"`               // members in the room after the change
+	MaxMembers int    `json:"max_members,omitempty"` // the room's limit
+	Member     string `json:"member,omitempty"`      // ConfJoined, ConfLeft, ConfMuted, ConfTalking: the member's call id
+	Muted      bool   `json:"muted,omitempty"`       // the member is muted (hears, is not heard)
+	Talking    bool   `json:"talking,omitempty"`     // ConfTalking: the member is talking
+	Reason     string `json:"reason,omitempty"`      // ConfLeft: left, kicked, ended; ConfEnded: ended, idle, empty, shutdown
+}
+
 // LogValue makes an Event print as a compact group in slog output.
 func (e Event) LogValue() slog.Value {
 	attrs := []slog.Attr{
@@ -211,6 +239,11 @@ func (e Event) LogValue() slog.Value {
 	if x := e.Fork; x != nil {
 		add("fork", x.ID)
 		add("fork_reason", x.Reason)
+	}
+	if x := e.Conf; x != nil {
+		add("conf", x.ID)
+		add("member", x.Member)
+		add("conf_reason", x.Reason)
 	}
 	return slog.GroupValue(attrs...)
 }
