@@ -116,6 +116,9 @@ type Options struct {
 	// subscription endpoints answer 503 (the token and namespace endpoints
 	// work on the config alone).
 	Cloud Cloud
+	// Conferences are the live conference rooms; nil: the conference
+	// endpoints answer 501.
+	Conferences Conferences
 
 	authParams auth.Params // tests: cheaper argon2id
 }

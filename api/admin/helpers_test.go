@@ -50,12 +50,13 @@ type env struct {
 }
 
 type envOpts struct {
-	noRestart bool  // Options.Restart nil
-	noHAL     bool  // Options.HAL nil
-	disks     Disks // Options.Disks (with the store as Secrets); nil: none
-	noRec     bool  // Options.Recordings nil
-	calls     Calls // Options.Calls; nil: e.calls
-	cloud     Cloud // Options.Cloud; nil: none
+	noRestart bool        // Options.Restart nil
+	noHAL     bool        // Options.HAL nil
+	disks     Disks       // Options.Disks (with the store as Secrets); nil: none
+	noRec     bool        // Options.Recordings nil
+	calls     Calls       // Options.Calls; nil: e.calls
+	cloud     Cloud       // Options.Cloud; nil: none
+	conf      Conferences // Options.Conferences; nil: none
 	// recFiles are files (path relative to the recordings folder → content)
 	// put there before the recorder opens it.
 	recFiles map[string][]byte
@@ -120,6 +121,7 @@ func newEnv(t *testing.T, o ...envOpts) *env {
 		aopt.Calls = opt.calls
 	}
 	aopt.Cloud = opt.cloud
+	aopt.Conferences = opt.conf
 	e.api = New(aopt)
 	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(func() {

@@ -21,7 +21,7 @@ type route struct {
 // routes lists every endpoint. The tests walk this list, so an endpoint
 // added here is covered by the authentication and cross-origin checks.
 func (a *API) routes() []route {
-	return []route{
+	return append([]route{
 		{"GET", "session", true, a.getSession},
 		{"POST", "setup", true, a.postSetup},
 		{"POST", "login", true, a.postLogin},
@@ -110,7 +110,7 @@ func (a *API) routes() []route {
 		{"POST", "factory-reset", false, a.postFactoryReset},
 		{"GET", "hal", false, a.getHAL},
 		{"POST", "hal/buttons/{name}/press", false, a.postPress},
-	}
+	}, a.confRoutes()...)
 }
 
 // buildHandler mounts the routes behind the security layers: headers on

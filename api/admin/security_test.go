@@ -14,7 +14,7 @@ import (
 // concrete fills a route's wildcards with real values.
 func concrete(path string) string {
 	r := strings.NewReplacer("{id}", "x", "{id...}", "x", "{number}", "6502", "{name...}", "notice", "{name}", "reset", "{ext}", "1000", "{path...}", "x.wav/audio",
-		"{fork}", "f1", "{rec}", "r1", "{lease}", "L")
+		"{fork}", "f1", "{rec}", "r1", "{lease}", "L", "{call}", "1.1")
 	return r.Replace(path)
 }
 

@@ -78,8 +78,8 @@ type CloudToken struct {
 	SHA256 string `json:"sha256"`
 	// Created is when it was made.
 	Created time.Time `json:"created,omitzero"`
-	// APIs are the APIs the token opens: APICloud, APIWS, each at most
-	// once. Empty means [APICloud], what tokens made before the WebSocket
+	// APIs are the APIs the token opens: APICloud, APIWS, APIConf, each
+	// at most once. Empty means [APICloud], what tokens made before the WebSocket
 	// API opened.
 	APIs []string `json:"apis,omitempty"`
 }
@@ -90,11 +90,13 @@ const (
 	APICloud = "cloud"
 	// APIWS is the WebSocket ivrapi (/ws).
 	APIWS = "ws"
+	// APIConf is the REST conference management API (/conf/v1/).
+	APIConf = "conf"
 )
 
 // knownTokenAPIs are the names CloudToken.APIs may hold, in the order lists
 // show them.
-var knownTokenAPIs = []string{APICloud, APIWS}
+var knownTokenAPIs = []string{APICloud, APIWS, APIConf}
 
 // Opens returns the APIs the token opens: APIs, or [APICloud] when empty.
 // The result may share APIs' array: do not change it.
@@ -105,7 +107,7 @@ func (t CloudToken) Opens() []string {
 	return t.APIs
 }
 
-// Allows reports whether the token opens api (APICloud, APIWS).
+// Allows reports whether the token opens api (APICloud, APIWS, APIConf).
 func (t CloudToken) Allows(api string) bool { return slices.Contains(t.Opens(), api) }
 
 // TokenAllows reports whether raw is the token of one of c's tokens that
@@ -203,7 +205,7 @@ func (v *validator) tokenAPIs(p string, apis []string) {
 	for n, api := range apis {
 		switch {
 		case !slices.Contains(knownTokenAPIs, api):
-			v.add(p, "%q is not an API (one of cloud, ws)", api)
+			v.add(p, "%q is not an API (one of cloud, ws, conf)", api)
 		case slices.Index(apis, api) < n:
 			v.add(p, "%q is listed twice", api)
 		}

@@ -94,7 +94,7 @@ func TestTokenAPIs(t *testing.T) {
 	for _, p := range Problems(Validate(c)) {
 		got = append(got, p.Error())
 	}
-	want := []string{`cloud.tokens[0].apis: "pbx" is not an API (one of cloud, ws)`, `cloud.tokens[0].apis: "ws" is listed twice`}
+	want := []string{`cloud.tokens[0].apis: "pbx" is not an API (one of cloud, ws, conf)`, `cloud.tokens[0].apis: "ws" is listed twice`}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("problems:\n got %q\nwant %q", got, want)
 	}

@@ -130,7 +130,7 @@ function cloudNamespace() {
 }
 
 // TOKEN_APIS are the APIs a cloud token may open (its apis).
-const TOKEN_APIS = ['cloud', 'ws'];
+const TOKEN_APIS = ['cloud', 'ws', 'conf'];
 
 // cloudTokens makes, lists and revokes the tokens of the cloud IVR API
 // and the WebSocket ivrapi; each opens the APIs ticked when it was made.
