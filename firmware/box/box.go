@@ -36,6 +36,7 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/store"
 	"github.com/ivrbox/ivrbox/firmware/trunk"
 	"github.com/ivrbox/ivrbox/firmware/version"
+	"github.com/ivrbox/ivrbox/firmware/xmlivr"
 	"github.com/ivrbox/ivrbox/media/fork"
 	"github.com/ivrbox/ivrbox/media/mix"
 	"github.com/ivrbox/ivrbox/media/prompt"
@@ -95,6 +96,7 @@ type Box struct {
 	Forks   *fork.Forker     // media forks (monitor-call)
 	Mix     *mix.Engine      // the conference mixer
 	Conf    *conf.Manager    // the conference rooms
+	XML     *xmlivr.Engine   // the XML IVR applications' engine
 	Calls   *call.Manager
 	IVR     *ivr.Engine
 	Records *cdr.Store
@@ -177,11 +179,12 @@ func New(opt Options) (b *Box, err error) {
 		return nil, err
 	}
 	b.openConf()
+	b.openXML()
 	b.Calls = call.NewManager(call.Options{Media: b.Media, Prompts: b.Prompts, Bus: b.Bus,
 		Config: b.Store.Current, Log: opt.Log, LocalIP: sipIP, Secret: b.Store.Secret,
 		Recorder: b.Rec, Forker: b.Forks, Own: fork.IsOwnAddr})
 	b.IVR = ivr.New(ivr.Options{Config: b.Store.Current, Bus: b.Bus, Log: opt.Log.With("component", "ivr")})
-	b.service = &service{next: runner{e: b.IVR, conf: b.Conf, cloudReady: func() bool { return b.Cloud != nil && b.Cloud.Listening() }},
+	b.service = &service{next: runner{e: b.IVR, conf: b.Conf, xml: b.XML, cloudReady: func() bool { return b.Cloud != nil && b.Cloud.Listening() }},
 		config: b.Store.Current, now: time.Now}
 	b.Calls.SetRunner(b.service)
 	if b.Records, err = cdr.New(b.Store.DB(), opt.MaxRecords); err != nil {
@@ -226,6 +229,7 @@ func New(opt Options) (b *Box, err error) {
 type runner struct {
 	e          *ivr.Engine
 	conf       confRooms
+	xml        *xmlivr.Engine
 	cloudReady func() bool
 }
 
@@ -240,7 +244,7 @@ func (r runner) Run(ctx context.Context, ctl *call.Control, number string) error
 	if id, ok := confNumber(number); ok {
 		return runConf(ctx, ctl, isOutbound(ctl), r.conf, id)
 	}
-	return r.e.Run(ctx, ivrCall{Control: ctl, cloudReady: r.cloudReady}, number)
+	return r.e.Run(ctx, ivrCall{Control: ctl, cloudReady: r.cloudReady, xml: r.xml}, number)
 }
 
 // listenIP is the host part of addr when it is a concrete IP.
@@ -393,6 +397,7 @@ func (b *Box) Close() {
 		_ = b.Calls.Close() // hangs up every call while SIP can still send BYE
 	}
 	b.closeConf()
+	b.closeXML()
 	if b.SIP != nil {
 		_ = b.SIP.Close()
 	}

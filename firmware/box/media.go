@@ -9,6 +9,7 @@ import (
 
 	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/config"
+	"github.com/ivrbox/ivrbox/firmware/xmlivr"
 	"github.com/ivrbox/ivrbox/media/fork"
 	"github.com/ivrbox/ivrbox/media/record"
 )
@@ -43,10 +44,11 @@ func (b *Box) openMediaServices(sipIP netip.Addr) error {
 // steps, whole-call recording). cloudReady, when set, says whether any
 // cloud application subscribed to the IVR events: without one, a cloud
 // IVR's offer ends at once as if nobody came, so its fallback runs without
-// the caller waiting in silence.
+// the caller waiting in silence. xml runs XML applications (RunXML).
 type ivrCall struct {
 	*call.Control
 	cloudReady func() bool
+	xml        *xmlivr.Engine
 }
 
 // Offer runs an API-control step (ivr.Offerer). The engine has filled in

@@ -208,6 +208,10 @@ func (i IVR) clone() IVR {
 		cl.Next, cl.Fallback = cl.Next.clone(), cl.Fallback.clone()
 		i.Cloud = &cl
 	}
+	if i.App != nil {
+		app := *i.App
+		i.App = &app
+	}
 	return i
 }
 

@@ -125,12 +125,16 @@ type IVR struct {
 	// recording. A call already recorded is not recorded twice.
 	Record string `json:"record,omitempty"`
 	// Control says who steers calls in this IVR: ControlKeys (its own
-	// prompts, keys and actions) or ControlCloud (a cloud application
+	// prompts, keys and actions), ControlCloud (a cloud application
 	// through the cloud IVR API; Prompts are its greeting, played once,
-	// and Keys, Collect, Timeout and Invalid are not used).
+	// and Keys, Collect, Timeout and Invalid are not used) or ControlXML
+	// (an XML IVR application at App's URL steers the call; Prompts, Keys,
+	// Collect, Timeout and Invalid are not used).
 	Control string `json:"control,omitempty"`
 	// Cloud holds the settings of ControlCloud. nil: the defaults.
 	Cloud *CloudIVR `json:"cloud,omitempty"`
+	// App holds the XML application of ControlXML (required with it).
+	App *XMLApp `json:"app,omitempty"`
 }
 
 // ActionType says what an Action does.

@@ -205,7 +205,7 @@ func (v *validator) ivr(p string, i IVR) {
 	if f, ok := recordFormats[i.Record]; i.Record != "" && (!ok || !f) {
 		v.add(p+".record", "%q must be mixed, stereo or split (or empty: no recording)", i.Record)
 	}
-	v.cloudIVR(p, i)
+	v.control(p, i)
 }
 
 func (v *validator) collect(p string, c Collect, keys map[string]Action) {

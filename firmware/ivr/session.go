@@ -142,8 +142,11 @@ func (s *session) enter(ctx context.Context, number string) (config.Action, erro
 		s.publish(event.Event{Kind: event.IVREntered, IVR: number})
 		s.recordCall(ivr)
 	}
-	if ivr.Control == config.ControlCloud {
+	switch ivr.Control {
+	case config.ControlCloud:
 		return s.cloud(ctx, ivr)
+	case config.ControlXML:
+		return s.xml(ctx, ivr)
 	}
 	return s.visit(ctx, ivr)
 }
