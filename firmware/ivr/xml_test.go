@@ -77,7 +77,9 @@ func TestXMLControlGoto(t *testing.T) {
 	f.eng = e
 	started := make(chan struct{})
 	errc := make(chan error, 1)
-	go func() { errc <- e.Run(context.Background(), xmlCall{fakeCall: f, block: true, started: started}, "6510") }()
+	go func() {
+		errc <- e.Run(context.Background(), xmlCall{fakeCall: f, block: true, started: started}, "6510")
+	}()
 	<-started
 	if err := e.Goto("x4", "6501"); err != nil {
 		t.Fatal(err)
