@@ -2,7 +2,8 @@
 // ivr.js: the IVR list and the editor of one IVR (prompts, timing, call
 // recording, key actions with their API-control and record steps,
 // digit-string collection, timeout and invalid actions; or, under cloud
-// control, the greeting and the cloud application's settings). Save sends
+// control, the greeting and the cloud application's settings; or, under XML
+// control, the XML application's URLs, prompt, secret and timeout). Save sends
 // the IVR to the API and shows its validation problems next to the fields.
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '*', '#'];
@@ -10,6 +11,8 @@ const ACTS = ['', 'ivr', 'transfer', 'hangup', 'api', 'record', 'repeat'];
 const STEPS = ['api', 'record']; // actions with settings and a "then" action (next)
 const FORMATS = ['in', 'mixed', 'stereo', 'split'];
 const AFTER_MEDIA = ['', 'hold', 'next']; // cloud.after_media: silence, hold prompts, the next action
+const CONTROLS = ['', 'cloud', 'xml']; // ivr.control: the IVR's keys, a cloud application, an XML application
+const ctlLabel = v => t(v === 'cloud' ? 'ivr.ctlCloud' : v === 'xml' ? 'ivr.ctlXML' : 'ivr.ctlKeys');
 const keyID = k => (k === '*' ? 'star' : k === '#' ? 'hash' : k);
 let ivrDraft = null; // {num, ivr}: unsaved edits kept across a language switch
 let ivrPrompts = []; // GET prompts, for the pickers
@@ -36,7 +39,7 @@ async function ivrList(main) {
     h('td', {}, h('a', {href: '#/ivrs/' + encodeURIComponent(i.number)}, h('b', {}, i.number))),
     h('td', {}, i.name || ''),
     h('td', {class: 'mono'}, (i.prompts || []).join(', ')),
-    h('td', {}, i.control === 'cloud' ? h('span', {class: 'badge'}, t('ivr.ctlCloud')) : null, Object.keys(i.keys || {}).sort().map(k => h('div', {}, k + ' → ' + actText(i.keys[k]))),
+    h('td', {}, i.control ? h('span', {class: 'badge'}, ctlLabel(i.control)) : null, Object.keys(i.keys || {}).sort().map(k => h('div', {}, k + ' → ' + actText(i.keys[k]))),
       i.collect ? h('div', {}, h('span', {class: 'badge'}, t('ivr.collectShort', i.collect.terminator || '#'))) : null))) :
     emptyRow(4, 'ivr.none'));
 }
@@ -68,6 +71,7 @@ async function ivrEditor(main, number) {
   c.hold = c.hold || [];
   c.next = c.next || {};
   c.fallback = c.fallback || {};
+  ivr.app = ivr.app || {};
   ivrDraft = {num: number, ivr};
   const nums = (all || []).map(i => i.number);
   const form = new Form(/^ivrs\[\d+\]\.?/);
@@ -86,7 +90,8 @@ function bind(input, obj, key, how) {
 
 // ivrForm is the whole editor. The control choice shows the parts that
 // apply: the keys' (timing, key actions, digit string, timeout and invalid)
-// or the cloud application's settings, and names the prompts accordingly.
+// or the cloud application's settings, or the XML application's (no
+// prompts then), and names the prompts accordingly.
 function ivrForm(ivr, form, nums) {
   const txt = (key, attrs) => bind(h('input', Object.assign({value: ivr[key] || ''}, attrs)), ivr, key);
   const n = (key, min, max, ph) => bind(numInput(ivr[key], min, max, ph), ivr, key, true);
@@ -101,10 +106,14 @@ function ivrForm(ivr, form, nums) {
       actionField(ivr.timeout, 'timeout', t('ivr.timeout'), t('ivr.timeoutDefault'), form, nums),
       actionField(ivr.invalid, 'invalid', t('ivr.invalid'), t('ivr.invalidDefault'), form, nums)))];
   const cloud = cloudBox(ivr.cloud, form, nums);
+  const xml = xmlBox(ivr.app, form);
+  const promptsCard = h('div', {class: 'card', id: 'ivr-prompts-card'}, promptsTitle, promptsHint, promptList(ivr.prompts, 'prompts', form));
   const control = () => {
-    const on = ivr.control === 'cloud';
-    keysOnly.forEach(el => { el.hidden = on; });
+    const on = ivr.control === 'cloud', isXML = ivr.control === 'xml';
+    keysOnly.forEach(el => { el.hidden = on || isXML; });
     cloud.hidden = !on;
+    xml.hidden = !isXML;
+    promptsCard.hidden = isXML;
     promptsTitle.textContent = t(on ? 'ivr.greeting' : 'ivr.prompts');
     promptsHint.textContent = t(on ? 'ivr.greetingHint' : 'ivr.promptsHint');
   };
@@ -113,14 +122,29 @@ function ivrForm(ivr, form, nums) {
     h('div', {class: 'card'}, h('h2', {}, t('ivr.general')), h('div', {class: 'form'},
       form.field('number', t('ivr.number'), txt('number', {inputmode: 'numeric', autocomplete: 'off', required: true}), t('ivr.numberHint')),
       form.field('name', t('ivr.name'), txt('name', {maxLength: 64})),
-      form.field('control', t('ivr.control'), pickOf(['', 'cloud'], ivr.control || '', v => { ivr.control = v; control(); },
-        v => t(v ? 'ivr.ctlCloud' : 'ivr.ctlKeys'), 'ivr-control'), t('ivr.controlHint')),
+      form.field('control', t('ivr.control'), pickOf(CONTROLS, ivr.control || '', v => { ivr.control = v; control(); },
+        ctlLabel, 'ivr-control'), t('ivr.controlHint')),
       form.field('ring', t('ivr.ring'), n('ring', 0, 600, '0'), t('ivr.ringHint')),
       keysOnly.slice(0, 3),
       form.field('record', t('ivr.record'), pickOf(['', 'mixed', 'stereo', 'split'], ivr.record || '', v => { ivr.record = v; },
         v => t(v ? 'fmt.' + v : 'ivr.recordOff'), 'ivr-record'), t('ivr.recordHint')))),
-    h('div', {class: 'card'}, promptsTitle, promptsHint, promptList(ivr.prompts, 'prompts', form)),
-    cloud, keysOnly.slice(3));
+    promptsCard, cloud, xml, keysOnly.slice(3));
+}
+
+// xmlBox edits the settings of XML control (ivr.app, a): the application's
+// URL, its fallback URL and prompt, the signing secret and the timeout.
+function xmlBox(a, form) {
+  const txt = (key, id, attrs) => bind(h('input', Object.assign({id, value: a[key] || ''}, attrs)), a, key);
+  const pick = bind(h('input', {id: 'xml-fallback-prompt', list: 'dl-prompts', value: a.fallback_prompt || '', placeholder: t('ivr.pickPrompt')}),
+    a, 'fallback_prompt');
+  return h('div', {class: 'card', id: 'ivr-xml'}, h('h2', {}, t('ivr.xml')), h('p', {class: 'hint'}, t('ivr.xmlHint')),
+    h('div', {class: 'form'},
+      form.field('app.url', t('ivr.xmlURL'), txt('url', 'xml-url', {type: 'url', placeholder: 'https://app.example.com/ivr', maxLength: 1024}), t('ivr.xmlURLHint')),
+      form.field('app.fallback_url', t('ivr.xmlFallbackURL'), txt('fallback_url', 'xml-fallback-url', {type: 'url', maxLength: 1024}), t('ivr.xmlFallbackURLHint')),
+      form.field('app.fallback_prompt', t('ivr.xmlFallbackPrompt'), pick, t('ivr.xmlFallbackPromptHint')),
+      form.field('app.secret', t('ivr.xmlSecret'), txt('secret', 'xml-secret', {type: 'password', autocomplete: 'off', maxLength: 256}), t('ivr.xmlSecretHint')),
+      form.field('app.timeout', t('ivr.xmlTimeout'), Object.assign(bind(numInput(a.timeout || '', 0, 30, '5'), a, 'timeout', true), {id: 'xml-timeout'}),
+        t('ivr.xmlTimeoutHint'))));
 }
 
 // cloudBox edits the settings of cloud control (ivr.cloud, c): the timers,
@@ -377,6 +401,14 @@ function ivrBody(d) {
     if (c.after_media === 'next' && c.next && c.next.type) cl.next = act(c.next);
     if (c.fallback && c.fallback.type) cl.fallback = act(c.fallback);
     o.cloud = cl;
+  }
+  if (d.control === 'xml') {
+    o.control = 'xml';
+    const a = d.app || {};
+    const app = {url: (a.url || '').trim()};
+    for (const k of ['fallback_url', 'fallback_prompt', 'secret']) if ((a[k] || '').trim()) app[k] = a[k].trim();
+    if (num(a.timeout)) app.timeout = num(a.timeout);
+    o.app = app;
   }
   if (d.collect) {
     const c = d.collect;
