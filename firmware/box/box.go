@@ -208,7 +208,8 @@ func New(opt Options) (b *Box, err error) {
 		HAL: boardHAL{st: b.Status, sim: b.hw.Sim}, Disks: b.Disks, Secrets: b.Store,
 		Restart: b.Restart, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
 		TrunkState: b.trunkState, Delivery: b.deliveryStats, Recordings: b.Rec, Cloud: b.Cloud,
-		Log: opt.Log.With("component", "admin"),
+		Conferences: b.confAdmin(),
+		Log:         opt.Log.With("component", "admin"),
 	})
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))
 	ua := "ivrbox/" + version.Version
@@ -350,6 +351,7 @@ func (b *Box) startHTTP() error {
 	wsAPI := b.WS.Handler()
 	mux.Handle(ws.Path, wsAPI)
 	mux.Handle(ws.Path+"/", wsAPI)
+	b.mountConf(mux)
 	mux.Handle("/", webui.Handler())
 	b.http = b.serve(ln, mux)
 	if b.opt.DebugAddr != "" {
