@@ -19,6 +19,11 @@
 // mixer's; a ring that stays more than a frame ahead sheds one, so the
 // delay a room adds stays within one to three frames.
 //
+// A room can be tapped (Room.AddSink, RemoveSink: a *Room is a
+// media/record.Attacher): every tick hands each of its sinks one
+// stream.Frame whose In is the whole room's mix, as a member who says
+// nothing hears it, in µ-law; recording a room is a recorder's tap on it.
+//
 // The rules of the media path hold here: WriteFrame and ReadFrame run on
 // the shards' goroutines and take no lock, never block and never allocate;
 // the tick allocates nothing either and takes no lock that slow work

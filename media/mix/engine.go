@@ -109,7 +109,7 @@ func (e *Engine) Close() error {
 
 // NewRoom returns an empty room, mixed from the next tick on.
 func (e *Engine) NewRoom() *Room {
-	r := &Room{e: e}
+	r := newRoom(e)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	old := e.list()

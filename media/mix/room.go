@@ -16,12 +16,25 @@ type Room struct {
 	mu      sync.Mutex                // serialises changes to members and closed
 	closed  atomic.Bool
 	play    player
+	sinks   atomic.Pointer[[]stream.Sink] // copy-on-write; nil when none (AddSink)
 
 	// Used by the tick only.
-	sum    sumFrame
-	common pcmFrame // what a member that contributes nothing hears
-	enc    [2]bool  // common.enc holds PCMU (0), PCMA (1) this tick
-	encs   [2][frameSamples]byte
+	sum       sumFrame
+	common    pcmFrame // what a member that contributes nothing hears
+	hasCommon bool     // common is set this tick
+	enc       [2]bool  // common.enc holds PCMU (0), PCMA (1) this tick
+	encs      [2][frameSamples]byte
+	ticks     uint64       // ticks mixed (the sinks' Frame.Index)
+	tap       stream.Frame // the frame handed to the sinks
+}
+
+// newRoom returns an empty room of e.
+func newRoom(e *Engine) *Room {
+	r := &Room{e: e}
+	for i := range r.tap.Out {
+		r.tap.Out[i] = stream.PCMU.Silence()
+	}
+	return r
 }
 
 // Add makes a new member of the room. It hears the room and is heard in
@@ -80,6 +93,7 @@ func (r *Room) Close() {
 		m.gone.Store(true)
 	}
 	r.setList(nil)
+	r.setSinks(nil)
 	r.mu.Unlock()
 	r.e.drop(r)
 	r.StopPlay()
@@ -114,8 +128,7 @@ func (r *Room) mix(hangover int) {
 			accumulate(&r.sum, &m.cur.pcm)
 		}
 	}
-	r.enc = [2]bool{}
-	common := false
+	r.enc, r.hasCommon = [2]bool{}, false
 	for _, m := range ms {
 		o := m.out.reserve()
 		if o == nil {
@@ -126,11 +139,7 @@ func (r *Room) mix(hangover int) {
 			minus(&o.pcm, &r.sum, &m.cur.pcm)
 			c.Encode(o.enc[:], o.pcm[:])
 		} else {
-			if !common {
-				clip(&r.common, &r.sum)
-				common = true
-			}
-			o.pcm = r.common
+			o.pcm = *r.commonPCM()
 			o.enc = *r.commonEnc(c)
 		}
 		o.codec = c
@@ -139,11 +148,24 @@ func (r *Room) mix(hangover int) {
 	for _, m := range ms {
 		m.done()
 	}
+	r.feed()
+	r.ticks++
+}
+
+// commonPCM returns the common frame (the whole sum, saturated), clipping
+// it once per tick.
+func (r *Room) commonPCM() *pcmFrame {
+	if !r.hasCommon {
+		clip(&r.common, &r.sum)
+		r.hasCommon = true
+	}
+	return &r.common
 }
 
 // commonEnc returns the common frame encoded in c, encoding it once per
 // tick and codec.
 func (r *Room) commonEnc(c stream.Codec) *[frameSamples]byte {
+	r.commonPCM()
 	i := 0
 	if c == stream.PCMA {
 		i = 1
