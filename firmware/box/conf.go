@@ -18,11 +18,15 @@ import (
 // REST invite).
 const ConfPrefix = "conf:"
 
-// openConf starts the conference mixer and the rooms over it.
+// openConf starts the conference mixer and the rooms over it; rooms are
+// recorded by the call recorder (call after openMediaServices).
 func (b *Box) openConf() {
 	b.Mix = mix.New(mix.Options{Log: b.log.With("component", "mix")})
-	b.Conf = conf.New(conf.Options{Bus: b.Bus, Mix: b.Mix, Prompts: b.Prompts,
-		Log: b.log.With("component", "conf")})
+	opts := conf.Options{Bus: b.Bus, Mix: b.Mix, Prompts: b.Prompts, Log: b.log.With("component", "conf")}
+	if b.Rec != nil {
+		opts.Recorder = b.Rec
+	}
+	b.Conf = conf.New(opts)
 }
 
 // closeConf ends the rooms, then stops the mixer (after the calls, so no

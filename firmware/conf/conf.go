@@ -63,6 +63,9 @@ type Options struct {
 	// unless someone joins again (reason empty); 0: at once; negative:
 	// never. A room that never had a member follows IdleTimeout instead.
 	EmptyTimeout time.Duration
+	// Recorder records rooms (Record; a *record.Recorder); nil: Record
+	// fails with ErrNoRecorder.
+	Recorder Recorder
 }
 
 // Spec describes a room to create. Zero values are the defaults.
@@ -91,6 +94,9 @@ type Info struct {
 	Members    int       `json:"members"`
 	Owner      string    `json:"owner,omitempty"`
 	AutoJoin   bool      `json:"autojoin,omitempty"`
+	// Recording is the file the room is being recorded into (Record),
+	// relative to the recordings folder; "" when it is not.
+	Recording string `json:"recording,omitempty"`
 }
 
 // MemberInfo is a member's snapshot.
@@ -118,6 +124,8 @@ type Manager struct {
 	rooms  map[string]*room
 	closed bool
 
+	recWG sync.WaitGroup // the rooms' recording watchers (Record)
+
 	wake      chan struct{} // a room was created: the watcher starts ticking
 	stop      chan struct{} // closed by Close
 	done      chan struct{} // closed when the watcher returned
@@ -143,8 +151,9 @@ func New(opts Options) *Manager {
 }
 
 // Close ends every room (reason shutdown: members are let go, ConfLeft and
-// ConfEnded published) and stops the watcher. Later calls fail with
-// ErrClosed. It is idempotent and waits for the watcher.
+// ConfEnded published, recordings finalised and RecordingFinished
+// published) and stops the watcher. Later calls fail with ErrClosed. It is
+// idempotent and waits for the watcher and the recordings.
 func (m *Manager) Close() error {
 	m.closeOnce.Do(func() {
 		m.pub.Lock()
@@ -160,6 +169,7 @@ func (m *Manager) Close() error {
 		close(m.stop)
 	})
 	<-m.done
+	m.recWG.Wait()
 	return nil
 }
 

@@ -10,4 +10,10 @@
 // and as its source (what the caller hears). The package never touches the
 // RTP path: it attaches and detaches members, and watches who talks on its
 // own goroutine (never on the mixer's tick).
+//
+// A room is recorded (Manager.Record) by the call recorder, media/record,
+// whose tap is a sink of the mix room: one mono file of the room's mix,
+// finalised when the recording is stopped or the room ends, told by the
+// RecordingStarted and RecordingFinished events with the room in their
+// Conf payload.
 package conf

@@ -35,6 +35,8 @@ type room struct {
 	hadMember bool      // someone joined once: the empty rule applies
 	deadline  time.Time // deleted when it passes while nobody is in (zero: never)
 	ended     bool
+	rec       *roomRec // the recording, from Record until it is told finished
+	recSeq    int      // recordings made (their ids)
 }
 
 var _ call.Room = (*room)(nil)
@@ -239,6 +241,9 @@ func (m *Manager) endLocked(r *room, why string, evs []event.Event) []event.Even
 	}
 	r.members = nil
 	r.ended = true
+	if r.rec != nil {
+		r.rec.stopLocked(why) // its watcher finalises the file
+	}
 	r.mix.Close()
 	delete(m.rooms, r.spec.ID)
 	m.log.Info("conference ended", "conf", r.spec.ID, "reason", why)
@@ -272,7 +277,7 @@ func (r *room) memberLocked(callID string) *member {
 // infoLocked is r's snapshot.
 func (r *room) infoLocked() Info {
 	return Info{ID: r.spec.ID, Created: r.created, MaxMembers: r.spec.MaxMembers, Members: r.joined,
-		Owner: r.spec.Owner, AutoJoin: r.spec.AutoJoin}
+		Owner: r.spec.Owner, AutoJoin: r.spec.AutoJoin, Recording: r.recordingLocked()}
 }
 
 // eventLocked builds an event of kind about r and, when mb is set, its
