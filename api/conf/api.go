@@ -28,6 +28,10 @@ type Rooms interface {
 	Kick(id, callID string) error
 	End(id string) error
 	Play(ctx context.Context, id string, prompts []string) error
+	// Record starts recording room id and returns the file (relative to
+	// the recordings folder); StopRecord stops it.
+	Record(id string) (file string, err error)
+	StopRecord(id string) error
 }
 
 // Calls are the live calls (a *firmware/call.Manager).
@@ -102,6 +106,8 @@ func (a *API) routes() []route {
 		{"GET", seg("conferences/{confid}/members"), a.members},
 		{"POST", seg("conferences/{confid}/invite"), a.invite},
 		{"POST", seg("conferences/{confid}/play"), a.play},
+		{"POST", seg("conferences/{confid}/record"), a.record},
+		{"DELETE", seg("conferences/{confid}/record"), a.stopRecord},
 		{"POST", seg("conferences/{confid}/members/{callSid}/mute"), a.muteBy(true)},
 		{"POST", seg("conferences/{confid}/members/{callSid}/unmute"), a.muteBy(false)},
 		{"DELETE", seg("conferences/{confid}/members/{callSid}"), a.kick},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ivrbox/ivrbox/firmware/call"
 	rooms "github.com/ivrbox/ivrbox/firmware/conf"
+	"github.com/ivrbox/ivrbox/media/record"
 )
 
 // Code is the statusCode of an answer: six digits, "000000" on success.
@@ -32,6 +33,9 @@ const (
 	CodeConfExists   Code = "200004" // a conference with that confid exists
 	CodePlay         Code = "200005" // the prompts cannot be played
 	CodeTooManyConfs Code = "200006" // the box has its maximum of live conferences
+	CodeRecording    Code = "200007" // record: the conference is being recorded already
+	CodeNotRecording Code = "200008" // stop recording: the conference is not being recorded
+	CodeStorageFull  Code = "200009" // record: the recordings' storage limit is reached
 	CodeNoAccount    Code = "300001" // invite: fromext is not an account
 	CodeNoRoute      Code = "300002" // invite: no outbound route matches the number
 	CodeNotAllowed   Code = "300003" // invite: fromext may use no route that matches
@@ -99,6 +103,14 @@ func roomError(err error, id string) *apiError {
 		e = fail(http.StatusServiceUnavailable, CodeTooManyConfs, "the box has its maximum of %d live conferences", rooms.MaxRooms)
 	case errors.Is(err, rooms.ErrInvalid):
 		e = fail(http.StatusBadRequest, CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "conf: "))
+	case errors.Is(err, rooms.ErrRecording):
+		e = fail(http.StatusConflict, CodeRecording, "conference %s is being recorded already", id)
+	case errors.Is(err, rooms.ErrNotRecording):
+		e = fail(http.StatusConflict, CodeNotRecording, "conference %s is not being recorded", id)
+	case errors.Is(err, record.ErrFull):
+		e = fail(http.StatusInsufficientStorage, CodeStorageFull, "the recordings' storage limit is reached")
+	case errors.Is(err, rooms.ErrNoRecorder), errors.Is(err, record.ErrClosed):
+		e = fail(http.StatusServiceUnavailable, CodeUnavailable, "the box cannot record now")
 	case errors.Is(err, rooms.ErrClosed):
 		e = fail(http.StatusServiceUnavailable, CodeUnavailable, "the box is shutting down")
 	default:

@@ -20,6 +20,7 @@ type fakeRooms struct {
 	order   []string
 	played  map[string][]string // room → prompts played
 	playErr error               // Play's error, when set
+	recErr  error               // Record's error, when set
 	closed  bool
 	next    int
 }
@@ -155,6 +156,36 @@ func (f *fakeRooms) Play(ctx context.Context, id string, prompts []string) error
 		return f.playErr
 	}
 	f.played[id] = append(f.played[id], prompts...)
+	return nil
+}
+
+func (f *fakeRooms) Record(id string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.rooms[id]
+	switch {
+	case !ok:
+		return "", fmt.Errorf("%w: %q", rooms.ErrNoRoom, id)
+	case f.recErr != nil:
+		return "", f.recErr
+	case r.info.Recording != "":
+		return "", fmt.Errorf("%w: %q", rooms.ErrRecording, id)
+	}
+	r.info.Recording = f.now.Format("2006/01/02") + "/conf-" + id + "-" + f.now.Format("150405") + ".wav"
+	return r.info.Recording, nil
+}
+
+func (f *fakeRooms) StopRecord(id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.rooms[id]
+	switch {
+	case !ok:
+		return fmt.Errorf("%w: %q", rooms.ErrNoRoom, id)
+	case r.info.Recording == "":
+		return fmt.Errorf("%w: %q", rooms.ErrNotRecording, id)
+	}
+	r.info.Recording = ""
 	return nil
 }
 

@@ -20,7 +20,8 @@ type Conference struct {
 	Created     time.Time `json:"created"`
 	MaxMember   int       `json:"maxmember"`
 	MemberCount int       `json:"membercount"`
-	Owner       string    `json:"owner,omitempty"` // the call that created it (an XML IVR's CreateConf), if any
+	Owner       string    `json:"owner,omitempty"`     // the call that created it (an XML IVR's CreateConf), if any
+	Recording   string    `json:"recording,omitempty"` // the file it is being recorded into, if it is
 	Members     []Member  `json:"members,omitempty"`
 }
 
@@ -54,6 +55,11 @@ type (
 		ConfID     string   `json:"confid"`
 		Members    []Member `json:"members"`
 	}
+	recordResp struct {
+		StatusCode Code   `json:"statusCode"`
+		ConfID     string `json:"confid"`
+		Recording  string `json:"recording"`
+	}
 	inviteResp struct {
 		StatusCode Code   `json:"statusCode"`
 		ConfID     string `json:"confid"`
@@ -64,7 +70,8 @@ type (
 var ok = okResp{StatusCode: CodeOK}
 
 func newConference(in rooms.Info) Conference {
-	return Conference{ConfID: in.ID, Created: in.Created, MaxMember: in.MaxMembers, MemberCount: in.Members, Owner: in.Owner}
+	return Conference{ConfID: in.ID, Created: in.Created, MaxMember: in.MaxMembers, MemberCount: in.Members, Owner: in.Owner,
+		Recording: in.Recording}
 }
 
 // create is POST conferences.
@@ -234,5 +241,29 @@ func (a *API) end(rq *request) (int, any, *apiError) {
 		return 0, nil, roomError(err, rq.confID)
 	}
 	a.log.Info("conf api: conference ended", "conf", rq.confID, "remote", rq.r.RemoteAddr)
+	return http.StatusOK, ok, nil
+}
+
+// record is POST conferences/{confid}/record: the room's mix is recorded
+// into one file until DELETE, or the room's end.
+func (a *API) record(rq *request) (int, any, *apiError) {
+	if e := decode(rq.w, rq.r, &struct{}{}, true); e != nil {
+		return 0, nil, e
+	}
+	file, err := a.opt.Rooms.Record(rq.confID)
+	if err != nil {
+		return 0, nil, roomError(err, rq.confID)
+	}
+	a.log.Info("conf api: recording", "conf", rq.confID, "file", file)
+	return http.StatusOK, recordResp{StatusCode: CodeOK, ConfID: rq.confID, Recording: file}, nil
+}
+
+// stopRecord is DELETE conferences/{confid}/record; it answers once the
+// file is final.
+func (a *API) stopRecord(rq *request) (int, any, *apiError) {
+	if err := a.opt.Rooms.StopRecord(rq.confID); err != nil {
+		return 0, nil, roomError(err, rq.confID)
+	}
+	a.log.Info("conf api: recording stopped", "conf", rq.confID)
 	return http.StatusOK, ok, nil
 }
