@@ -51,6 +51,8 @@ func (r xmlRooms) Create(maxMembers int, owner string) (string, error) {
 
 func (r xmlRooms) Room(id string) (call.Room, bool) { return r.m.Room(id) }
 
+func (r xmlRooms) Record(id string) (string, error) { return r.m.Record(id) }
+
 // RunXML runs the call through ivr's XML application (ivr.XMLRunner).
 func (c ivrCall) RunXML(ctx context.Context, ivr config.IVR) error {
 	if c.xml == nil {

@@ -7,9 +7,11 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/call"
 )
 
-// createConf makes a room. When that fails the verbs after it run. Without
-// autojoin the createconf notice goes to its action and the answer runs;
-// with autojoin the call joins the room at once (see join).
+// createConf makes a room. When that fails the verbs after it run. With
+// autorecord the room is recorded from then on until it ends (a recording
+// that cannot start is logged; the room stays). Without autojoin the
+// createconf notice goes to its action and the answer runs; with autojoin
+// the call joins the room at once (see join).
 func (s *session) createConf(ctx context.Context, v Verb) (*Response, bool, error) {
 	if s.e.rooms == nil {
 		s.log.Warn("CreateConf: no conference rooms on this box: next verb")
@@ -22,6 +24,9 @@ func (s *session) createConf(ctx context.Context, v Verb) (*Response, bool, erro
 	}
 	s.confid, s.hops = id, 0
 	s.log.Info("conference created", "conf", id, "max_members", v.MaxMember, "autojoin", v.AutoJoin)
+	if v.AutoRecord {
+		s.autoRecord(id)
+	}
 	if v.DelReportURL != "" {
 		if u, err := resolve(s.spec.App.URL, s.sub(v.DelReportURL), ""); err == nil {
 			n := s.notice(ActDelConf)
@@ -48,6 +53,16 @@ func (s *session) createConf(ctx context.Context, v Verb) (*Response, bool, erro
 		notices = append(notices, outbound{s.sub(v.JoinURL), s.notice(ActJoinConf)})
 	}
 	return s.join(ctx, room, id, notices, first(s.sub(v.QuitURL), action))
+}
+
+// autoRecord starts recording room id (CreateConf autorecord).
+func (s *session) autoRecord(id string) {
+	file, err := s.e.rooms.Record(id)
+	if err != nil {
+		s.log.Warn("CreateConf autorecord: the room is not recorded", "conf", id, "err", err)
+		return
+	}
+	s.log.Info("conference recording", "conf", id, "file", file)
 }
 
 // joinConf joins the room confid names. When there is no such room, or it

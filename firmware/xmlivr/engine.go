@@ -37,6 +37,9 @@ type Rooms interface {
 	Create(maxMembers int, owner string) (id string, err error)
 	// Room returns the room id, if it exists.
 	Room(id string) (call.Room, bool)
+	// Record starts recording room id until it ends (CreateConf
+	// autorecord) and returns the file.
+	Record(id string) (file string, err error)
 }
 
 // EventFallback is published on the bus when a call's application failed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -223,6 +224,9 @@ type fakeRooms struct {
 	rooms  map[string]*fakeRoom
 	next   int
 	joined chan string // told the id of each room joined
+	// recorded lists the rooms Record was called for; recErr is its error.
+	recorded []string
+	recErr   error
 }
 
 func newFakeRooms() *fakeRooms {
@@ -245,6 +249,26 @@ func (r *fakeRooms) Room(id string) (call.Room, bool) {
 	defer r.mu.Unlock()
 	room, ok := r.rooms[id]
 	return room, ok
+}
+
+func (r *fakeRooms) Record(id string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recorded = append(r.recorded, id)
+	if r.recErr != nil {
+		return "", r.recErr
+	}
+	if _, ok := r.rooms[id]; !ok {
+		return "", fmt.Errorf("fake: no room %q", id)
+	}
+	return "2025/05/01/conf-" + id + "-120000.wav", nil
+}
+
+// recordedRooms returns the rooms Record was called for.
+func (r *fakeRooms) recordedRooms() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.recorded)
 }
 
 func (r *fakeRooms) get(id string) *fakeRoom {

@@ -94,6 +94,7 @@ type Verb struct {
 	// CreateConf.
 	MaxMember        int
 	AutoJoin         bool
+	AutoRecord       bool // record the room from its making (Rooms.Record)
 	JoinURL, QuitURL string
 	DelReportURL     string
 	// JoinConf: the room's id.
@@ -348,6 +349,7 @@ func build(name string, attrs map[string]string, text string, plays []Verb) (Ver
 		v.Action = attrs["action"]
 		v.MaxMember = a.int("maxmember", DefaultMaxMember, MinMaxMember, MaxMaxMember)
 		v.AutoJoin = a.bool("autojoin")
+		v.AutoRecord = a.bool("autorecord")
 		v.JoinURL, v.QuitURL, v.DelReportURL = attrs["joinurl"], attrs["quiturl"], attrs["delreporturl"]
 	case VerbJoinConf:
 		v.Action, v.ConfID, v.QuitURL = attrs["action"], attrs["confid"], attrs["quiturl"]
