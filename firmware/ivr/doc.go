@@ -2,7 +2,8 @@
 // configured IVRs (6500–6503 by default) the way the PBX seed's Asterisk
 // dialplan does — prompts with barge-in (Background), a wait for a first key
 // (WaitExten), TIMEOUT(digit) between keys, single-key actions, digit strings
-// ended by # (`_X.#`) reported as events and followed by hold prompts, timeout
+// (`_X.#`) ended by #, by their length or by the digit timeout, reported as
+// events and followed by hold prompts, timeout
 // and invalid-key actions, API control with hold music — and lets the APIs
 // move a call to another IVR at any moment (Engine.Goto).
 //

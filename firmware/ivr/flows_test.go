@@ -93,12 +93,21 @@ func TestRunFlows(t *testing.T) {
 		wantEvents: []string{entered("6500"), left("6500"), entered("6501"),
 			finished("6501", "password"), finished("6501", "password"), left("6501")},
 	}, {
-		name:    "digit timeout mid-string is invalid",
+		name:    "digit timeout ends the string as # does (the seed's 4321, no #)",
 		start:   "6501",
-		script:  keys("1", "2", ""),
-		wantOps: []string{"answer", p6501, r3, r3, p6501, r4, p6501, r4, "hangup normal"},
-		wantEvents: []string{entered("6501"), finished("6501", "password"), finished("6501", "password"),
-			left("6501")},
+		script:  keys("4", "3", "2", "1", ""),
+		wantOps: []string{"answer", p6501, r3, r3, r3, r3, hold, p6501, r4, p6501, r4, "hangup normal"},
+		wantEvents: []string{entered("6501"), dstring("6501", "4321"), finished("6501", "password"),
+			finished("6501", "password"), left("6501")},
+	}, {
+		name: "digit timeout below MinLen is invalid",
+		cfg: seedPlus(ivr7("7002", func(i *config.IVR) {
+			i.Collect = collect(config.Collect{MinLen: 4, After: hangup})
+		})),
+		start:      "7002",
+		script:     keys("1", "2", ""),
+		wantOps:    []string{"answer", pMenu, r3, r3, pMenu, "hangup normal"},
+		wantEvents: []string{entered("7002"), finished("7002", "menu"), left("7002")},
 	}, {
 		name:    "terminator first is invalid",
 		start:   "6501",

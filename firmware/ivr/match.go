@@ -31,8 +31,10 @@ func (v verdict) String() string {
 // matcher matches keys against one IVR's Keys and Collect, like Asterisk
 // matches dialled digits against the extensions of a context: an exact entry
 // fires at once unless a longer one (another Keys entry, or the digit string
-// `_X.#`) could still match; then the digit timeout decides, and an exact
-// entry wins on timeout.
+// `_X.#`) could still match; then the digit timeout decides: an exact entry
+// wins on timeout, else the digits typed so far are the string (Asterisk's
+// matcher ignores what follows the `.` of `_X.#`, so `4321` and a timeout
+// match it as `4321#` does), when they are at least MinLen long.
 type matcher struct {
 	keys    map[string]config.Action
 	collect bool
@@ -69,8 +71,11 @@ func (m matcher) match(pressed string, timedOut bool) (verdict, string) {
 	case timedOut && exact:
 		return keyMatch, pressed
 	case timedOut:
-		if cv == stringMatch {
+		switch {
+		case cv == stringMatch:
 			return stringMatch, digits
+		case cv == needMore && len(pressed) >= m.minLen: // ended by the digit timeout
+			return stringMatch, pressed
 		}
 		return noMatch, ""
 	case exact && !longer && cv != needMore:
@@ -85,7 +90,8 @@ func (m matcher) match(pressed string, timedOut bool) (verdict, string) {
 
 // collectState matches pressed against the digit string: a digit first, then
 // digits and '*', ended by the terminator (not part of the string) or by
-// reaching maxLen, at least minLen long.
+// reaching maxLen, at least minLen long. needMore means pressed is a string
+// still open (match ends it on the digit timeout).
 func (m matcher) collectState(pressed string) (verdict, string) {
 	if !m.collect {
 		return noMatch, ""
