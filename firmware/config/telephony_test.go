@@ -35,7 +35,7 @@ func TestValidateTelephony(t *testing.T) {
 
 		// trunks
 		{"trunk name", func(c *Config) { c.Trunks[0].Name = "a b" }, []string{
-			`trunks[0].name: "a b" must be 1 to 32 letters, digits, - or _`,
+			`trunks[0].name: "a b" must be 1 to 32 letters, digits, - _ or . (not first)`,
 			`outbound_routes[0].trunks[0]: no trunk is named "provider"`,
 			`inbound_routes[0].trunk: no trunk is named "provider"`}},
 		{"trunk name missing", func(c *Config) { c.Trunks[1].Name = "" }, []string{
@@ -46,7 +46,23 @@ func TestValidateTelephony(t *testing.T) {
 		{"trunk name long", func(c *Config) {
 			c.Trunks = append(c.Trunks, Trunk{Name: strings.Repeat("t", 33), Type: TrunkPeer, Host: "h"})
 		}, []string{
-			`trunks[2].name: "` + strings.Repeat("t", 33) + `" must be 1 to 32 letters, digits, - or _`}},
+			`trunks[2].name: "` + strings.Repeat("t", 33) + `" must be 1 to 32 letters, digits, - _ or . (not first)`}},
+		{"trunk named by its address (the seed's)", func(c *Config) {
+			c.Trunks = append(c.Trunks, Trunk{Name: "192.168.9.121", Type: TrunkPeer, Host: "192.168.9.121"},
+				Trunk{Name: "sip.example.net", Type: TrunkPeer, Host: "sip.example.net"})
+			c.InboundRoutes[0].Trunk = "192.168.9.121"
+			c.OutboundRoutes[0].Trunks[0] = "192.168.9.121"
+		}, nil},
+		{"trunk name starting with a dot", func(c *Config) {
+			c.Trunks = append(c.Trunks, Trunk{Name: "..", Type: TrunkPeer, Host: "h"}, Trunk{Name: ".x", Type: TrunkPeer, Host: "h"})
+		}, []string{
+			`trunks[2].name: ".." must be 1 to 32 letters, digits, - _ or . (not first)`,
+			`trunks[3].name: ".x" must be 1 to 32 letters, digits, - _ or . (not first)`}},
+		{"trunk name with other punctuation", func(c *Config) {
+			c.Trunks = append(c.Trunks, Trunk{Name: "a/b", Type: TrunkPeer, Host: "h"}, Trunk{Name: "a:5060", Type: TrunkPeer, Host: "h"})
+		}, []string{
+			`trunks[2].name: "a/b" must be 1 to 32 letters, digits, - _ or . (not first)`,
+			`trunks[3].name: "a:5060" must be 1 to 32 letters, digits, - _ or . (not first)`}},
 		{"trunk name twice", func(c *Config) { c.Trunks[1].Name = "provider" }, []string{
 			`trunks[1].name: "provider" is also the name of trunks[0]`,
 			`outbound_routes[0].trunks[1]: no trunk is named "office-pbx"`,

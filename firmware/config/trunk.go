@@ -51,8 +51,10 @@ const (
 // the config: it lives in the store's secrets under TrunkSecretKey(Name),
 // never exported or shown.
 type Trunk struct {
-	// Name identifies the trunk in routes: 1–32 ASCII letters, digits, - or _,
-	// unique among the trunks.
+	// Name identifies the trunk in routes and events: 1–32 ASCII letters,
+	// digits, -, _ or . (not first), unique among the trunks. Dots let a
+	// trunk be named by its host or address, as the vendor's are (the PBX
+	// seed's trunk "192.168.9.121").
 	Name string `json:"name"`
 	// Type is TrunkRegister or TrunkPeer. Required.
 	Type TrunkType `json:"type"`
@@ -151,7 +153,7 @@ func (v *validator) trunks(trunks []Trunk) map[string]int {
 	names := make(map[string]int, len(trunks))
 	for n, t := range trunks {
 		p := fmt.Sprintf("trunks[%d]", n)
-		v.id(p+".name", t.Name, names, n, "trunks")
+		v.trunkName(p+".name", t.Name, names, n)
 		switch t.Type {
 		case TrunkRegister:
 			if t.User == "" {
@@ -185,16 +187,36 @@ func (v *validator) trunks(trunks []Trunk) map[string]int {
 	return names
 }
 
+// idRune reports whether r may be in a route name.
+func idRune(r rune) bool {
+	return r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+}
+
 // id checks a name that other sections refer to and records it in seen.
 func (v *validator) id(p, name string, seen map[string]int, n int, list string) {
-	switch {
-	case name == "":
-		v.add(p, "is required")
-		return
-	case len(name) > MaxIDLen || strings.ContainsFunc(name, func(r rune) bool {
-		return !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-	}):
+	if name != "" && (len(name) > MaxIDLen || strings.ContainsFunc(name, func(r rune) bool { return !idRune(r) })) {
 		v.add(p, "%q must be 1 to %d letters, digits, - or _", name, MaxIDLen)
+		return
+	}
+	v.unique(p, name, seen, n, list)
+}
+
+// trunkName checks a trunk's name, which may also hold dots (a host name or
+// an IP address, like the vendor's trunk names), though not first: "." and
+// ".." would be path steps in the admin API's trunks/{name}.
+func (v *validator) trunkName(p, name string, seen map[string]int, n int) {
+	if name != "" && (len(name) > MaxIDLen || name[0] == '.' ||
+		strings.ContainsFunc(name, func(r rune) bool { return r != '.' && !idRune(r) })) {
+		v.add(p, "%q must be 1 to %d letters, digits, - _ or . (not first)", name, MaxIDLen)
+		return
+	}
+	v.unique(p, name, seen, n, "trunks")
+}
+
+// unique checks that name is given and not in seen, and records it there.
+func (v *validator) unique(p, name string, seen map[string]int, n int, list string) {
+	if name == "" {
+		v.add(p, "is required")
 		return
 	}
 	if first, dup := seen[name]; dup {
