@@ -97,6 +97,7 @@ type boxOpts struct {
 	prepare func(dir string)  // called with the data directory before the box starts
 	dir     string            // the data directory to use ("": a new one)
 	ports   *box              // reuse this box's ports (a restart on the same data)
+	args    []string          // more flags, after the defaults (HTTPS is off unless args set -https)
 }
 
 // startBox starts ivrbox on free loopback ports and waits until it serves.
@@ -152,7 +153,8 @@ func startBox(t *testing.T, o boxOpts) *box {
 	b.cmd = exec.Command(bin, "-data", b.dir, "-board", "sim", "-log-level", "debug",
 		"-sip", fmt.Sprintf("127.0.0.1:%d", b.sipPort),
 		"-http", fmt.Sprintf("127.0.0.1:%d", b.httpPort),
-		"-rtp", fmt.Sprintf("%d-%d", rtpLow, rtpLow+199))
+		"-rtp", fmt.Sprintf("%d-%d", rtpLow, rtpLow+199), "-https", "off")
+	b.cmd.Args = append(b.cmd.Args, o.args...)
 	stderr, err := b.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -119,6 +119,9 @@ type Options struct {
 	// Conferences are the live conference rooms; nil: the conference
 	// endpoints answer 501.
 	Conferences Conferences
+	// Certs is the box's TLS server certificate; nil: the cert endpoints
+	// answer 501.
+	Certs Certs
 
 	authParams auth.Params // tests: cheaper argon2id
 }

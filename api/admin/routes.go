@@ -110,7 +110,7 @@ func (a *API) routes() []route {
 		{"POST", "factory-reset", false, a.postFactoryReset},
 		{"GET", "hal", false, a.getHAL},
 		{"POST", "hal/buttons/{name}/press", false, a.postPress},
-	}, a.confRoutes()...)
+	}, append(a.confRoutes(), a.certRoutes()...)...)
 }
 
 // buildHandler mounts the routes behind the security layers: headers on

@@ -26,6 +26,7 @@ import (
 	"github.com/ivrbox/ivrbox/board"
 	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/cdr"
+	"github.com/ivrbox/ivrbox/firmware/certs"
 	"github.com/ivrbox/ivrbox/firmware/conf"
 	"github.com/ivrbox/ivrbox/firmware/disk"
 	"github.com/ivrbox/ivrbox/firmware/event"
@@ -47,9 +48,15 @@ import (
 
 // Options configures a Box. Zero values are the documented defaults.
 type Options struct {
-	DataDir  string       // data directory (default "data")
-	SIPAddr  string       // SIP listen address, UDP and TCP (default ":5060")
-	HTTPAddr string       // HTTP listen address (default ":8080"); "off" disables it
+	DataDir  string // data directory (default "data")
+	SIPAddr  string // SIP listen address, UDP and TCP (default ":5060")
+	HTTPAddr string // HTTP listen address (default ":8080"); "off" disables it
+	// HTTPSAddr is the HTTPS listen address (default ":8443"); "off"
+	// disables it.
+	HTTPSAddr string
+	// HTTPMode is what plain HTTP does: HTTPServe (default), HTTPRedirect
+	// (to HTTPS) or HTTPOff.
+	HTTPMode string
 	RTPLow   int          // lowest RTP port (default 10000)
 	RTPHigh  int          // highest RTP port (default 20000)
 	Board    string       // board profile name (default "auto")
@@ -108,7 +115,9 @@ type Box struct {
 	Cloud   *cloud.API     // the cloud IVR API (/remote/, /media/, /event/) and its events
 	WS      *ws.API        // the WebSocket ivrapi (/ws) and its events
 	Files   *files.Store   // the WebSocket API's storages, temp folders and links
+	Certs   *certs.Manager // the TLS server certificate (HTTPS, SIP over TLS)
 	http    *http.Server
+	https   *http.Server
 	debug   *http.Server
 
 	recorder *cdr.Recorder
@@ -127,6 +136,12 @@ func (o *Options) defaults() {
 	}
 	if o.HTTPAddr == "" {
 		o.HTTPAddr = ":8080"
+	}
+	if o.HTTPSAddr == "" {
+		o.HTTPSAddr = ":8443"
+	}
+	if o.HTTPMode == HTTPOff {
+		o.HTTPAddr = "off"
 	}
 	if o.RTPLow == 0 {
 		o.RTPLow = 10000
@@ -162,6 +177,9 @@ func New(opt Options) (b *Box, err error) {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	if b.Store, err = store.Open(StorePath(opt.DataDir), store.Options{Logger: opt.Log}); err != nil {
+		return nil, err
+	}
+	if err = b.openCerts(); err != nil {
 		return nil, err
 	}
 	b.Bus = event.NewBus(opt.Log.With("component", "event"))
@@ -208,8 +226,8 @@ func New(opt Options) (b *Box, err error) {
 		HAL: boardHAL{st: b.Status, sim: b.hw.Sim}, Disks: b.Disks, Secrets: b.Store,
 		Restart: b.Restart, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
 		TrunkState: b.trunkState, Delivery: b.deliveryStats, Recordings: b.Rec, Cloud: b.Cloud,
-		Conferences: b.confAdmin(),
-		Log:         opt.Log.With("component", "admin"),
+		Conferences: b.confAdmin(), Certs: b.Certs,
+		Log: opt.Log.With("component", "admin"),
 	})
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))
 	ua := "ivrbox/" + version.Version
@@ -292,7 +310,7 @@ func (b *Box) Run(ctx context.Context) error {
 	waitWatch := b.watchStatus(watchCtx)
 	defer func() { stopWatch(); waitWatch() }()
 	b.log.Info("ivrbox ready", "version", version.Version, "board", b.Board.Name,
-		"sip", b.opt.SIPAddr, "http", b.opt.HTTPAddr,
+		"sip", b.opt.SIPAddr, "http", b.opt.HTTPAddr, "https", b.opt.HTTPSAddr, "fingerprint", b.Certs.Fingerprint(),
 		"rtp", fmt.Sprintf("%d-%d", b.opt.RTPLow, b.opt.RTPHigh), "data", b.opt.DataDir)
 	if n := b.opt.Notify; n != nil {
 		_ = n.Ready()
@@ -328,15 +346,9 @@ func (b *Box) Run(ctx context.Context) error {
 }
 
 // startHTTP serves the box's HTTP endpoints: health, the admin API under
-// /api/admin/ and the web page at / (and, as they are built, the other APIs).
+// /api/admin/, the other APIs and the web page at /, over HTTPS (https.go)
+// and plain HTTP (served, or redirected to HTTPS, per Options.HTTPMode).
 func (b *Box) startHTTP() error {
-	if b.opt.HTTPAddr == "off" {
-		return nil
-	}
-	ln, err := net.Listen("tcp", b.opt.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("http: %w", err)
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -353,7 +365,16 @@ func (b *Box) startHTTP() error {
 	mux.Handle(ws.Path+"/", wsAPI)
 	b.mountConf(mux)
 	mux.Handle("/", webui.Handler())
-	b.http = b.serve(ln, mux)
+	if err := b.startHTTPS(mux); err != nil {
+		return err
+	}
+	if b.opt.HTTPAddr != "off" {
+		ln, err := net.Listen("tcp", b.opt.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("http: %w", err)
+		}
+		b.http = b.serve(ln, b.plainHTTP(mux))
+	}
 	if b.opt.DebugAddr != "" {
 		dl, err := net.Listen("tcp", b.opt.DebugAddr)
 		if err != nil {
@@ -388,7 +409,7 @@ func (b *Box) Close() {
 	if b.Admin != nil {
 		b.Admin.Close() // ends SSE streams, so Shutdown need not wait for them
 	}
-	for _, srv := range []*http.Server{b.http, b.debug} {
+	for _, srv := range []*http.Server{b.http, b.https, b.debug} {
 		if srv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			_ = srv.Shutdown(ctx)

@@ -1,10 +1,11 @@
 // Command ivrbox is the firmware of the ivrbox SIP IVR appliance.
 //
-//	ivrbox [-data DIR] [-sip ADDR] [-http ADDR] [-rtp LOW-HIGH] [-board NAME] [-log-level L]
+//	ivrbox [-data DIR] [-sip ADDR] [-http ADDR] [-https ADDR] [-http-mode serve|redirect|off] [-rtp LOW-HIGH] [-board NAME] [-log-level L]
 //	ivrbox -version
 //	ivrbox config export [-data DIR]          write the whole configuration as JSON to stdout
 //	ivrbox config import [-data DIR] FILE     validate FILE and replace the configuration
 //	ivrbox passwd [-data DIR]                 set the admin password (read from stdin)
+//	ivrbox cert [show|regenerate] [-data DIR] show or replace the HTTPS certificate
 //
 // See docs/CONFIG.md for the configuration format and docs/API-ADMIN.md for
 // the admin API. The box restarts in-process (same PID) when the admin API
@@ -47,6 +48,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "config" {
 		return runConfig(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "cert" {
+		return runCert(args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "passwd" {
 		return runPasswd(args[1:], os.Stdin, stderr)
 	}
@@ -61,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&opt.DataDir, "data", "data", "data directory (config database, prompts)")
 	fs.StringVar(&opt.SIPAddr, "sip", ":5060", "SIP listen address (UDP and TCP)")
 	fs.StringVar(&opt.HTTPAddr, "http", ":8080", "HTTP listen address, or off")
+	fs.StringVar(&opt.HTTPSAddr, "https", ":8443", "HTTPS listen address, or off")
+	fs.StringVar(&opt.HTTPMode, "http-mode", box.HTTPServe, "plain HTTP: serve, redirect (to HTTPS) or off")
 	fs.StringVar(&opt.DebugAddr, "debug", "", "serve pprof profiles on this address (performance work only)")
 	fs.StringVar(&opt.Board, "board", "auto", "board profile: "+strings.Join(board.Names(), ", "))
 	if err := fs.Parse(args); err != nil {
@@ -72,6 +78,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := box.CheckHTTPMode(opt.HTTPMode); err != nil {
+		return fmt.Errorf("-http-mode: %w", err)
 	}
 	var err error
 	if opt.RTPLow, opt.RTPHigh, err = parseRange(*rtp); err != nil {
