@@ -98,8 +98,11 @@ func translate(e event.Event, c *event.Call, cfg *config.Config) []any {
 	return nil
 }
 
-// own is the call's own leg as a member.
-func own(c *event.Call) member {
+// own is the call's own leg as a member: the outbound leg of a call the box
+// placed; for a call that came in, the local account that called
+// ({"ext": {"extid"}}, as the vendor reports an extension; see fromExt), or
+// else the inbound leg.
+func own(c *event.Call, cfg *config.Config) member {
 	leg := c.Leg
 	if leg == "" {
 		leg = c.ID
@@ -107,13 +110,29 @@ func own(c *event.Call) member {
 	if c.Dir == dirOutbound {
 		return member{Outbound: &outParty{From: c.From, To: c.To, Trunk: c.Trunk, OutboundID: leg}}
 	}
+	if ext, ok := fromExt(c, cfg); ok {
+		return member{Ext: &extRef{ExtID: ext}}
+	}
 	return member{Inbound: &inParty{From: c.From, To: c.To, Trunk: c.Trunk, InboundID: leg}}
+}
+
+// fromExt says whether inbound call c comes from a local account: it did
+// not arrive on a trunk and its caller is the extension of a configured
+// account (the number a registered phone calls from).
+func fromExt(c *event.Call, cfg *config.Config) (string, bool) {
+	if c.Dir == dirOutbound || c.Trunk != "" || c.From == "" {
+		return "", false
+	}
+	if _, ok := cfg.Account(c.From); !ok {
+		return "", false
+	}
+	return c.From, true
 }
 
 // members is the call's "call" array: its own leg, then the party a
 // transfer bridged in (a local account, or an outbound leg through a trunk).
 func members(c *event.Call, cfg *config.Config) []member {
-	out := []member{own(c)}
+	out := []member{own(c, cfg)}
 	if c.Bridged == "" {
 		return out
 	}
@@ -133,7 +152,7 @@ func members(c *event.Call, cfg *config.Config) []member {
 func ended(e event.Event, c *event.Call, cfg *config.Config) any {
 	sn := cfg.System.SN
 	if c.Dir == dirOutbound && c.Answered.IsZero() {
-		o := own(c).Outbound
+		o := own(c, cfg).Outbound
 		return failedReport{Action: ActionFailed, Reason: failReason(e), Cause: e.Cause, CallID: e.CallID,
 			Outbound: o, SN: sn}
 	}

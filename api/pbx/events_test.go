@@ -140,6 +140,10 @@ func TestEventTranslation(t *testing.T) {
 		}
 		return out
 	}
+	// extCall is a call from local account 1001 (no trunk) to IVR 6500.
+	extCall := event.Call{ID: "1700000000.5", Dir: dirInbound, From: "1001", To: "6500", Leg: "1700000000.6",
+		IVR: "6500", State: call.StateAnswered, Answered: time.Now()}
+	ext := `"callid":"1700000000.5","call":[{"ext":{"extid":"1001"}}]`
 	answeredIn := inCall
 	answeredIn.Answered = time.Now()
 	for _, tc := range []struct {
@@ -183,6 +187,22 @@ func TestEventTranslation(t *testing.T) {
 			[]string{`{"action":"DTMF",` + out + `,"info":"4","flag":"0",` + sn + `}`,
 				`{"action":"DTMF",` + out + `,"infos":"4",` + sn + `}`,
 				`{"action":"UserEvent","userevent":"DtmfEndString","info":"4",` + out + `,` + sn + `}`}},
+		{"a local account calls in: the vendor's ext member", cat(on(extCall, event.Event{Kind: event.CallAnswered},
+			event.Event{Kind: event.PromptFinished}, event.Event{Kind: event.DTMFDigit, Digit: "1", Flag: 0}),
+			on(extCall, event.Event{Kind: event.CallTransferred, IVR: "6502"}, event.Event{Kind: event.CallEnded, Cause: "remote-bye"})),
+			[]string{`{"action":"ANSWERED",` + ext + `,` + sn + `}`,
+				`{"action":"UserEvent","userevent":"PlayPromptEnd","ivrid":"6500",` + ext + `,` + sn + `}`,
+				`{"action":"DTMF",` + ext + `,"info":"1","flag":"0",` + sn + `}`,
+				`{"action":"Tranfer","callid":"1700000000.5","call":[{"ext":{"extid":"1001"}},{"ivr":{"ivrid":"6502"}}],` + sn + `}`,
+				`{"action":"BYE",` + ext + `,"cause":"remote-bye",` + sn + `}`}},
+		{"a local caller that is no account stays inbound", on(func() event.Call { c := extCall; c.From = "2001"; return c }(),
+			event.Event{Kind: event.CallAnswered}),
+			[]string{`{"action":"ANSWERED","callid":"1700000000.5","call":[{"inbound":{"from":"2001","to":"6500","trunk":"","inboundid":"1700000000.6"}}],` + sn + `}`}},
+		{"an account's number on a trunk stays inbound", on(func() event.Call { c := extCall; c.Trunk = "office"; return c }(),
+			event.Event{Kind: event.CallAnswered}),
+			[]string{`{"action":"ANSWERED","callid":"1700000000.5","call":[{"inbound":{"from":"1001","to":"6500","trunk":"office","inboundid":"1700000000.6"}}],` + sn + `}`}},
+		{"a local account put through to another", on(bridged(extCall, "1000", "", ""), event.Event{Kind: event.CallTransferred}),
+			[]string{`{"action":"Tranfer","callid":"1700000000.5","call":[{"ext":{"extid":"1001"}},{"ext":{"extid":"1000"}}],` + sn + `}`}},
 		{"an event without a snapshot", []event.Event{{Kind: event.DTMFDigit, CallID: "1.5", Digit: "*", Flag: 3}, {Kind: event.CallEnded, CallID: "1.5", Cause: "remote-bye"}},
 			[]string{`{"action":"DTMF","callid":"1.5","call":[{"inbound":{"from":"","to":"","trunk":"","inboundid":"1.5"}}],"info":"*","flag":"3",` + sn + `}`,
 				`{"action":"BYE","callid":"1.5","call":[{"inbound":{"from":"","to":"","trunk":"","inboundid":"1.5"}}],"cause":"remote-bye",` + sn + `}`}},
