@@ -11,9 +11,15 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/config"
 )
 
-// Prefix is the path the API is mounted at; Handler serves the full paths
+// Prefix is the path of the API's endpoints; Handler serves the full paths
 // below it (Prefix + "login"...).
 const Prefix = "/api/v1.1.0/"
+
+// Root is the path the box mounts Handler at: every path under /api/ that no
+// other API claims (the admin API's /api/admin/ is more specific) answers in
+// this API's JSON shape, so another version (/api/v1.0.0/..., /api/V1.1.0/...,
+// /api/v2/...) or an unknown path is {"status":"Failed","errno":"10003"}.
+const Root = "/api/"
 
 // Calls is the call-control surface this API drives: the box's call
 // manager (*call.Manager). Its errors carry a call.Code, which errnoOf maps

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -22,6 +23,12 @@ func TestRequestErrors(t *testing.T) {
 		{"unknown path", http.MethodPost, Prefix + "extension/dial_outbound", "{}", failed(ErrnoUnsupported)},
 		{"prefix only", http.MethodPost, Prefix, "{}", failed(ErrnoUnsupported)},
 		{"other version", http.MethodPost, "/api/v2.0.0/outbound/query", "{}", failed(ErrnoUnsupported)},
+		{"older version", http.MethodPost, "/api/v1.0.0/heartbeat", "{}", failed(ErrnoUnsupported)},
+		{"upper-case V", http.MethodPost, "/api/V1.1.0/heartbeat", "{}", failed(ErrnoUnsupported)},
+		{"short version", http.MethodPost, "/api/v2/login", "{}", failed(ErrnoUnsupported)},
+		{"root", http.MethodPost, Root, "{}", failed(ErrnoUnsupported)},
+		{"version only", http.MethodPost, "/api/v1.1.0", "{}", failed(ErrnoUnsupported)},
+		{"GET another version", http.MethodGet, "/api/v1.0.0/heartbeat", "", failed(ErrnoMethod)},
 		{"trailing slash", http.MethodPost, Prefix + "outbound/query/", "{}", failed(ErrnoUnsupported)},
 		{"malformed JSON", http.MethodPost, Prefix + "ivr/dial_outbound", `{"ivrid":"6500"`, failed(ErrnoJSON)},
 		{"array", http.MethodPost, Prefix + "ivr/dial_outbound", `[{"ivrid":"6500"}]`, failed(ErrnoJSON)},
@@ -245,5 +252,40 @@ func TestNoCallsWired(t *testing.T) {
 	}
 	if got := e.post("ivr/dial_outbound", tok, `{"ivrid":"6500","outto":"10086","fromext":"1000"}`); got != failed(ErrnoInternal) {
 		t.Errorf("dial without Calls: %s", got)
+	}
+}
+
+// TestMountedAtRoot: mounted at Root next to a more specific API and a
+// catch-all page, every other path under /api/ answers this API's JSON
+// (errno 10003), never the page's plain-text 405.
+func TestMountedAtRoot(t *testing.T) {
+	e := newEnv(t)
+	mux := http.NewServeMux()
+	mux.Handle(Root, e.api.Handler())
+	mux.HandleFunc("/api/admin/", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	})
+	for _, path := range []string{"/api/v1.0.0/heartbeat", "/api/V1.1.0/heartbeat", "/api/v2/heartbeat",
+		"/api/v1.1.0/extension/query", "/api/"} {
+		r := httptest.NewRequest(http.MethodPost, path, strings.NewReader("{}"))
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		if ct := w.Header().Get("Content-Type"); w.Code != http.StatusOK || !strings.HasPrefix(ct, "application/json") ||
+			strings.TrimSpace(w.Body.String()) != failed(ErrnoUnsupported) {
+			t.Errorf("POST %s: %d %s %q, want 200 application/json %s", path, w.Code, ct, w.Body, failed(ErrnoUnsupported))
+		}
+	}
+	r := httptest.NewRequest(http.MethodPost, Prefix+"login", strings.NewReader(
+		`{"username":"api","password":"`+md5hex(testPassword)+`"}`))
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, r)
+	if !strings.Contains(w.Body.String(), `"status":"Success"`) {
+		t.Errorf("login through the mux: %s", w.Body)
+	}
+	r = httptest.NewRequest(http.MethodPost, "/api/admin/x", nil)
+	w = httptest.NewRecorder()
+	if mux.ServeHTTP(w, r); w.Code != http.StatusTeapot {
+		t.Errorf("/api/admin/ went to the PBX API: %d", w.Code)
 	}
 }

@@ -40,8 +40,9 @@ var endpoints = map[string]endpoint{
 }
 
 // Handler returns the HTTP handler of every endpoint. It expects the full
-// request path (Prefix + "login"...), so mount it at Prefix without
-// stripping.
+// request path (Prefix + "login"...), so mount it at Root (or Prefix)
+// without stripping; any other path answers ErrnoUnsupported, in JSON like
+// every answer.
 func (a *API) Handler() http.Handler { return http.HandlerFunc(a.serve) }
 
 // statusFailed and statusSuccess are the "status" values.

@@ -355,7 +355,7 @@ func (b *Box) startHTTP() error {
 		fmt.Fprintf(w, "ok %s calls=%d\n", version.Version, len(b.Calls.Calls()))
 	})
 	mux.Handle(admin.Prefix, b.Admin.Handler())
-	mux.Handle(pbx.Prefix, b.PBX.Handler())
+	mux.Handle(pbx.Root, b.PBX.Handler()) // every other /api/ path answers the PBX API's JSON (10003)
 	cloudAPI := b.Cloud.Handler()
 	for _, p := range []string{"/remote/", "/media/", "/event/", cloud.Prefix + "/"} {
 		mux.Handle(p, cloudAPI)
