@@ -110,12 +110,7 @@ func (d *Dialog) response(code int, reason string, body []byte) *sipmsg.Response
 
 // contact returns our Contact header for this dialog.
 func (d *Dialog) contact() *sipmsg.ContactHeader {
-	uri := sipmsg.Uri{Scheme: "sip", User: d.to, Host: d.local.Addr().String(), Port: int(d.local.Port())}
-	if d.transport != "UDP" {
-		uri.UriParams = sipmsg.NewParams()
-		uri.UriParams.Add("transport", sipmsg.NetworkToLower(d.transport))
-	}
-	return &sipmsg.ContactHeader{Address: uri}
+	return &sipmsg.ContactHeader{Address: contactURI(d.to, d.transport, d.local, isSecure(d.invite.Recipient))}
 }
 
 // awaitAck waits for the ACK of a 2xx sent on tx, retransmitting it over

@@ -22,6 +22,8 @@ type ClientDialog struct {
 	transport string
 	local     netip.AddrPort
 	dest      netip.AddrPort // where the INVITE went
+	tlsDest   string         // over TLS: the INVITE's destination (name:port, checked by its certificate)
+	secure    bool           // the INVITE's Request-URI is sips:
 	remoteSDP []byte
 	ack       *sipmsg.Request // our ACK, sent again for each 2xx retransmission
 
@@ -49,7 +51,10 @@ func (s *Server) accept(inv *sipmsg.Request, res *sipmsg.Response, tx sipmsg.Cli
 	localTag, _ := inv.From().Params.Get("tag")
 	cd := &ClientDialog{srv: s, callID: inv.CallID().Value(), from: *inv.From(), transport: inv.Transport(),
 		local: local, dest: dest, remoteSDP: res.Body(), done: make(chan struct{}), localCSeq: inv.CSeq().SeqNo,
-		localSDP: inv.Body()}
+		localSDP: inv.Body(), secure: isSecure(inv.Recipient)}
+	if cd.transport == "TLS" {
+		cd.tlsDest = inv.Destination()
+	}
 	cd.from.Params = inv.From().Params.Clone()
 	cd.to = sipmsg.ToHeader{DisplayName: res.To().DisplayName, Address: *res.To().Address.Clone(), Params: res.To().Params.Clone()}
 	cd.key = dialogKey(cd.callID, localTag, remoteTag)
@@ -154,7 +159,7 @@ func (s *Server) clientReInvite(cd *ClientDialog, req *sipmsg.Request, tx sipmsg
 		}
 	}
 	res := sipmsg.NewResponseFromRequest(req, 200, "OK", answer)
-	res.AppendHeader(&sipmsg.ContactHeader{Address: contactURI(cd.from.Address.User, cd.transport, cd.local)})
+	res.AppendHeader(&sipmsg.ContactHeader{Address: contactURI(cd.from.Address.User, cd.transport, cd.local, cd.secure)})
 	res.AppendHeader(sipmsg.NewHeader("Allow", allowed))
 	res.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
 	res.AppendHeader(sipmsg.NewHeader("Server", s.opts.UserAgent))
@@ -225,10 +230,13 @@ func (cd *ClientDialog) newRequest(method sipmsg.RequestMethod, seq uint32) *sip
 	req.AppendHeader(&to)
 	req.AppendHeader(&cid)
 	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: seq, MethodName: method})
-	req.AppendHeader(&sipmsg.ContactHeader{Address: contactURI(cd.from.Address.User, cd.transport, cd.local)})
+	req.AppendHeader(&sipmsg.ContactHeader{Address: contactURI(cd.from.Address.User, cd.transport, cd.local, cd.secure)})
 	req.AppendHeader(sipmsg.NewHeader("User-Agent", cd.srv.opts.UserAgent))
 	req.SetTransport(cd.transport)
-	if len(cd.routes) == 0 && cd.dest.IsValid() {
+	switch {
+	case cd.tlsDest != "" && len(cd.routes) == 0:
+		req.SetDestination(cd.tlsDest) // the INVITE's connection, or a new one checked by the same name
+	case len(cd.routes) == 0 && cd.dest.IsValid():
 		if ip, err := netip.ParseAddr(target.Host); err == nil && ip.Unmap() != cd.dest.Addr() && !routable(ip.Unmap()) {
 			req.SetDestination(cd.dest.String()) // a callee behind NAT: where the INVITE went
 		} else if err == nil {

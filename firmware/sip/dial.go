@@ -26,8 +26,16 @@ type DialOptions struct {
 	// FromHost is the host of our From URI (a register trunk's domain);
 	// empty means our own address.
 	FromHost string
-	// Transport is "UDP" (the default) or "TCP".
+	// Transport is "UDP" (the default), "TCP" or "TLS".
 	Transport string
+	// ServerName is, over TLS, the name the callee's certificate must carry
+	// (sent as SNI; the INVITE goes to ServerName at Destination's port);
+	// empty means the Target's host, or with a Destination and no
+	// ServerName, no new check: the connection to Destination is reused.
+	ServerName string
+	// CA, over TLS, is the PEM of the CA(s) that verify the callee's
+	// certificate; empty means the system's roots (Options.TLSRoots).
+	CA []byte
 	// AuthUser and Password answer one 401/407 challenge; AuthUser empty
 	// means From.
 	AuthUser, Password string
@@ -72,7 +80,7 @@ func (s *Server) Dial(ctx context.Context, opts DialOptions) (*ClientDialog, err
 	}
 	dest := opts.Destination
 	if !dest.IsValid() {
-		if dest, err = resolve(ctx, target.HostPort()); err != nil {
+		if dest, err = resolve(ctx, defaultPort(target.HostPort(), transport)); err != nil {
 			return nil, err
 		}
 	}
@@ -84,6 +92,11 @@ func (s *Server) Dial(ctx context.Context, opts DialOptions) (*ClientDialog, err
 	defer cancel()
 	defer context.AfterFunc(s.base, cancel)() // the server's Close cancels too
 	req, local := s.newInvite(target, transport, dest, opts)
+	if transport == "TLS" {
+		if err := s.tlsTarget(req, target, dest, opts.Destination.IsValid(), opts.ServerName, opts.CA); err != nil {
+			return nil, err
+		}
+	}
 	if opts.AuthUser == "" {
 		opts.AuthUser = opts.From
 	}
@@ -120,7 +133,7 @@ func (s *Server) newInvite(target sipmsg.Uri, transport string, dest netip.AddrP
 	req.AppendHeader(to)
 	req.AppendHeader(&cid)
 	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: 1, MethodName: sipmsg.INVITE})
-	req.AppendHeader(&sipmsg.ContactHeader{Address: contactURI(opts.From, transport, local)})
+	req.AppendHeader(&sipmsg.ContactHeader{Address: contactURI(opts.From, transport, local, isSecure(target))})
 	req.AppendHeader(sipmsg.NewHeader("Allow", allowed))
 	for _, h := range opts.Headers {
 		req.AppendHeader(sipmsg.NewHeader(h.Name, h.Value))

@@ -137,7 +137,7 @@ func (d *Dialog) To() string { return d.to }
 // Source returns the address the INVITE came from.
 func (d *Dialog) Source() netip.AddrPort { return d.source }
 
-// Transport returns "UDP" or "TCP".
+// Transport returns "UDP", "TCP" or "TLS".
 func (d *Dialog) Transport() string { return d.transport }
 
 // LocalAddr returns our signalling address as the caller reaches it; its IP

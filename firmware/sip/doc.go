@@ -1,4 +1,5 @@
-// Package sip is the SIP user agent of ivrbox: it listens on UDP and TCP,
+// Package sip is the SIP user agent of ivrbox: it listens on UDP and TCP
+// (and TLS with Options.TLSAddr),
 // accepts calls (the UAS side of INVITE, ACK, BYE, CANCEL, re-INVITE, INFO,
 // OPTIONS, REFER) and hands each new call to a Handler as a Dialog, which the
 // call engine answers, rejects, transfers or hangs up. It also places calls
@@ -12,6 +13,16 @@
 // (responses go back where the request came from, rport per RFC 3581;
 // in-dialog requests over UDP leave from the listening socket, over TCP on the
 // caller's connection).
+//
+// Over TLS (see tls.go) the listener serves the certificate of
+// Options.TLS; dials and registrations send the server's name as SNI and
+// verify its certificate and name against the CA they give, else the
+// system's roots. Contacts are sips: when the Request-URI is, else sip: with
+// transport=tls, and Vias say TLS. Bounded: the connections the TCP and TLS
+// listeners hold (MaxConns, shared; more are closed at once), an accepted
+// connection's idle time (IdleTimeout) and its TLS handshake
+// (HandshakeTimeout). Not bounded here: connections the box opens itself
+// (to trunks and phones; one per address, reused) and per-address counts.
 //
 // It must never let one call harm another or the process: every Handler runs
 // panic-recovered on the goroutine sipgo gives the INVITE, and there is no

@@ -26,6 +26,8 @@ func transportOf(t string) (string, error) {
 		return "UDP", nil
 	case "TCP":
 		return "TCP", nil
+	case "TLS":
+		return "TLS", nil
 	}
 	return "", fmt.Errorf("sip: unsupported transport %q", t)
 }
@@ -84,15 +86,22 @@ func newVia(transport string, local netip.AddrPort) *sipmsg.ViaHeader {
 	return via
 }
 
-// contactURI is our Contact for user at local.
-func contactURI(user, transport string, local netip.AddrPort) sipmsg.Uri {
+// contactURI is our Contact for user at local: over TLS a sips: URI when
+// the dialog's Request-URI is one (secure), else sip: with transport=tls.
+func contactURI(user, transport string, local netip.AddrPort, secure bool) sipmsg.Uri {
 	uri := sipmsg.Uri{Scheme: "sip", User: user, Host: local.Addr().String(), Port: int(local.Port())}
-	if transport != "UDP" {
+	switch {
+	case transport == "TLS" && secure:
+		uri.Scheme = "sips"
+	case transport != "UDP":
 		uri.UriParams = sipmsg.NewParams()
 		uri.UriParams.Add("transport", sipmsg.NetworkToLower(transport))
 	}
 	return uri
 }
+
+// isSecure reports whether u is a sips: URI.
+func isSecure(u sipmsg.Uri) bool { return strings.EqualFold(u.Scheme, "sips") }
 
 // renew prepares req for sending again (after a challenge): next CSeq and
 // a new Via branch.

@@ -27,8 +27,15 @@ const (
 type RegisterOptions struct {
 	// Registrar is the registrar's host:port (port 5060 if absent).
 	Registrar string
-	// Transport is "UDP" (the default) or "TCP".
+	// Transport is "UDP" (the default), "TCP" or "TLS" (port 5061 when
+	// Registrar has none).
 	Transport string
+	// ServerName is, over TLS, the name the registrar's certificate must
+	// carry (sent as SNI); empty means the Registrar's host.
+	ServerName string
+	// CA, over TLS, is the PEM of the CA(s) that verify the registrar's
+	// certificate; empty means the system's roots (Options.TLSRoots).
+	CA []byte
 	// User is the user part of the address of record and of our Contact.
 	User string
 	// AuthUser is the digest user name; empty means User.
@@ -244,11 +251,20 @@ var errRegister = errors.New("registration refused")
 func (r *Registration) attempt(ctx context.Context, expiry time.Duration) (time.Duration, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, regTimeout)
 	defer cancel()
-	dest, err := resolve(ctx, r.opts.Registrar)
+	dest, err := resolve(ctx, defaultPort(r.opts.Registrar, r.transport))
 	if err != nil {
 		return 0, 0, err
 	}
 	req := r.newRegister(dest, expiry)
+	if r.transport == "TLS" {
+		host, _, err := net.SplitHostPort(defaultPort(r.opts.Registrar, r.transport))
+		if err != nil {
+			host = r.opts.Registrar
+		}
+		if err := r.srv.tlsTarget(req, sipmsg.Uri{Host: host}, dest, false, r.opts.ServerName, r.opts.CA); err != nil {
+			return 0, 0, err
+		}
+	}
 	res, err := r.srv.doOut(ctx, req)
 	for tries := 0; err == nil && (res.StatusCode == 401 || res.StatusCode == 407) && tries < 1; tries++ {
 		if err = authorize(req, res, r.opts.AuthUser, r.opts.Password); err != nil {
@@ -291,7 +307,7 @@ func (r *Registration) newRegister(dest netip.AddrPort, expiry time.Duration) *s
 	req.AppendHeader(to)
 	req.AppendHeader(&cid)
 	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: r.cseq, MethodName: sipmsg.REGISTER})
-	req.AppendHeader(&sipmsg.ContactHeader{Address: contactURI(r.opts.User, r.transport, local)})
+	req.AppendHeader(&sipmsg.ContactHeader{Address: contactURI(r.opts.User, r.transport, local, false)})
 	req.AppendHeader(sipmsg.NewHeader("Expires", strconv.Itoa(int(expiry/time.Second))))
 	req.AppendHeader(sipmsg.NewHeader("Allow", allowed))
 	req.SetBody(nil)

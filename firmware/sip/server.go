@@ -2,6 +2,8 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,6 +34,26 @@ type Options struct {
 	// Realm is the digest realm of the registrar (SetRegistrar); empty
 	// means "ivrbox".
 	Realm string
+	// TLSAddr is the host:port to listen on for SIP over TLS, with the
+	// certificate TLS serves; empty (or TLS nil) means no TLS listener.
+	// Port 0 picks a free port; see Server.TLSAddr.
+	TLSAddr string
+	// TLS is the server side of the TLS listener (its certificate, usually
+	// GetCertificate so a new one applies without a restart).
+	TLS *tls.Config
+	// TLSRoots verifies the servers the box dials over TLS when the dial or
+	// registration names no CA of its own; nil means the system's roots.
+	TLSRoots *x509.CertPool
+	// MaxConns caps the connections the TCP and TLS listeners hold
+	// together (more are closed at once); 0 means DefaultMaxConns.
+	MaxConns int
+	// IdleTimeout closes an accepted TCP or TLS connection that carried
+	// nothing for so long (CRLF keep-alives count); 0 means
+	// DefaultIdleTimeout, negative means never.
+	IdleTimeout time.Duration
+	// HandshakeTimeout bounds an accepted connection's TLS handshake; 0
+	// means DefaultHandshakeTimeout.
+	HandshakeTimeout time.Duration
 }
 
 // Handler takes calls.
@@ -63,6 +85,10 @@ type Server struct {
 	ua     *sipgo.UserAgent
 	sg     *sipgo.Server
 	client *sipgo.Client
+	trust  *trustStore // the roots each TLS server name is verified with
+
+	slotsOnce sync.Once
+	slots     chan struct{} // the TCP and TLS listeners' connection slots
 
 	ready      chan struct{} // closed when both listeners are up
 	closing    chan struct{} // closed when Close starts
@@ -82,7 +108,9 @@ type Server struct {
 	stopped  bool // no new requests at all
 	udp      net.PacketConn
 	tcp      net.Listener
+	tlsL     net.Listener // nil without Options.TLSAddr
 	addr     netip.AddrPort
+	tlsAddr  netip.AddrPort
 	dialogs  map[string]*Dialog
 	clients  map[string]*ClientDialog // outbound calls, keyed like dialogs
 	regList  map[*Registration]struct{}
@@ -109,8 +137,10 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 		dialogs: make(map[string]*Dialog), clients: make(map[string]*ClientDialog),
 		regList: make(map[*Registration]struct{})}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
+	s.trust = &trustStore{roots: opts.TLSRoots}
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(opts.UserAgent),
+		sipgo.WithUserAgenTLSConfig(clientTLS(s.trust)),
 		sipgo.WithUserAgentTransactionLayerOptions(
 			sipmsg.WithTransactionLayerLogger(log),
 			sipmsg.WithTransactionLayerUnhandledResponseHandler(func(r *sipmsg.Response) {
@@ -144,6 +174,14 @@ func (s *Server) Addr() netip.AddrPort {
 	return s.addr
 }
 
+// TLSAddr returns the TLS listener's address (valid after Ready, when
+// Options.TLSAddr is set).
+func (s *Server) TLSAddr() netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tlsAddr
+}
+
 // Run listens on UDP and TCP at Options.Addr and serves until ctx is done or
 // Close is called, then shuts down like Close. A listen failure (port in use)
 // is returned at once. Run may be called once.
@@ -152,27 +190,47 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	tlsL, err := s.listenTLS()
+	if err != nil {
+		udp.Close()
+		tcp.Close()
+		return err
+	}
+	tcp = s.bound(tcp, nil)
 	s.mu.Lock()
 	if s.running || s.shutdown {
 		s.mu.Unlock()
 		udp.Close()
 		tcp.Close()
+		if tlsL != nil {
+			tlsL.Close()
+		}
 		if s.shutdown {
 			return ErrClosed
 		}
 		return errors.New("sip: Run called twice")
 	}
-	s.running, s.udp, s.tcp = true, udp, tcp
+	s.running, s.udp, s.tcp, s.tlsL = true, udp, tcp, tlsL
 	s.addr = udp.LocalAddr().(*net.UDPAddr).AddrPort()
+	if tlsL != nil {
+		s.tlsAddr = tlsL.Addr().(*net.TCPAddr).AddrPort()
+	}
 	s.mu.Unlock()
 
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	s.serving.Add(2)
 	go func() { defer s.serving.Done(); errc <- s.sg.ServeUDP(udp) }()
 	go func() { defer s.serving.Done(); errc <- s.sg.ServeTCP(tcp) }()
+	if tlsL != nil {
+		s.serving.Add(1)
+		go func() { defer s.serving.Done(); errc <- s.sg.ServeTLS(tlsL) }()
+	}
 	s.awaitUDPListener(udp)
 	close(s.ready)
 	s.log.Info("listening", "addr", s.addr.String())
+	if tlsL != nil {
+		s.log.Info("listening", "transport", "tls", "addr", s.tlsAddr.String())
+	}
 
 	var runErr error
 	select {
@@ -229,11 +287,14 @@ func (s *Server) Close() error {
 
 		s.mu.Lock()
 		s.stopped = true
-		udp, tcp := s.udp, s.tcp
+		udp, tcp, tlsL := s.udp, s.tcp, s.tlsL
 		s.mu.Unlock()
 		if udp != nil {
 			udp.Close()
 			tcp.Close()
+		}
+		if tlsL != nil {
+			tlsL.Close()
 		}
 		s.serving.Wait()
 		s.ua.Close()
@@ -421,6 +482,9 @@ func callID(m sipmsg.Message) string {
 func (s *Server) localAddr(transport string, src netip.AddrPort) netip.AddrPort {
 	bound := s.Addr()
 	port := bound.Port()
+	if transport == "TLS" {
+		port = s.TLSAddr().Port()
+	}
 	if ip := bound.Addr().Unmap(); ip.IsValid() && !ip.IsUnspecified() {
 		return netip.AddrPortFrom(ip, port)
 	}

@@ -1,0 +1,285 @@
+package sip
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	sipmsg "github.com/emiago/sipgo/sip"
+)
+
+// Connection bounds of the TCP and TLS listeners (Options zero values).
+const (
+	DefaultMaxConns         = 1024
+	DefaultIdleTimeout      = time.Hour
+	DefaultHandshakeTimeout = 10 * time.Second
+)
+
+// errBadCA reports a CA PEM with no certificate in it.
+var errBadCA = errors.New("no certificate in the CA PEM")
+
+// trustStore says which roots verify the certificate of each server name
+// the box dials over TLS: the CA the last dial or registration to that
+// name gave (a trunk's uploaded CA), or the system's roots
+// (Options.TLSRoots in tests) when it gave none. Trunks sharing a host
+// should share its CA. A change applies to new connections; one already
+// verified is reused until it closes.
+type trustStore struct {
+	roots *x509.CertPool // nil: the system's roots
+
+	mu     sync.Mutex        // guards the fields below
+	byName map[string]caPool // server name (lower case) → its roots
+}
+
+// caPool is the roots of one server name and the digest of their PEM.
+type caPool struct {
+	digest [sha256.Size]byte // zero: the default roots
+	pool   *x509.CertPool    // nil: the default roots
+}
+
+// add records that name is verified with caPEM (empty: the default roots).
+func (t *trustStore) add(name string, caPEM []byte) error {
+	var cp caPool
+	if len(caPEM) > 0 {
+		cp.digest = sha256.Sum256(caPEM)
+		t.mu.Lock()
+		old, ok := t.byName[strings.ToLower(name)]
+		t.mu.Unlock()
+		if ok && old.digest == cp.digest {
+			return nil // parsed already
+		}
+		cp.pool = x509.NewCertPool()
+		if !cp.pool.AppendCertsFromPEM(caPEM) {
+			return fmt.Errorf("sip: TLS CA for %q: %w", name, errBadCA)
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.byName == nil {
+		t.byName = make(map[string]caPool)
+	}
+	t.byName[strings.ToLower(name)] = cp
+	return nil
+}
+
+// pools returns the roots that verify name.
+func (t *trustStore) pools(name string) []*x509.CertPool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if cp := t.byName[strings.ToLower(name)]; cp.pool != nil {
+		return []*x509.CertPool{cp.pool}
+	}
+	return []*x509.CertPool{t.roots}
+}
+
+// verify checks a TLS server's chain and name against the pools recorded
+// for that name: the SNI we sent, or, for a server dialled by IP address
+// (crypto/tls sends no SNI and reports no name then), any IP address we
+// dial whose pools accept the certificate for that address.
+func (t *trustStore) verify(cs tls.ConnectionState) error {
+	if len(cs.PeerCertificates) == 0 {
+		return errors.New("sip: TLS server sent no certificate")
+	}
+	inter := x509.NewCertPool()
+	for _, c := range cs.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	names := []string{cs.ServerName}
+	if cs.ServerName == "" {
+		names = t.ipNames()
+	}
+	err := errors.New("no IP address dialled over TLS")
+	for _, name := range names {
+		for _, pool := range t.pools(name) {
+			_, err = cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter,
+				DNSName: name, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+			if err == nil {
+				return nil
+			}
+		}
+	}
+	if cs.ServerName == "" {
+		return fmt.Errorf("sip: TLS server (by IP address): %w", err)
+	}
+	return fmt.Errorf("sip: TLS server %q: %w", cs.ServerName, err)
+}
+
+// ipNames returns the IP addresses recorded as TLS server names.
+func (t *trustStore) ipNames() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for n := range t.byName {
+		if _, err := netip.ParseAddr(n); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// clientTLS is the configuration sipgo dials TLS with: the name to check
+// is sent as SNI (sipgo sets ServerName to the destination's host), and the
+// chain is verified by t (crypto/tls's own check is off because each name
+// may have its own CA).
+func clientTLS(t *trustStore) *tls.Config {
+	return &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: true, VerifyConnection: t.verify}
+}
+
+// tlsDestination is where a TLS request to name:port goes: the name itself
+// (sipgo resolves it and sends it as SNI), so the certificate is checked
+// against it.
+func tlsDestination(name string, port uint16) string {
+	if port == 0 {
+		port = 5061
+	}
+	return net.JoinHostPort(strings.Trim(name, "[]"), fmt.Sprint(port))
+}
+
+// boundedListener caps the connections a TCP or TLS listener holds (shared
+// slots; one over the limit is closed at once), closes connections idle for
+// longer than idle, and gives a TLS handshake at most handshake to finish.
+type boundedListener struct {
+	net.Listener
+	tls       *tls.Config // nil: plain TCP
+	slots     chan struct{}
+	idle      time.Duration
+	handshake time.Duration
+	onRefuse  func(remote net.Addr)
+}
+
+// Accept returns the next connection within the limit.
+func (l *boundedListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case l.slots <- struct{}{}:
+		default:
+			if l.onRefuse != nil {
+				l.onRefuse(c.RemoteAddr())
+			}
+			c.Close()
+			continue
+		}
+		bc := &boundedConn{Conn: c, idle: l.idle, handshake: l.handshake, release: func() { <-l.slots }}
+		if l.tls != nil {
+			bc.Conn = tls.Server(c, l.tls)
+			bc.tls = true
+		}
+		return bc, nil
+	}
+}
+
+// boundedConn is one accepted connection: its slot is released on Close,
+// each Read waits at most idle, a TLS handshake at most handshake.
+type boundedConn struct {
+	net.Conn
+	idle, handshake time.Duration
+	tls             bool
+	shook           bool // the handshake is done; Read's goroutine only
+	release         func()
+	once            sync.Once
+}
+
+// Read reads with the idle deadline, shaking hands first over TLS.
+func (c *boundedConn) Read(p []byte) (int, error) {
+	if c.tls && !c.shook {
+		ctx, cancel := context.WithTimeout(context.Background(), c.handshake)
+		err := c.Conn.(*tls.Conn).HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			return 0, fmt.Errorf("sip: TLS handshake from %s: %w", c.RemoteAddr(), err)
+		}
+		c.shook = true
+	}
+	if c.idle > 0 {
+		if err := c.Conn.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
+			return 0, err
+		}
+	}
+	return c.Conn.Read(p)
+}
+
+// Close frees the connection's slot and closes it; idempotent.
+func (c *boundedConn) Close() error {
+	c.once.Do(c.release)
+	return c.Conn.Close()
+}
+
+// listenTLS opens the TLS listener of Options.TLSAddr; nil without one.
+func (s *Server) listenTLS() (net.Listener, error) {
+	if s.opts.TLSAddr == "" || s.opts.TLS == nil {
+		return nil, nil
+	}
+	l, err := net.Listen("tcp", s.opts.TLSAddr)
+	if err != nil {
+		return nil, fmt.Errorf("sip: listen tls %s: %w", s.opts.TLSAddr, err)
+	}
+	conf := s.opts.TLS.Clone()
+	if conf.MinVersion == 0 {
+		conf.MinVersion = tls.VersionTLS12
+	}
+	conf.NextProtos = nil // SIP, not HTTP: no ALPN
+	return s.bound(l, conf), nil
+}
+
+// bound wraps a TCP listener (TLS with conf) in the connection limits.
+func (s *Server) bound(l net.Listener, conf *tls.Config) net.Listener {
+	s.slotsOnce.Do(func() {
+		n := s.opts.MaxConns
+		if n <= 0 {
+			n = DefaultMaxConns
+		}
+		s.slots = make(chan struct{}, n)
+	})
+	idle := s.opts.IdleTimeout
+	if idle == 0 {
+		idle = DefaultIdleTimeout
+	}
+	hs := s.opts.HandshakeTimeout
+	if hs <= 0 {
+		hs = DefaultHandshakeTimeout
+	}
+	return &boundedListener{Listener: l, tls: conf, slots: s.slots, idle: idle, handshake: hs,
+		onRefuse: func(a net.Addr) { s.log.Warn("connection refused: too many connections", "remote", a.String()) }}
+}
+
+// tlsTarget points a TLS request at the name its server's certificate is
+// checked against (see DialOptions.ServerName) and records the CA that
+// verifies it. reuse: the caller gave an explicit destination.
+func (s *Server) tlsTarget(req *sipmsg.Request, target sipmsg.Uri, dest netip.AddrPort, reuse bool, name string, caPEM []byte) error {
+	if name == "" && reuse {
+		return nil
+	}
+	if name == "" {
+		name = target.Host
+	}
+	if err := s.trust.add(strings.Trim(name, "[]"), caPEM); err != nil {
+		return err
+	}
+	req.SetDestination(tlsDestination(name, dest.Port()))
+	return nil
+}
+
+// defaultPort adds the transport's default port (5061 over TLS, else 5060)
+// to a host without one.
+func defaultPort(hostport, transport string) string {
+	if _, _, err := net.SplitHostPort(hostport); err == nil {
+		return hostport
+	}
+	port := "5060"
+	if transport == "TLS" {
+		port = "5061"
+	}
+	return net.JoinHostPort(strings.Trim(hostport, "[]"), port)
+}
