@@ -68,8 +68,7 @@ func (a *API) postCert(w http.ResponseWriter, r *http.Request) error {
 	}
 	info, err := c.Upload([]byte(body.CertPEM), []byte(body.KeyPEM))
 	if errors.Is(err, certs.ErrInvalid) {
-		return &HTTPError{Code: http.StatusUnprocessableEntity, Msg: err.Error() + "; nothing changed",
-			Problems: []Problem{{Field: "cert_pem", Problem: err.Error()}}}
+		return &HTTPError{Code: http.StatusUnprocessableEntity, Msg: err.Error() + "; nothing changed"}
 	}
 	if err != nil {
 		return &HTTPError{Code: http.StatusInternalServerError, Msg: "could not save the certificate", Err: err}

@@ -4,7 +4,7 @@
 // restore, restart, and factory reset (typed confirmation).
 
 PAGES.system = main => {
-  add(main, h('h1', {}, t('nav.system')), settingsCard(), passwordCard(), backupCard(), restartCard(), resetCard());
+  add(main, h('h1', {}, t('nav.system')), settingsCard(), certCard(), passwordCard(), backupCard(), restartCard(), resetCard());
 };
 
 function settingsCard() {
