@@ -197,13 +197,13 @@ func TestSeedStoryEndToEnd(t *testing.T) {
 		return `{"action":"DTMF",` + call + `,"info":"` + d + `","flag":"` + flag + `",` + sn + `}`
 	}
 	prompt := func(ivr string) string {
-		return `{"action":"UserEvent","userevent":"PlayPromptEnd","ivrid":"` + ivr + `",` + call + `,` + sn + `}`
+		return `{"action":"UserEvent","userevent":"PlayPromptEnd","ivrid":"` + ivr + `","Ivrid":"` + ivr + `",` + call + `,` + sn + `}`
 	}
 	want := []string{
 		seedAlert, seedAnswered, prompt("6500"), dtmf("1", "0"), prompt("6501"),
 		dtmf("5", "1"), dtmf("6", "2"), dtmf("7", "3"), dtmf("8", "4"), dtmf("9", "5"), dtmf("#", "6"),
 		`{"action":"DTMF",` + call + `,"infos":"56789",` + sn + `}`,
-		`{"action":"UserEvent","userevent":"DtmfEndString","info":"56789#",` + call + `,` + sn + `}`,
+		`{"action":"UserEvent","userevent":"DtmfEndString","info":"56789#","Info":"56789#",` + call + `,` + sn + `}`,
 		`{"action":"Tranfer","callid":"1552976047.56","call":[{"outbound":{"from":"6500","to":"10086","trunk":"192.168.9.121","outboundid":"1552976047.58"}},{"ivr":{"ivrid":"6502"}}],` + sn + `}`,
 		prompt("6502"),
 		`{"action":"HANGUP",` + call + `,"cause":"normal",` + sn + `}`,

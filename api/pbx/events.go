@@ -77,7 +77,7 @@ func translate(e event.Event, c *event.Call, cfg *config.Config) []any {
 		return []any{
 			dtmfStringReport{Action: ActionDTMF, CallID: e.CallID, Call: call, Infos: e.Digits, SN: sn},
 			userEventReport{Action: ActionUserEvent, UserEvent: UserEventDtmfEnd, Info: e.Digits + e.Terminator,
-				CallID: e.CallID, Call: call, SN: sn},
+				SeedInfo: e.Digits + e.Terminator, CallID: e.CallID, Call: call, SN: sn},
 		}
 	case event.PromptFinished:
 		ivr := e.IVR
@@ -85,7 +85,7 @@ func translate(e event.Event, c *event.Call, cfg *config.Config) []any {
 			ivr = c.IVR
 		}
 		return []any{userEventReport{Action: ActionUserEvent, UserEvent: UserEventPromptEnd, IVRID: ivr,
-			CallID: e.CallID, Call: members(c, cfg), SN: sn}}
+			SeedIVRID: ivr, CallID: e.CallID, Call: members(c, cfg), SN: sn}}
 	case event.CallTransferred:
 		call := members(c, cfg)
 		if e.IVR != "" { // moved to an IVR: the target is the IVR

@@ -120,7 +120,7 @@ func TestSeedDTMF(t *testing.T) {
 	checkBodies(t, got,
 		dtmf("1", "0"), seedDTMF5, dtmf("6", "2"), dtmf("7", "3"), dtmf("8", "4"), seedDTMF9,
 		legFixed(seedDTMFHash), legFixed(seedDTMFInfos),
-		`{"action":"UserEvent","userevent":"DtmfEndString","info":"56789#",`+call+`,"sn":"368182384620"}`,
+		`{"action":"UserEvent","userevent":"DtmfEndString","info":"56789#","Info":"56789#",`+call+`,"sn":"368182384620"}`,
 	)
 }
 
@@ -152,10 +152,10 @@ func TestEventTranslation(t *testing.T) {
 		want   []string
 	}{
 		{"prompt finished", on(seedCall, event.Event{Kind: event.PromptFinished, IVR: "6501", Prompt: "password"}),
-			[]string{`{"action":"UserEvent","userevent":"PlayPromptEnd","ivrid":"6501",` + out + `,` + sn + `}`}},
+			[]string{`{"action":"UserEvent","userevent":"PlayPromptEnd","ivrid":"6501","Ivrid":"6501",` + out + `,` + sn + `}`}},
 		{"prompt finished, IVR from the snapshot", on(func() event.Call { c := seedCall; c.IVR = "6503"; return c }(),
 			event.Event{Kind: event.PromptFinished}),
-			[]string{`{"action":"UserEvent","userevent":"PlayPromptEnd","ivrid":"6503",` + out + `,` + sn + `}`}},
+			[]string{`{"action":"UserEvent","userevent":"PlayPromptEnd","ivrid":"6503","Ivrid":"6503",` + out + `,` + sn + `}`}},
 		{"busy", on(ringing, event.Event{Kind: event.CallRinging}, event.Event{Kind: event.CallEnded, Cause: "busy", Status: 486}),
 			[]string{`{"action":"ALERT",` + out + `,` + sn + `}`,
 				`{"action":"CallFailed","reason":"486 Busy Here","cause":"busy","callid":"1553672645.217","outbound":` + outLeg + `,` + sn + `}`}},
@@ -176,7 +176,7 @@ func TestEventTranslation(t *testing.T) {
 		{"transfer to an IVR", cat(on(seedCall, event.Event{Kind: event.CallTransferred, IVR: "6502"}),
 			on(func() event.Call { c := seedCall; c.IVR = "6502"; return c }(), event.Event{Kind: event.PromptFinished})),
 			[]string{`{"action":"Tranfer","callid":"1553672645.217","call":[{"outbound":` + outLeg + `},{"ivr":{"ivrid":"6502"}}],` + sn + `}`,
-				`{"action":"UserEvent","userevent":"PlayPromptEnd","ivrid":"6502",` + out + `,` + sn + `}`}},
+				`{"action":"UserEvent","userevent":"PlayPromptEnd","ivrid":"6502","Ivrid":"6502",` + out + `,` + sn + `}`}},
 		{"transfer to an account", on(bridged(seedCall, "1000", "", ""), event.Event{Kind: event.CallTransferred}),
 			[]string{`{"action":"Tranfer","callid":"1553672645.217","call":[{"outbound":` + outLeg + `},{"ext":{"extid":"1000"}}],` + sn + `}`}},
 		{"transfer out through a trunk", on(bridged(seedCall, "13900000000", "trunk1", "1553672645.230"),
@@ -186,12 +186,12 @@ func TestEventTranslation(t *testing.T) {
 		{"string without #", on(seedCall, event.Event{Kind: event.DTMFDigit, Digit: "4", Flag: 0}, event.Event{Kind: event.DTMFString, Digits: "4"}),
 			[]string{`{"action":"DTMF",` + out + `,"info":"4","flag":"0",` + sn + `}`,
 				`{"action":"DTMF",` + out + `,"infos":"4",` + sn + `}`,
-				`{"action":"UserEvent","userevent":"DtmfEndString","info":"4",` + out + `,` + sn + `}`}},
+				`{"action":"UserEvent","userevent":"DtmfEndString","info":"4","Info":"4",` + out + `,` + sn + `}`}},
 		{"a local account calls in: the vendor's ext member", cat(on(extCall, event.Event{Kind: event.CallAnswered},
 			event.Event{Kind: event.PromptFinished}, event.Event{Kind: event.DTMFDigit, Digit: "1", Flag: 0}),
 			on(extCall, event.Event{Kind: event.CallTransferred, IVR: "6502"}, event.Event{Kind: event.CallEnded, Cause: "remote-bye"})),
 			[]string{`{"action":"ANSWERED",` + ext + `,` + sn + `}`,
-				`{"action":"UserEvent","userevent":"PlayPromptEnd","ivrid":"6500",` + ext + `,` + sn + `}`,
+				`{"action":"UserEvent","userevent":"PlayPromptEnd","ivrid":"6500","Ivrid":"6500",` + ext + `,` + sn + `}`,
 				`{"action":"DTMF",` + ext + `,"info":"1","flag":"0",` + sn + `}`,
 				`{"action":"Tranfer","callid":"1700000000.5","call":[{"ext":{"extid":"1001"}},{"ivr":{"ivrid":"6502"}}],` + sn + `}`,
 				`{"action":"BYE",` + ext + `,"cause":"remote-bye",` + sn + `}`}},
@@ -253,5 +253,42 @@ func TestNoEventsAfterClose(t *testing.T) {
 	}
 	if got := e.out.Bodies(); len(got) != 0 {
 		t.Fatalf("events after Close: %v", got)
+	}
+}
+
+// TestUserEventSpellings: the user events carry their key both as the API
+// spells it (ivrid, info) and as the seed's dialplan does (Ivrid, Info),
+// with one value, so clients of either spelling read it, and a strict
+// decoder of the lower-case fields still accepts the body.
+func TestUserEventSpellings(t *testing.T) {
+	e := newEnv(t)
+	for _, x := range on(seedCall, event.Event{Kind: event.PromptFinished, IVR: "6501"},
+		event.Event{Kind: event.DTMFString, Digits: "4321"}) {
+		e.api.handle(x)
+	}
+	bodies := e.out.Bodies()
+	if len(bodies) != 3 {
+		t.Fatalf("%d events, want 3: %q", len(bodies), bodies)
+	}
+	for i, tc := range []struct{ body, lower, seed, want string }{
+		{bodies[0], "ivrid", "Ivrid", "6501"},
+		{bodies[2], "info", "Info", "4321"},
+	} {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(tc.body), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m[tc.lower] != tc.want || m[tc.seed] != tc.want {
+			t.Errorf("event %d: %s=%v %s=%v, want both %q: %s", i, tc.lower, m[tc.lower], tc.seed, m[tc.seed], tc.want, tc.body)
+		}
+		var strict struct {
+			Action, UserEvent, IVRID, Info, CallID, SN string
+			Call                                       []map[string]any
+		}
+		dec := json.NewDecoder(strings.NewReader(tc.body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&strict); err != nil || strict.IVRID+strict.Info != tc.want {
+			t.Errorf("event %d: a strict decoder of the lower-case keys: %v, %+v", i, err, strict)
+		}
 	}
 }

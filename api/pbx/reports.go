@@ -90,12 +90,18 @@ type dtmfStringReport struct {
 	SN     string   `json:"sn"`
 }
 
-// userEventReport is an IVR user event.
+// userEventReport is an IVR user event. Its key is sent in two spellings:
+// the API's lower case (ivrid, info) and the seed dialplan's
+// UserEvent(PlayPromptEnd, Ivrid: ...) / UserEvent(DtmfEndString, Info: ...)
+// (SeedIVRID, SeedInfo), with the same value, so an application server
+// written against either finds it (docs/API-PBX.md, UserEvent).
 type userEventReport struct {
 	Action    string   `json:"action"`
 	UserEvent string   `json:"userevent"`
 	IVRID     string   `json:"ivrid,omitempty"`
+	SeedIVRID string   `json:"Ivrid,omitempty"`
 	Info      string   `json:"info,omitempty"`
+	SeedInfo  string   `json:"Info,omitempty"`
 	CallID    string   `json:"callid"`
 	Call      []member `json:"call"`
 	SN        string   `json:"sn"`
