@@ -50,6 +50,7 @@ import (
 type Options struct {
 	DataDir  string // data directory (default "data")
 	SIPAddr  string // SIP listen address, UDP and TCP (default ":5060")
+	SIPSAddr string // SIP over TLS listen address (default ":5061"); "off" disables it
 	HTTPAddr string // HTTP listen address (default ":8080"); "off" disables it
 	// HTTPSAddr is the HTTPS listen address (default ":8443"); "off"
 	// disables it.
@@ -231,7 +232,7 @@ func New(opt Options) (b *Box, err error) {
 	})
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))
 	ua := "ivrbox/" + version.Version
-	if b.SIP, err = sip.NewServer(sip.Options{Addr: opt.SIPAddr, UserAgent: ua, Log: opt.Log.With("component", "sip")}, b.Calls); err != nil {
+	if b.SIP, err = sip.NewServer(b.sipOptions(ua), b.Calls); err != nil {
 		return nil, err
 	}
 	b.Calls.SetDialer(b.SIP)

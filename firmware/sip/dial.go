@@ -35,7 +35,7 @@ type DialOptions struct {
 	ServerName string
 	// CA, over TLS, is the PEM of the CA(s) that verify the callee's
 	// certificate; empty means the system's roots (Options.TLSRoots).
-	CA []byte
+	CA string
 	// AuthUser and Password answer one 401/407 challenge; AuthUser empty
 	// means From.
 	AuthUser, Password string

@@ -35,7 +35,7 @@ type RegisterOptions struct {
 	ServerName string
 	// CA, over TLS, is the PEM of the CA(s) that verify the registrar's
 	// certificate; empty means the system's roots (Options.TLSRoots).
-	CA []byte
+	CA string
 	// User is the user part of the address of record and of our Contact.
 	User string
 	// AuthUser is the digest user name; empty means User.

@@ -46,10 +46,10 @@ type caPool struct {
 }
 
 // add records that name is verified with caPEM (empty: the default roots).
-func (t *trustStore) add(name string, caPEM []byte) error {
+func (t *trustStore) add(name, caPEM string) error {
 	var cp caPool
 	if len(caPEM) > 0 {
-		cp.digest = sha256.Sum256(caPEM)
+		cp.digest = sha256.Sum256([]byte(caPEM))
 		t.mu.Lock()
 		old, ok := t.byName[strings.ToLower(name)]
 		t.mu.Unlock()
@@ -57,7 +57,7 @@ func (t *trustStore) add(name string, caPEM []byte) error {
 			return nil // parsed already
 		}
 		cp.pool = x509.NewCertPool()
-		if !cp.pool.AppendCertsFromPEM(caPEM) {
+		if !cp.pool.AppendCertsFromPEM([]byte(caPEM)) {
 			return fmt.Errorf("sip: TLS CA for %q: %w", name, errBadCA)
 		}
 	}
@@ -257,7 +257,7 @@ func (s *Server) bound(l net.Listener, conf *tls.Config) net.Listener {
 // tlsTarget points a TLS request at the name its server's certificate is
 // checked against (see DialOptions.ServerName) and records the CA that
 // verifies it. reuse: the caller gave an explicit destination.
-func (s *Server) tlsTarget(req *sipmsg.Request, target sipmsg.Uri, dest netip.AddrPort, reuse bool, name string, caPEM []byte) error {
+func (s *Server) tlsTarget(req *sipmsg.Request, target sipmsg.Uri, dest netip.AddrPort, reuse bool, name, caPEM string) error {
 	if name == "" && reuse {
 		return nil
 	}

@@ -121,7 +121,7 @@ func TestDialTLS(t *testing.T) {
 	defer cancel()
 
 	cd, err := caller.Dial(ctx, DialOptions{Target: "sips:6500@" + good.TLSAddr().String(), Transport: "TLS",
-		From: "1001", SDP: sdpOffer("sendrecv"), CA: ca.pem})
+		From: "1001", SDP: sdpOffer("sendrecv"), CA: string(ca.pem)})
 	if err != nil {
 		t.Fatalf("Dial over TLS with the CA: %v", err)
 	}
@@ -145,7 +145,7 @@ func TestDialTLS(t *testing.T) {
 
 	// By name: localhost is in the certificate and is sent as SNI.
 	cd, err = caller.Dial(ctx, DialOptions{Target: "6500@localhost:" + itoa(good.TLSAddr().Port()), Transport: "TLS",
-		From: "1001", SDP: sdpOffer("sendrecv"), CA: ca.pem})
+		From: "1001", SDP: sdpOffer("sendrecv"), CA: string(ca.pem)})
 	if err != nil {
 		t.Fatalf("Dial localhost over TLS: %v", err)
 	}
@@ -156,9 +156,9 @@ func TestDialTLS(t *testing.T) {
 	cd.Hangup(ctx)
 
 	for name, o := range map[string]DialOptions{
-		"unknown CA":   {Target: "6500@" + unknown.TLSAddr().String(), CA: other.pem},
+		"unknown CA":   {Target: "6500@" + unknown.TLSAddr().String(), CA: string(other.pem)},
 		"system roots": {Target: "6500@" + public.TLSAddr().String()},
-		"wrong name":   {Target: "6500@" + wrongName.TLSAddr().String(), CA: ca.pem},
+		"wrong name":   {Target: "6500@" + wrongName.TLSAddr().String(), CA: string(ca.pem)},
 	} {
 		o.Transport, o.From, o.SDP = "TLS", "1001", sdpOffer("sendrecv")
 		_, err := caller.Dial(ctx, o)
@@ -172,7 +172,7 @@ func TestDialTLS(t *testing.T) {
 	default:
 	}
 	if _, err := caller.Dial(ctx, DialOptions{Target: "6500@127.0.0.1:1", Transport: "TLS", From: "1", SDP: sdpOffer("sendrecv"),
-		CA: []byte("not a PEM")}); err == nil || !errors.Is(err, errBadCA) {
+		CA: "not a PEM"}); err == nil || !errors.Is(err, errBadCA) {
 		t.Errorf("bad CA PEM: %v", err)
 	}
 }
@@ -188,7 +188,7 @@ func TestRegisterTLS(t *testing.T) {
 	phone := startServer(t, HandlerFunc(func(context.Context, *Dialog) {}))
 
 	r := phone.Register(context.Background(), RegisterOptions{Registrar: registrar.TLSAddr().String(), Transport: "TLS",
-		User: "2001", Password: "pw2001", CA: ca.pem})
+		User: "2001", Password: "pw2001", CA: string(ca.pem)})
 	awaitStatus(t, regStates(r), RegRegistered)
 	contact, _, ok := registrar.Location("2001")
 	if !ok || !strings.Contains(contact, "transport=tls") {
@@ -200,7 +200,7 @@ func TestRegisterTLS(t *testing.T) {
 	registrar2 := startTLSServer(t, HandlerFunc(func(context.Context, *Dialog) {}), ca.leaf(t, "127.0.0.1"), nil)
 	registrar2.SetRegistrar(accounts{"2001": "pw2001"})
 	r = phone.Register(context.Background(), RegisterOptions{Registrar: registrar2.TLSAddr().String(), Transport: "TLS",
-		User: "2001", Password: "pw2001", CA: other.pem})
+		User: "2001", Password: "pw2001", CA: string(other.pem)})
 	st := awaitStatus(t, regStates(r), RegFailed)
 	if st.Cause == nil || !strings.Contains(st.Cause.Error(), "certificate") {
 		t.Errorf("unknown CA: %+v", st)

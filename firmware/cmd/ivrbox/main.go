@@ -1,6 +1,6 @@
 // Command ivrbox is the firmware of the ivrbox SIP IVR appliance.
 //
-//	ivrbox [-data DIR] [-sip ADDR] [-http ADDR] [-https ADDR] [-http-mode serve|redirect|off] [-rtp LOW-HIGH] [-board NAME] [-log-level L]
+//	ivrbox [-data DIR] [-sip ADDR] [-sips ADDR] [-http ADDR] [-https ADDR] [-http-mode serve|redirect|off] [-rtp LOW-HIGH] [-board NAME] [-log-level L]
 //	ivrbox -version
 //	ivrbox config export [-data DIR]          write the whole configuration as JSON to stdout
 //	ivrbox config import [-data DIR] FILE     validate FILE and replace the configuration
@@ -64,6 +64,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	)
 	fs.StringVar(&opt.DataDir, "data", "data", "data directory (config database, prompts)")
 	fs.StringVar(&opt.SIPAddr, "sip", ":5060", "SIP listen address (UDP and TCP)")
+	fs.StringVar(&opt.SIPSAddr, "sips", box.DefaultSIPSAddr, "SIP over TLS listen address, or off")
 	fs.StringVar(&opt.HTTPAddr, "http", ":8080", "HTTP listen address, or off")
 	fs.StringVar(&opt.HTTPSAddr, "https", ":8443", "HTTPS listen address, or off")
 	fs.StringVar(&opt.HTTPMode, "http-mode", box.HTTPServe, "plain HTTP: serve, redirect (to HTTPS) or off")
