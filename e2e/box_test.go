@@ -153,7 +153,7 @@ func startBox(t *testing.T, o boxOpts) *box {
 	b.cmd = exec.Command(bin, "-data", b.dir, "-board", "sim", "-log-level", "debug",
 		"-sip", fmt.Sprintf("127.0.0.1:%d", b.sipPort),
 		"-http", fmt.Sprintf("127.0.0.1:%d", b.httpPort),
-		"-rtp", fmt.Sprintf("%d-%d", rtpLow, rtpLow+199), "-https", "off")
+		"-rtp", fmt.Sprintf("%d-%d", rtpLow, rtpLow+199), "-https", "off", "-sips", "off")
 	b.cmd.Args = append(b.cmd.Args, o.args...)
 	stderr, err := b.cmd.StderrPipe()
 	if err != nil {
