@@ -22,7 +22,9 @@ const ConfPrefix = "conf:"
 // recorded by the call recorder (call after openMediaServices).
 func (b *Box) openConf() {
 	b.Mix = mix.New(mix.Options{Log: b.log.With("component", "mix")})
-	opts := conf.Options{Bus: b.Bus, Mix: b.Mix, Prompts: b.Prompts, Log: b.log.With("component", "conf")}
+	rules := b.Store.Current().System.Conference
+	opts := conf.Options{Bus: b.Bus, Mix: b.Mix, Prompts: b.Prompts, Log: b.log.With("component", "conf"),
+		IdleTimeout: rules.Idle(), EmptyTimeout: rules.Empty()}
 	if b.Rec != nil {
 		opts.Recorder = b.Rec
 	}

@@ -86,6 +86,10 @@ type System struct {
 	// 2 forks per call, 64 per box, targets on the LAN or beyond but never
 	// the box itself or multicast.
 	Fork Fork `json:"fork,omitzero"`
+	// Conference holds when conference rooms are deleted. Zero value: a
+	// room nobody joins within 10 minutes is deleted, and so is one that
+	// empties, at once (as the XML IVR vendor does). Applied at start.
+	Conference Conference `json:"conference,omitzero"`
 }
 
 // IVR is one interactive voice response menu, modelled on the PBX seed's

@@ -122,6 +122,7 @@ func (v *validator) system(s System) {
 			v.add("system.fork."+f.name, "%d must be between 0 and %d (0 means the default)", f.n, MaxForks)
 		}
 	}
+	v.conference("system.conference", s.Conference)
 	if s.Pins != nil {
 		err := s.Pins.Validate()
 		if j, ok := err.(interface{ Unwrap() []error }); ok {
