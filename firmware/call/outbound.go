@@ -31,6 +31,8 @@ type target struct {
 	password  string
 	transport string
 	trunk     string // trunk name; "" for a local account
+	// serverName and ca check a TLS trunk's certificate (sip.DialOptions).
+	serverName, ca string
 }
 
 // DialIVR places a call to number through the first outbound route that
@@ -171,7 +173,7 @@ func (m *Manager) dialLeg(ctx context.Context, c *Call, st *stream.Stream, tg ta
 	c.mu.Unlock()
 	cd, err := m.dialer.Dial(ctx, sip.DialOptions{
 		Target: tg.uri, Destination: tg.dest, From: tg.from, FromHost: tg.fromHost, AuthUser: tg.authUser,
-		Password: tg.password, Transport: tg.transport, SDP: offer,
+		Password: tg.password, Transport: tg.transport, ServerName: tg.serverName, CA: tg.ca, SDP: offer,
 		OnProgress: func(p sip.Progress) { c.progress(st, p) },
 	})
 	if err != nil {
@@ -278,6 +280,9 @@ func (m *Manager) trunkTarget(t config.Trunk, dial string) target {
 		tg.fromHost = t.Realm()
 	}
 	tg.password = m.secret(config.TrunkSecretKey(t.Name))
+	if t.Net() == config.TransportTLS {
+		tg.serverName, tg.ca = t.ServerName(), t.CAPEM
+	}
 	tg.dest = resolveAddr(t.Addr())
 	return tg
 }

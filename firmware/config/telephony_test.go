@@ -82,8 +82,8 @@ func TestValidateTelephony(t *testing.T) {
 			`trunks[0].host: is required (host or host:port)`}},
 		{"host port", func(c *Config) { c.Trunks[0].Host = "sip.example.net:0" }, []string{
 			`trunks[0].host: port "0" must be 1 to 65535`}},
-		{"transport", func(c *Config) { c.Trunks[0].Transport = "tls" }, []string{
-			`trunks[0].transport: "tls" must be udp or tcp`}},
+		{"transport", func(c *Config) { c.Trunks[0].Transport = "sctp" }, []string{
+			`trunks[0].transport: "sctp" must be udp, tcp or tls`}},
 		{"users", func(c *Config) { c.Trunks[0].User, c.Trunks[0].AuthUser, c.Trunks[0].FromUser = "a b", "a@b", "<x>" }, []string{
 			`trunks[0].user: "a b" must be at most 64 printable ASCII characters, without spaces or @ : < > " \ ; ?`,
 			`trunks[0].auth_user: "a@b" must be at most 64 printable ASCII characters, without spaces or @ : < > " \ ; ?`,

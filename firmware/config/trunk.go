@@ -24,6 +24,7 @@ const (
 	DefaultTransport = TransportUDP // Trunk.Transport
 	DefaultExpiry    = 300          // Trunk.Expiry, seconds
 	DefaultSIPPort   = "5060"       // port of Trunk.Host when none is given
+	DefaultSIPSPort  = "5061"       // port of Trunk.Host when none is given, over TLS
 )
 
 // TrunkType says how a trunk is reached.
@@ -44,6 +45,7 @@ const (
 const (
 	TransportUDP = "udp"
 	TransportTCP = "tcp"
+	TransportTLS = "tls"
 )
 
 // Trunk is a SIP trunk to a provider or another PBX: where outbound routes
@@ -59,10 +61,15 @@ type Trunk struct {
 	// Type is TrunkRegister or TrunkPeer. Required.
 	Type TrunkType `json:"type"`
 	// Host is the provider's SIP server: host or host:port (port 5060 when
-	// none is given). Required.
+	// none is given, 5061 over TLS). Required. Over TLS its host part is
+	// the name the server's certificate must carry (sent as SNI).
 	Host string `json:"host"`
-	// Transport is "udp" or "tcp"; "" means udp.
+	// Transport is "udp", "tcp" or "tls"; "" means udp.
 	Transport string `json:"transport,omitempty"`
+	// CAPEM is, for transport tls, the PEM of the CA certificate(s) that
+	// verify the provider's certificate; "" means the system's roots. At
+	// most MaxCAPEM bytes; public certificates only (never a key).
+	CAPEM string `json:"ca_pem,omitempty"`
 	// User is the account at the provider: the user of the REGISTER's
 	// To/From and of the digest login. Required for register trunks.
 	User string `json:"user,omitempty"`
@@ -90,12 +97,26 @@ func (t Trunk) Net() string {
 	return t.Transport
 }
 
-// Addr is Host as host:port, with port 5060 when Host has none.
+// Addr is Host as host:port, with port 5060 (5061 over TLS) when Host has
+// none.
 func (t Trunk) Addr() string {
 	if _, _, err := net.SplitHostPort(t.Host); err == nil {
 		return t.Host
 	}
-	return net.JoinHostPort(strings.Trim(t.Host, "[]"), DefaultSIPPort)
+	port := DefaultSIPPort
+	if t.Net() == TransportTLS {
+		port = DefaultSIPSPort
+	}
+	return net.JoinHostPort(strings.Trim(t.Host, "[]"), port)
+}
+
+// ServerName is Host without its port: over TLS, the name the provider's
+// certificate must carry.
+func (t Trunk) ServerName() string {
+	if h, _, err := net.SplitHostPort(t.Host); err == nil {
+		return h
+	}
+	return strings.Trim(t.Host, "[]")
 }
 
 // Realm is the SIP domain of the trunk's addresses: Domain, or Host
@@ -174,9 +195,7 @@ func (v *validator) trunks(trunks []Trunk) map[string]int {
 		if msg := ServerProblem(t.Host); msg != "" {
 			v.add(p+".host", "%s", msg)
 		}
-		if t.Transport != "" && t.Transport != TransportUDP && t.Transport != TransportTCP {
-			v.add(p+".transport", "%q must be udp or tcp", t.Transport)
-		}
+		v.trunkTransport(p, t)
 		v.sipUser(p+".user", t.User)
 		v.sipUser(p+".auth_user", t.AuthUser)
 		v.sipUser(p+".from_user", t.FromUser)

@@ -154,8 +154,12 @@ func (m *Manager) Apply(cfg config.Config) {
 
 // registerOptions is how trunk t registers.
 func (m *Manager) registerOptions(t config.Trunk, password string) sip.RegisterOptions {
-	return sip.RegisterOptions{Registrar: t.Addr(), Transport: strings.ToUpper(t.Net()), User: t.User,
+	ro := sip.RegisterOptions{Registrar: t.Addr(), Transport: strings.ToUpper(t.Net()), User: t.User,
 		AuthUser: t.AuthName(), Password: password, Domain: t.Realm(), Expiry: t.RegisterExpiry(), Retry: m.opts.Retry}
+	if t.Net() == config.TransportTLS {
+		ro.ServerName, ro.CA = t.ServerName(), t.CAPEM // the certificate is checked against Host's name
+	}
+	return ro
 }
 
 // password reads trunk name's password; false when it could not be read.
