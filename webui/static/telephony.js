@@ -84,19 +84,29 @@ function trunkForm(tr, reload, close) {
   const f = {name: inp('name', {disabled: !isNew, maxLength: 32, required: true}), host: inp('host', {placeholder: 'sip.example.net:5060', required: true}),
     user: inp('user'), auth_user: inp('auth_user'), domain: inp('domain'), from_user: inp('from_user')};
   const type = h('select', {id: 'trunk-type'}, opts([['register', t('tel.type.register')], ['peer', t('tel.type.peer')]], tr.type));
-  const transport = h('select', {id: 'trunk-transport'}, opts([['', 'UDP'], ['tcp', 'TCP']], tr.transport === 'tcp' ? 'tcp' : ''));
+  const transport = h('select', {id: 'trunk-transport'}, opts([['', 'UDP'], ['tcp', 'TCP'], ['tls', 'TLS']],
+    ['tcp', 'tls'].includes(tr.transport) ? tr.transport : ''));
+  const ca = h('textarea', {id: 'trunk-ca-pem', rows: 4, spellcheck: false, autocomplete: 'off',
+    placeholder: '-----BEGIN CERTIFICATE-----'}, tr.ca_pem || '');
+  const caField = form.field('ca_pem', t('tel.caPEM'), ca, t('tel.caPEMHint'));
   const expiry = numInput(tr.expiry || '', 60, 3600, '300');
   expiry.id = 'trunk-expiry';
   const pw = pwInput('trunk-password', tr.has_password);
   const regOnly = [form.field('auth_user', t('tel.authUser'), f.auth_user, t('tel.authUserHint')),
     form.field('expiry', t('tel.expiry'), expiry, t('tel.expiryHint'))];
-  const sync = () => regOnly.forEach(el => { el.hidden = type.value !== 'register'; });
+  const sync = () => {
+    regOnly.forEach(el => { el.hidden = type.value !== 'register'; });
+    caField.hidden = transport.value !== 'tls';
+    f.host.placeholder = transport.value === 'tls' ? 'sip.example.net:5061' : 'sip.example.net:5060';
+  };
   type.addEventListener('change', sync);
+  transport.addEventListener('change', sync);
   const save = h('button', {type: 'submit', class: 'pri', id: 'trunk-save'}, t('save'));
   const submit = e => {
     e.preventDefault();
     saving(save, msg, form, async () => {
-      const b = {name: f.name.value.trim(), type: type.value, host: f.host.value.trim(), transport: transport.value};
+      const b = {name: f.name.value.trim(), type: type.value, host: f.host.value.trim(), transport: transport.value,
+        ca_pem: transport.value === 'tls' ? ca.value.trim() : ''};
       for (const k of ['user', 'auth_user', 'domain', 'from_user']) b[k] = f[k].value.trim();
       b.expiry = type.value === 'register' ? num(expiry.value) : 0;
       pw.body(b);
@@ -111,7 +121,7 @@ function trunkForm(tr, reload, close) {
       form.field('name', t('tel.name'), f.name, t('tel.nameHint')),
       form.field('type', t('tel.type'), type, t('tel.typeHint')),
       form.field('host', t('tel.host'), f.host, t('tel.hostHint')),
-      form.field('transport', t('tel.transport'), transport),
+      form.field('transport', t('tel.transport'), transport, t('tel.transportHint')), caField,
       form.field('user', t('tel.user'), f.user, t('tel.userHint')),
       form.field('password', t('tel.password'), pw.pw, t('acc.keepHint')),
       regOnly[0], form.field('from_user', t('tel.fromUser'), f.from_user, t('tel.fromUserHint')),
