@@ -68,7 +68,9 @@ func (a *API) postCert(w http.ResponseWriter, r *http.Request) error {
 	}
 	info, err := c.Upload([]byte(body.CertPEM), []byte(body.KeyPEM))
 	if errors.Is(err, certs.ErrInvalid) {
-		return &HTTPError{Code: http.StatusUnprocessableEntity, Msg: err.Error() + "; nothing changed"}
+		// The page shows the problems of a 422; API clients read error.
+		return &HTTPError{Code: http.StatusUnprocessableEntity, Msg: err.Error() + "; nothing changed",
+			Problems: []Problem{{Problem: err.Error()}}}
 	}
 	if err != nil {
 		return &HTTPError{Code: http.StatusInternalServerError, Msg: "could not save the certificate", Err: err}
