@@ -124,9 +124,8 @@ func TestHTTPSPBXAPI(t *testing.T) {
 	if fingerprint(leaf.Raw) != fp || leaf.VerifyHostname("127.0.0.1") != nil || leaf.VerifyHostname("localhost") != nil {
 		t.Fatalf("served %s for %v %v, logged %s", fingerprint(leaf.Raw), leaf.DNSNames, leaf.IPAddresses, fp)
 	}
-	configure(t, admin(t, b), nil, pbxSetup{})
-
 	hc := tlsClient(t, pinned(fp))
+	configure(t, adminOverTLS(t, hc, addr, b), nil, pbxSetup{})
 	res, err := hc.Get("https://" + addr + "/healthz")
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +236,26 @@ func (a *adminTLS) do(method, path string, body any) (int, []byte) {
 	return res.StatusCode, out
 }
 
-// TestHTTPSUploadedCertificate: over HTTPS (pinned to the box's own
+// adminOverTLS does the first-run setup over HTTPS with hc (plain HTTP may
+// not) and returns a plain-HTTP admin client with a token made then.
+func adminOverTLS(t *testing.T, hc *http.Client, addr string, b *box) *adminClient {
+	t.Helper()
+	adm := &adminTLS{t: t, hc: hc, base: "https://" + addr + "/api/admin/"}
+	if code, out := adm.do("POST", "setup", map[string]string{"password": adminPassword}); code != http.StatusOK {
+		t.Fatalf("setup over HTTPS: %d %s", code, out)
+	}
+	code, out := adm.do("POST", "tokens", map[string]string{"name": "e2e"})
+	var tok struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(out, &tok); code != http.StatusCreated || err != nil || tok.Token == "" {
+		t.Fatalf("token over HTTPS: %d %s", code, out)
+	}
+	return &adminClient{t: t, base: fmt.Sprintf("http://127.0.0.1:%d/api/admin/", b.httpPort), token: tok.Token}
+}
+
+// TestHTTPSUploadedCertificate: the first-run setup over plain HTTP is
+// refused, saying where HTTPS is; over HTTPS (pinned to the box's own
 // certificate) the admin sets the password, a certificate whose key is
 // another one's is refused with 422 and a clear message, a certificate
 // from the test's CA is accepted and served at once (verified against the
@@ -249,6 +267,11 @@ func TestHTTPSUploadedCertificate(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	b := httpsBox(t, boxOpts{}, port, "serve")
 	fp := loggedFingerprint(t, b)
+	plain := &adminClient{t: t, base: fmt.Sprintf("http://127.0.0.1:%d/api/admin/", b.httpPort)}
+	code, _, out := plain.do("POST", "setup", map[string]string{"password": adminPassword})
+	if want := "only over HTTPS: open https://127.0.0.1:" + fmt.Sprint(port) + "/"; code != http.StatusForbidden || !strings.Contains(string(out), want) {
+		t.Errorf("setup over plain HTTP: %d %s, want 403 saying %q", code, out, want)
+	}
 	adm := &adminTLS{t: t, hc: tlsClient(t, pinned(fp)), base: "https://" + addr + "/api/admin/"}
 	if code, out := adm.do("POST", "setup", map[string]string{"password": adminPassword}); code != http.StatusOK {
 		t.Fatalf("setup over HTTPS: %d %s", code, out)
@@ -256,7 +279,7 @@ func TestHTTPSUploadedCertificate(t *testing.T) {
 	ca := newTestCA(t)
 	chain, key := ca.server(t, "ivrbox.test")
 	_, otherKey := ca.server(t, "ivrbox.test")
-	code, out := adm.do("POST", "cert", map[string]string{"cert_pem": chain, "key_pem": otherKey})
+	code, out = adm.do("POST", "cert", map[string]string{"cert_pem": chain, "key_pem": otherKey})
 	var e struct {
 		Error string `json:"error"`
 	}

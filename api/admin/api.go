@@ -122,6 +122,9 @@ type Options struct {
 	// Certs is the box's TLS server certificate; nil: the cert endpoints
 	// answer 501.
 	Certs Certs
+	// HTTPSPort is the port HTTPS listens on; when set, the first-run
+	// setup (POST setup) is refused over plain HTTP. "": HTTPS is off.
+	HTTPSPort string
 
 	authParams auth.Params // tests: cheaper argon2id
 }

@@ -2,7 +2,9 @@ package admin
 
 import (
 	"errors"
+	"net"
 	"net/http"
+	"strings"
 
 	"github.com/ivrbox/ivrbox/firmware/certs"
 )
@@ -35,6 +37,20 @@ func (a *API) certRoutes() []route {
 		{"POST", "cert", false, a.postCert},
 		{"POST", "cert/regenerate", false, a.postCertRegenerate},
 	}
+}
+
+// setupOverTLS refuses a first-run setup over plain HTTP when HTTPS is on,
+// so the first password does not cross the LAN in clear.
+func (a *API) setupOverTLS(r *http.Request) error {
+	if a.opt.HTTPSPort == "" || r.TLS != nil {
+		return nil
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		host = h
+	}
+	url := "https://" + net.JoinHostPort(strings.Trim(host, "[]"), a.opt.HTTPSPort) + "/"
+	return httpErr(http.StatusForbidden, "the first-run setup is only over HTTPS: open %s", url)
 }
 
 // certs is Options.Certs, or a 501 error when the box has none.

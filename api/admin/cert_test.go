@@ -120,3 +120,17 @@ func TestCertNone(t *testing.T) {
 		e.do(who, r.method, r.path, certBody{}).want(t, http.StatusNotImplemented)
 	}
 }
+
+func TestSetupOnlyOverHTTPS(t *testing.T) {
+	e := newEnv(t)
+	e.api.opt.HTTPSPort = "8443"
+	r := e.do(as{}, "POST", "setup", map[string]string{"password": testPassword}).want(t, http.StatusForbidden)
+	if msg := r.errorText(t); !strings.Contains(msg, "only over HTTPS: open https://127.0.0.1:8443/") {
+		t.Errorf("error %q", msg)
+	}
+	if has, _ := e.api.auth.HasPassword(); has {
+		t.Error("the password was set over plain HTTP")
+	}
+	e.api.opt.HTTPSPort = ""
+	e.do(as{}, "POST", "setup", map[string]string{"password": testPassword}).want(t, http.StatusOK)
+}

@@ -52,6 +52,9 @@ func (a *API) postSetup(w http.ResponseWriter, r *http.Request) error {
 	} else if has {
 		return httpErr(http.StatusConflict, "setup is already done: log in instead")
 	}
+	if err := a.setupOverTLS(r); err != nil {
+		return err
+	}
 	if err := auth.CheckPassword(body.Password); err != nil {
 		return weakPassword("password", err)
 	}

@@ -227,7 +227,7 @@ func New(opt Options) (b *Box, err error) {
 		HAL: boardHAL{st: b.Status, sim: b.hw.Sim}, Disks: b.Disks, Secrets: b.Store,
 		Restart: b.Restart, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
 		TrunkState: b.trunkState, Delivery: b.deliveryStats, Recordings: b.Rec, Cloud: b.Cloud,
-		Conferences: b.confAdmin(), Certs: b.Certs,
+		Conferences: b.confAdmin(), Certs: b.Certs, HTTPSPort: b.httpsPort(),
 		Log: opt.Log.With("component", "admin"),
 	})
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))

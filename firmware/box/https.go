@@ -86,12 +86,21 @@ func (b *Box) startHTTPS(h http.Handler) error {
 	return nil
 }
 
+// httpsPort is the port HTTPS listens on, or "" when it is off.
+func (b *Box) httpsPort() string {
+	if b.opt.HTTPSAddr == "off" {
+		return ""
+	}
+	_, port, _ := net.SplitHostPort(b.opt.HTTPSAddr)
+	return port
+}
+
 // plainHTTP is what the plain-HTTP listener serves in Options.HTTPMode.
 func (b *Box) plainHTTP(h http.Handler) http.Handler {
 	if b.opt.HTTPMode != HTTPRedirect || b.opt.HTTPSAddr == "off" {
 		return h
 	}
-	_, port, _ := net.SplitHostPort(b.opt.HTTPSAddr)
+	port := b.httpsPort()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" {
 			h.ServeHTTP(w, r)
