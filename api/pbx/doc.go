@@ -9,7 +9,8 @@
 //
 // Requests are served by Handler under Prefix (/api/v1.1.0/): POST, a JSON
 // object body of at most MaxBody bytes, the token as the "token" query
-// parameter. Every answer is HTTP 200 with {"status":"Success",...} or
+// parameter. The box mounts Handler at Root (/api/), so other versions and
+// unknown paths answer in the same JSON (ErrnoUnsupported). Every answer is HTTP 200 with {"status":"Success",...} or
 // {"status":"Failed","errno":"<code>"}; the codes are the Errno constants,
 // Yeastar's where Yeastar has one. docs/API-PBX.md documents every endpoint,
 // code and event.
