@@ -42,10 +42,15 @@ func (b *Box) openCerts() (err error) {
 }
 
 // OpenCerts opens the TLS certificate kept in st's secrets as the box does
-// (named after this host and board; made when there is none). log may be nil.
+// (named after this host and the box's serial number, the store's, or the
+// board's when the store has none; made when there is none). log may be nil.
 func OpenCerts(st *store.Store, log *slog.Logger) (*certs.Manager, error) {
 	host, _ := os.Hostname()
-	m, err := certs.Open(certs.Options{Secrets: st, Hostname: host, Serial: boardSerial(), Log: log})
+	sn := st.SN()
+	if sn == "" {
+		sn = boardSerial()
+	}
+	m, err := certs.Open(certs.Options{Secrets: st, Hostname: host, Serial: sn, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("certificate: %w", err)
 	}

@@ -76,7 +76,7 @@ func TestGenerateOnFirstOpen(t *testing.T) {
 	if info.Source != SourceGenerated || !info.SelfSigned {
 		t.Errorf("source %q self-signed %v", info.Source, info.SelfSigned)
 	}
-	for _, n := range []string{"ivrbox-lab", "ivrbox-lab.local", "localhost"} {
+	for _, n := range []string{"ivrbox-lab", "ivrbox-lab.local", "localhost", "ivrbox-00000000abcd1234"} {
 		if !slices.Contains(info.DNSNames, n) {
 			t.Errorf("DNS names %v lack %q", info.DNSNames, n)
 		}

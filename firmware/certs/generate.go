@@ -27,6 +27,9 @@ func (m *Manager) template() *x509.Certificate {
 	if h := strings.ToLower(m.opt.Hostname); validDNSName(h) && h != "localhost" {
 		dns = append([]string{h, h + ".local"}, dns...)
 	}
+	if sn := "ivrbox-" + strings.ToLower(m.opt.Serial); m.opt.Serial != "" && validDNSName(sn) && !slices.Contains(dns, sn) {
+		dns = append(dns, sn)
+	}
 	ips := m.opt.IPs
 	if ips == nil {
 		ips = LANIPs()
