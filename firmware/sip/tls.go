@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -70,46 +71,60 @@ func (t *trustStore) add(name, caPEM string) error {
 	return nil
 }
 
-// pools returns the roots that verify name.
-func (t *trustStore) pools(name string) []*x509.CertPool {
+// pool returns the roots that verify name.
+func (t *trustStore) pool(name string) *x509.CertPool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if cp := t.byName[strings.ToLower(name)]; cp.pool != nil {
-		return []*x509.CertPool{cp.pool}
+		return cp.pool
 	}
-	return []*x509.CertPool{t.roots}
+	return t.roots
 }
 
-// verify checks a TLS server's chain and name against the pools recorded
-// for that name: the SNI we sent, or, for a server dialled by IP address
-// (crypto/tls sends no SNI and reports no name then), any IP address we
-// dial whose pools accept the certificate for that address.
+// verify checks a TLS server's certificate: valid for its name and
+// signed by the roots recorded for that name. The name is the SNI we sent,
+// or, for a server dialled by IP address (crypto/tls sends no SNI and
+// reports no name then), any IP address we dial over TLS.
 func (t *trustStore) verify(cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) == 0 {
 		return errors.New("sip: TLS server sent no certificate")
 	}
+	leaf := cs.PeerCertificates[0]
 	inter := x509.NewCertPool()
 	for _, c := range cs.PeerCertificates[1:] {
 		inter.AddCert(c)
 	}
-	names := []string{cs.ServerName}
+	label, names := fmt.Sprintf("%q", cs.ServerName), []string{cs.ServerName}
 	if cs.ServerName == "" {
-		names = t.ipNames()
+		label, names = "(by IP address)", t.ipNames()
 	}
-	err := errors.New("no IP address dialled over TLS")
+	var chainErr error
 	for _, name := range names {
-		for _, pool := range t.pools(name) {
-			_, err = cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter,
-				DNSName: name, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
-			if err == nil {
-				return nil
-			}
+		if leaf.VerifyHostname(name) != nil {
+			continue
+		}
+		_, chainErr = leaf.Verify(x509.VerifyOptions{Roots: t.pool(name), Intermediates: inter,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+		if chainErr == nil {
+			return nil
 		}
 	}
-	if cs.ServerName == "" {
-		return fmt.Errorf("sip: TLS server (by IP address): %w", err)
+	if chainErr != nil {
+		return fmt.Errorf("sip: TLS server %s: %w", label, chainErr)
 	}
-	return fmt.Errorf("sip: TLS server %q: %w", cs.ServerName, err)
+	return fmt.Errorf("sip: TLS server %s: its certificate is for %s, not %s", label, certNames(leaf), strings.Join(names, ", "))
+}
+
+// certNames lists the names a certificate is valid for.
+func certNames(c *x509.Certificate) string {
+	names := slices.Clone(c.DNSNames)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		return "no name (CN " + c.Subject.CommonName + ")"
+	}
+	return strings.Join(names, ", ")
 }
 
 // ipNames returns the IP addresses recorded as TLS server names.
