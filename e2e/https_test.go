@@ -334,7 +334,8 @@ func TestHTTPSUploadedCertificate(t *testing.T) {
 // TestWebUIHTTPS: the admin page over HTTPS in Chromium. The test first
 // checks over a Go TLS connection that the box serves the certificate
 // whose fingerprint it logged; only then does the browser accept it
-// (--ignore-certificate-errors). First-run setup over HTTPS, the System
+// (--ignore-certificate-errors). The plain-HTTP page links to HTTPS for
+// the first-run setup; setup over HTTPS, the System
 // page shows the same fingerprint, a mismatched pair pasted there is
 // refused with the box's reason, and "new certificate" changes the
 // fingerprint shown and served.
@@ -347,7 +348,14 @@ func TestWebUIHTTPS(t *testing.T) {
 	if got := fingerprint(served(t, addr).Raw); got != fp {
 		t.Fatalf("the box serves %s, logged %s", got, fp)
 	}
-	br := newTLSBrowser(t, "https://"+addr+"/")
+	// The plain-HTTP page sends the first-run setup to HTTPS.
+	br := newTLSBrowser(t, fmt.Sprintf("http://127.0.0.1:%d/", b.httpPort))
+	br.until("#setup-https", 10*time.Second, "document.querySelector('#setup-https')")
+	if href := js[string](br, "document.querySelector('#setup-https').href"); href != "https://"+addr+"/#/setup" {
+		t.Errorf("the HTTP page links to %q", href)
+	}
+	br.shot("webui-https-setup-link")
+	br.do("follow the link", chromedp.Navigate("https://"+addr+"/#/setup"), chromedp.WaitVisible(chromedp.ID("setup-pw")))
 	if scheme := js[string](br, "location.protocol"); scheme != "https:" {
 		t.Fatalf("page loaded over %s", scheme)
 	}

@@ -19,6 +19,9 @@ type sessionJSON struct {
 	SetupNeeded bool   `json:"setup_needed"`
 	LoggedIn    bool   `json:"logged_in"`
 	Lang        string `json:"lang"`
+	// HTTPSPort is Options.HTTPSPort (HTTPS is on) while setup is needed,
+	// so the page can send the first password over HTTPS only.
+	HTTPSPort string `json:"https_port,omitempty"`
 }
 
 // passwordBody is the body of setup and login.
@@ -37,7 +40,11 @@ func (a *API) getSession(w http.ResponseWriter, r *http.Request) error {
 		loggedIn = err == nil
 		w.Header().Del("WWW-Authenticate")
 	}
-	writeJSON(w, http.StatusOK, sessionJSON{SetupNeeded: !has, LoggedIn: loggedIn, Lang: lang(r)})
+	s := sessionJSON{SetupNeeded: !has, LoggedIn: loggedIn, Lang: lang(r)}
+	if !has {
+		s.HTTPSPort = a.opt.HTTPSPort
+	}
+	writeJSON(w, http.StatusOK, s)
 	return nil
 }
 

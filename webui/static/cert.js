@@ -7,14 +7,16 @@ function certCard() {
   const msg = h('div', {class: 'msg', role: 'alert', id: 'cert-msg'});
   const info = h('div', {class: 'cards', id: 'cert-info'});
   const fp = h('code', {id: 'cert-fp', class: 'fp'}, '…');
+  const names = h('p', {class: 'hint', id: 'cert-names'});
   const certPEM = h('textarea', {id: 'cert-pem', rows: 4, spellcheck: false, placeholder: '-----BEGIN CERTIFICATE-----'});
   const keyPEM = h('textarea', {id: 'cert-key', rows: 4, spellcheck: false, placeholder: '-----BEGIN PRIVATE KEY-----'});
   const show = c => {
     fp.textContent = c.fingerprint;
     const stat = (key, v, id) => h('div', {class: 'stat', id}, h('span', {}, t(key)), h('b', {}, v || '—'));
     clear(info, stat('cert.source', t(c.source === 'uploaded' ? 'cert.uploaded' : 'cert.generated'), 'cert-source'),
-      stat('cert.subject', c.subject), stat('cert.notAfter', fmtTime(c.not_after), 'cert-expiry'),
-      stat('cert.names', (c.dns_names || []).concat(c.ips || []).join(', '), 'cert-names'));
+      stat('cert.notAfter', fmtTime(c.not_after), 'cert-expiry'));
+    clear(names, h('b', {}, t('cert.names'), ' '), (c.dns_names || []).concat(c.ips || []).join(', '),
+      h('br'), h('b', {}, t('cert.subject'), ' '), c.subject);
   };
   const load = async () => {
     try { show(await api('GET', 'cert')); } catch (err) { msgBox(msg, err); }
@@ -37,8 +39,8 @@ function certCard() {
   }, {class: 'danger', id: 'cert-regen'});
   load();
   return h('form', {class: 'card', id: 'cert-form', onsubmit: submit}, h('h2', {}, t('cert.title')),
-    h('p', {class: 'hint'}, t('cert.fingerprint'), ' ', fp), info,
-    h('h2', {class: 'sub'}, t('cert.replace')), h('p', {class: 'hint'}, t('cert.replaceHint')), h('div', {class: 'form'},
+    h('p', {class: 'hint'}, t('cert.fingerprint'), ' ', fp), info, names,
+    h('h2', {class: 'sub'}, t('cert.replace')), h('p', {class: 'hint'}, t('cert.replaceHint')), h('div', {class: 'form pem'},
       h('div', {class: 'field'}, h('label', {for: 'cert-pem'}, t('cert.certPEM')), certPEM),
       h('div', {class: 'field'}, h('label', {for: 'cert-key'}, t('cert.keyPEM')), keyPEM)),
     h('p'), msg, h('div', {class: 'row'}, upload, regen));

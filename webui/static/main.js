@@ -14,6 +14,7 @@ function loggedIn() {
 }
 
 PAGES.setup = root => {
+  if (S.httpsPort && location.protocol === 'http:') return setupOverHTTPS(root);
   const pw = h('input', {type: 'password', id: 'setup-pw', autocomplete: 'new-password', required: true});
   const pw2 = h('input', {type: 'password', id: 'setup-pw2', autocomplete: 'new-password', required: true});
   const msg = h('div', {class: 'msg', id: 'setup-msg', role: 'alert'});
@@ -37,6 +38,15 @@ PAGES.setup = root => {
     h('p'), msg, btn)));
   pw.focus();
 };
+
+// setupOverHTTPS sends the first-run setup to the HTTPS page: the box takes
+// the first password over HTTPS only.
+function setupOverHTTPS(root) {
+  const url = new URL('/#/setup', location.href);
+  url.protocol = 'https:';
+  url.port = S.httpsPort;
+  add(root, authCard(t('setup.title'), t('setup.https'), h('a', {class: 'btn pri', id: 'setup-https', href: url.href}, t('setup.openHTTPS'))));
+}
 
 PAGES.login = root => {
   const pw = h('input', {type: 'password', id: 'login-pw', autocomplete: 'current-password', required: true});
@@ -71,6 +81,7 @@ async function boot() {
   }
   pickLang(s.lang);
   S.setup = !!s.setup_needed;
+  S.httpsPort = s.https_port || '';
   S.loggedIn = !!s.logged_in && !S.setup;
   if (S.loggedIn) startLive();
   window.removeEventListener('hashchange', route);
