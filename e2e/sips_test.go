@@ -8,7 +8,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"net"
@@ -19,6 +21,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/ivrbox/ivrbox/firmware/certs"
 	"github.com/ivrbox/ivrbox/firmware/sdp"
@@ -316,4 +320,51 @@ func TestTLSTrunkOutbound(t *testing.T) {
 	if n := unknown.invites.Load() + wrongName.invites.Load(); n != 0 {
 		t.Errorf("%d INVITEs reached refused providers", n)
 	}
+}
+
+// TestWebUITLSTrunk: on Trunks & routes a trunk's transport can be TLS; the
+// provider CA field shows only then, a key pasted there is refused at the
+// field, a CA certificate is saved, and the admin API shows both.
+func TestWebUITLSTrunk(t *testing.T) {
+	t.Parallel()
+	ca := sipsCA(t)
+	b := startBox(t, boxOpts{})
+	br := newBrowser(t, b, 1280, 900, false)
+	br.setup()
+	br.do("menu trunks", chromedp.Click(chromedp.ID("nav-trunks")))
+	br.untilText("#main h1", "Trunks & routes")
+	br.do("add a trunk", chromedp.Click(chromedp.ID("trunk-new")))
+	br.until("the trunk form", 10*time.Second, `document.querySelector("#trunk-host")`)
+	br.until("no CA field over UDP", 5*time.Second, `document.querySelector("#trunk-ca-pem").closest(".field").hidden`)
+	br.fill("#trunk-name", "secure")
+	br.pick("#trunk-type", "peer")
+	br.pick("#trunk-transport", "tls")
+	br.until("the CA field over TLS", 5*time.Second, `!document.querySelector("#trunk-ca-pem").closest(".field").hidden`)
+	if ph := js[string](br, `document.querySelector("#trunk-host").placeholder`); !strings.Contains(ph, "5061") {
+		t.Errorf("host placeholder %q over TLS, want port 5061", ph)
+	}
+	br.fill("#trunk-host", "sip.provider.example")
+	paste := func(text string) {
+		js[bool](br, fmt.Sprintf(`(() => { const e = document.querySelector("#trunk-ca-pem"); e.value = %q;
+			e.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`, text))
+	}
+	paste("-----BEGIN PRIVATE KEY-----\nAQID\n-----END PRIVATE KEY-----\n")
+	br.do("save with a key", chromedp.Click(chromedp.ID("trunk-save")))
+	br.until("the key refused at its field", 10*time.Second,
+		`document.querySelector("#trunk-ca-pem").closest(".field").textContent.includes("never a key")`)
+	br.shot("webui-trunk-tls-key-refused")
+	paste(ca.pem)
+	br.do("save the TLS trunk", chromedp.Click(chromedp.ID("trunk-save")))
+	br.untilText("#trunk-list", "secure")
+	var tr struct {
+		Transport string `json:"transport"`
+		CAPEM     string `json:"ca_pem"`
+	}
+	if err := json.Unmarshal([]byte(getJSON(br, "/api/admin/trunks/secure")), &tr); err != nil {
+		t.Fatal(err)
+	}
+	if tr.Transport != "tls" || strings.TrimSpace(tr.CAPEM) != strings.TrimSpace(ca.pem) {
+		t.Errorf("saved trunk: transport %q, ca_pem %q", tr.Transport, tr.CAPEM)
+	}
+	br.shot("webui-trunk-tls")
 }

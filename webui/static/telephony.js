@@ -86,7 +86,7 @@ function trunkForm(tr, reload, close) {
   const type = h('select', {id: 'trunk-type'}, opts([['register', t('tel.type.register')], ['peer', t('tel.type.peer')]], tr.type));
   const transport = h('select', {id: 'trunk-transport'}, opts([['', 'UDP'], ['tcp', 'TCP'], ['tls', 'TLS']],
     ['tcp', 'tls'].includes(tr.transport) ? tr.transport : ''));
-  const ca = h('textarea', {id: 'trunk-ca-pem', rows: 4, spellcheck: false, autocomplete: 'off',
+  const ca = h('textarea', {id: 'trunk-ca-pem', rows: 4, spellcheck: false, autocomplete: 'off', style: 'width: 100%; font-family: monospace',
     placeholder: '-----BEGIN CERTIFICATE-----'}, tr.ca_pem || '');
   const caField = form.field('ca_pem', t('tel.caPEM'), ca, t('tel.caPEMHint'));
   const expiry = numInput(tr.expiry || '', 60, 3600, '300');
