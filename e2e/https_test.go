@@ -103,8 +103,8 @@ func served(t *testing.T, addr string) *x509.Certificate {
 
 // TestHTTPSPBXAPI: the certificate `ivrbox cert show` prints is the one the
 // box logs and serves; an application server trusting it by fingerprint
-// logs in to the PBX API over HTTPS (HTTP/2), beats, queries and logs
-// out; a client trusting the system roots, or pinning another fingerprint,
+// logs in to the PBX API over HTTPS (HTTP/2), beats, places a call through
+// a trunk with dial_outbound, queries it, hangs it up and logs out; a client trusting the system roots, or pinning another fingerprint,
 // is refused at the handshake.
 func TestHTTPSPBXAPI(t *testing.T) {
 	t.Parallel()
@@ -125,7 +125,12 @@ func TestHTTPSPBXAPI(t *testing.T) {
 		t.Fatalf("served %s for %v %v, logged %s", fingerprint(leaf.Raw), leaf.DNSNames, leaf.IPAddresses, fp)
 	}
 	hc := tlsClient(t, pinned(fp))
-	configure(t, adminOverTLS(t, hc, addr, b), nil, pbxSetup{})
+	trunk := newSniffer(t, "127.0.0.2")
+	configure(t, adminOverTLS(t, hc, addr, b), nil, pbxSetup{
+		trunks:   []map[string]any{peerTrunk("carrier", trunk.addr())},
+		outbound: []map[string]any{outRoute("mobile", "carrier", 0, "10086")},
+		accounts: []map[string]any{account("1000", "mobile")},
+	})
 	res, err := hc.Get("https://" + addr + "/healthz")
 	if err != nil {
 		t.Fatal(err)
@@ -138,6 +143,20 @@ func TestHTTPSPBXAPI(t *testing.T) {
 	api.mustLogin()
 	api.ok("heartbeat", map[string]string{})
 	api.failed("call/query", api.token, map[string]string{"callid": "1234567890.1"}, "no-call")
+	// dial_outbound: the box sends the INVITE to the trunk (which never
+	// answers); the call is queried and hung up over HTTPS.
+	callid := anyStr(api.ok("ivr/dial_outbound", map[string]string{"ivrid": "6500", "outto": "10086", "fromext": "1000"})["callid"])
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(strings.Join(trunk.messages(), "\n"), "INVITE sip:10086@") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if m := trunk.messages(); !strings.Contains(strings.Join(m, "\n"), "INVITE sip:10086@") {
+		t.Fatalf("the trunk got %q, want an INVITE to 10086", m)
+	}
+	if q := api.ok("call/query", map[string]string{"callid": callid}); !strings.Contains(fmt.Sprint(q), callid) {
+		t.Errorf("call/query %s: %v", callid, q)
+	}
+	api.ok("call/hangup", map[string]string{"callid": callid})
 	api.ok("logout", map[string]string{})
 	api.failed("heartbeat", api.token, map[string]string{}, "token-unknown")
 
