@@ -287,6 +287,20 @@ func (m *Manager) trunkTarget(t config.Trunk, dial string) target {
 	return tg
 }
 
+// contactTransport is how to reach a registered Contact: "TLS" for a
+// sips: URI or transport=tls, "TCP" for transport=tcp, else "UDP". Over TCP
+// and TLS the call goes on the phone's own connection (its source).
+func contactTransport(contact string) string {
+	c := strings.ToLower(contact)
+	switch {
+	case strings.HasPrefix(strings.TrimPrefix(c, "<"), "sips:") || strings.Contains(c, ";transport=tls"):
+		return "TLS"
+	case strings.Contains(c, ";transport=tcp"):
+		return "TCP"
+	}
+	return "UDP"
+}
+
 // secret returns a stored password, "" if there is none.
 func (m *Manager) secret(key string) string {
 	if m.opt.Secret == nil {

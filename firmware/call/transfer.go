@@ -77,7 +77,7 @@ func (c *Call) resolve(ctx context.Context, number, fromExt string) (target, err
 		if from == "" {
 			from = "ivrbox"
 		}
-		return target{uri: contact, dest: src, from: from, transport: "UDP"}, nil
+		return target{uri: contact, dest: src, from: from, transport: contactTransport(contact)}, nil
 	}
 	if fromExt == "" {
 		fromExt = c.fromExt
