@@ -225,6 +225,12 @@ func TestUploadRefused(t *testing.T) {
 	caOnly := serverTmpl(t0.Add(-time.Hour), t0.Add(time.Hour*24))
 	caOnly.ExtKeyUsage, caOnly.KeyUsage = nil, x509.KeyUsageCertSign
 	caOnlyPEM := issue(t, caOnly, key, nil, nil)
+	caKey, _ := newKey(t)
+	caTmpl := &x509.Certificate{Subject: pkix.Name{CommonName: "CA"}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign, NotBefore: t0.Add(-time.Hour), NotAfter: t0.Add(48 * time.Hour)}
+	caPEM := issue(t, caTmpl, caKey, nil, nil)
+	ca, _ := x509.ParseCertificate(mustBlock(t, caPEM))
+	signed := issue(t, serverTmpl(t0.Add(-time.Hour), t0.Add(24*time.Hour)), key, ca, caKey)
 	encrypted := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Headers: map[string]string{"Proc-Type": "4,ENCRYPTED", "DEK-Info": "AES-128-CBC,00"}, Bytes: []byte{1}})
 	for _, tc := range []struct {
 		name      string
@@ -242,6 +248,8 @@ func TestUploadRefused(t *testing.T) {
 		{"bad DER", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("xx")}), keyPEM, "cannot be parsed"},
 		{"encrypted key", good, encrypted, "encrypted"},
 		{"empty", nil, nil, "no PEM certificate"},
+		{"CA first", append(append([]byte{}, caPEM...), signed...), keyPEM, "put the server certificate first"},
+		{"unrelated chain", append(append([]byte{}, good...), caPEM...), keyPEM, "not signed by certificate 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sec, clk := &memSecrets{}, &clock{t: t0}
@@ -255,6 +263,9 @@ func TestUploadRefused(t *testing.T) {
 				t.Error("a refused upload replaced the certificate")
 			}
 		})
+	}
+	if _, err := CheckPair(append(signed, caPEM...), keyPEM, t0); err != nil {
+		t.Errorf("leaf and CA refused: %v", err)
 	}
 	if _, err := CheckPair(good, keyPEM, t0); err != nil {
 		t.Errorf("good pair refused: %v", err)

@@ -27,7 +27,17 @@ func CheckPair(certPEM, keyPEM []byte, now time.Time) (*tls.Certificate, error) 
 	}
 	leaf := chain[0]
 	if !samePublic(leaf.PublicKey, key) {
+		for _, x := range chain[1:] {
+			if samePublic(x.PublicKey, key) {
+				return nil, fmt.Errorf("%w: the key is that of a later certificate in the chain; put the server certificate first", ErrInvalid)
+			}
+		}
 		return nil, fmt.Errorf("%w: the private key does not match the certificate (upload the key the certificate was issued for)", ErrInvalid)
+	}
+	for i := 1; i < len(chain); i++ {
+		if chain[i-1].CheckSignatureFrom(chain[i]) != nil {
+			return nil, fmt.Errorf("%w: certificate %d of the chain is not signed by certificate %d; put the issuers in order after the server certificate", ErrInvalid, i, i+1)
+		}
 	}
 	if now.After(leaf.NotAfter) {
 		return nil, fmt.Errorf("%w: the certificate expired on %s", ErrInvalid, leaf.NotAfter.UTC().Format(time.DateTime+" MST"))
