@@ -79,3 +79,20 @@ func TestTrunkTLSAddr(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCAProblem feeds arbitrary text to the trunk CA check: it must never
+// panic, and what it accepts must hold a certificate crypto/x509 parses.
+func FuzzCAProblem(f *testing.F) {
+	f.Add("-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n")
+	f.Add("-----BEGIN PRIVATE KEY-----\nAQID\n-----END PRIVATE KEY-----\n")
+	f.Add("")
+	f.Add("-----BEGIN CERTIFICATE-----\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		if caProblem(s) != "" {
+			return
+		}
+		if !x509.NewCertPool().AppendCertsFromPEM([]byte(s)) {
+			t.Fatalf("accepted %q, which holds no certificate", s)
+		}
+	})
+}

@@ -251,3 +251,45 @@ func TestTLSBounds(t *testing.T) {
 func isReset(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "reset")
 }
+
+// TestTLSIdleTimeout: an accepted TLS connection that carries nothing for
+// IdleTimeout is closed; one that sends CRLF keep-alives is not.
+func TestTLSIdleTimeout(t *testing.T) {
+	ca := newTestCA(t)
+	s := startTLSServer(t, HandlerFunc(func(context.Context, *Dialog) {}), ca.leaf(t, "127.0.0.1"), func(o *Options) {
+		o.IdleTimeout = 300 * time.Millisecond
+	})
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	idle, err := tls.Dial("tcp", s.TLSAddr().String(), &tls.Config{RootCAs: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	alive, err := tls.Dial("tcp", s.TLSAddr().String(), &tls.Config{RootCAs: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alive.Close()
+	start := time.Now()
+	idle.SetReadDeadline(time.Now().Add(wait))
+	if _, err := idle.Read(make([]byte, 1)); !errors.Is(err, io.EOF) && !isReset(err) {
+		t.Fatalf("idle connection: %v, want closed", err)
+	}
+	if el := time.Since(start); el < 250*time.Millisecond {
+		t.Errorf("idle connection closed after %v, before the idle timeout", el)
+	}
+	// Keep-alives (RFC 5626 double CRLF, answered with CRLF) for twice the
+	// idle timeout keep the other one open.
+	pong := make([]byte, 2)
+	for range 6 {
+		if _, err := alive.Write([]byte("\r\n\r\n")); err != nil {
+			t.Fatalf("keep-alive: %v", err)
+		}
+		alive.SetReadDeadline(time.Now().Add(wait))
+		if _, err := io.ReadFull(alive, pong); err != nil {
+			t.Fatalf("keep-alive answer: %v", err)
+		}
+		<-time.After(100 * time.Millisecond) // the pace of the keep-alives, not a wait for an event
+	}
+}
