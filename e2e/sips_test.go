@@ -117,6 +117,9 @@ func TestSIPSCallIVR(t *testing.T) {
 	if err != nil {
 		t.Fatalf("call over TLS: %v", err)
 	}
+	if rt := cd.RemoteTarget(); !strings.HasPrefix(rt, "sips:") {
+		t.Errorf("the box's Contact is %q, want a sips: URI", rt)
+	}
 	select {
 	case <-cd.Done():
 	case <-ctx.Done():

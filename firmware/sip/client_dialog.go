@@ -92,6 +92,14 @@ func (cd *ClientDialog) Tags() (from, to string) {
 // CallID returns the call's Call-ID.
 func (cd *ClientDialog) CallID() string { return cd.callID }
 
+// RemoteTarget returns the callee's Contact URI (where in-dialog requests
+// go), as its latest 2xx or re-INVITE gave it.
+func (cd *ClientDialog) RemoteTarget() string {
+	cd.mu.Lock()
+	defer cd.mu.Unlock()
+	return cd.remoteTarget.String()
+}
+
 // RemoteSDP returns the callee's answer from the 2xx.
 func (cd *ClientDialog) RemoteSDP() []byte { return cd.remoteSDP }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -89,6 +90,8 @@ type Server struct {
 
 	slotsOnce sync.Once
 	slots     chan struct{} // the TCP and TLS listeners' connection slots
+	refusedN  atomic.Int64  // connections refused since the last log line
+	refusedAt atomic.Int64  // when that line was logged (Unix ns)
 
 	ready      chan struct{} // closed when both listeners are up
 	closing    chan struct{} // closed when Close starts

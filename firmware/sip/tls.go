@@ -266,7 +266,7 @@ func (s *Server) bound(l net.Listener, conf *tls.Config) net.Listener {
 		hs = DefaultHandshakeTimeout
 	}
 	return &boundedListener{Listener: l, tls: conf, slots: s.slots, idle: idle, handshake: hs,
-		onRefuse: func(a net.Addr) { s.log.Warn("connection refused: too many connections", "remote", a.String()) }}
+		onRefuse: s.refused}
 }
 
 // tlsTarget points a TLS request at the name its server's certificate is
@@ -297,4 +297,18 @@ func defaultPort(hostport, transport string) string {
 		port = "5061"
 	}
 	return net.JoinHostPort(strings.Trim(hostport, "[]"), port)
+}
+
+// refused logs a connection closed for want of a slot, at most once a
+// second (with the count since the last line), so a flood does not flood
+// the log.
+func (s *Server) refused(remote net.Addr) {
+	n := s.refusedN.Add(1)
+	now := time.Now().UnixNano()
+	last := s.refusedAt.Load()
+	if now-last < int64(time.Second) || !s.refusedAt.CompareAndSwap(last, now) {
+		return
+	}
+	s.refusedN.Add(-n)
+	s.log.Warn("connections refused: too many connections", "remote", remote.String(), "refused", n, "max", cap(s.slots))
 }
