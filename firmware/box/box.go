@@ -166,9 +166,10 @@ func StorePath(dataDir string) string { return filepath.Join(dataDir, "ivrbox.db
 func New(opt Options) (b *Box, err error) {
 	opt.defaults()
 	b = &Box{opt: opt, log: opt.Log, restart: make(chan struct{}, 1)}
+	built := b // the returns below set b to nil
 	defer func() {
 		if err != nil {
-			b.Close()
+			built.Close()
 		}
 	}()
 	if b.Board, err = board.Lookup(opt.Board, "/proc/device-tree/model"); err != nil {
