@@ -14,7 +14,7 @@
 // in-dialog requests over UDP leave from the listening socket, over TCP on the
 // caller's connection).
 //
-// Over TLS (see tls.go) the listener serves the certificate of
+// Over TLS (listen.go, tls.go) the listener serves the certificate of
 // Options.TLS; dials and registrations send the server's name as SNI and
 // verify its certificate and name against the CA they give, else the
 // system's roots. Contacts are sips: when the Request-URI is, else sip: with

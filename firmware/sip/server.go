@@ -11,7 +11,6 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -177,14 +176,6 @@ func (s *Server) Addr() netip.AddrPort {
 	return s.addr
 }
 
-// TLSAddr returns the TLS listener's address (valid after Ready, when
-// Options.TLSAddr is set).
-func (s *Server) TLSAddr() netip.AddrPort {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.tlsAddr
-}
-
 // Run listens on UDP and TCP at Options.Addr and serves until ctx is done or
 // Close is called, then shuts down like Close. A listen failure (port in use)
 // is returned at once. Run may be called once.
@@ -332,28 +323,6 @@ func (s *Server) hangupAll() {
 		wg.Go(func() { cd.Hangup(ctx) })
 	}
 	wg.Wait()
-}
-
-// listen opens UDP and TCP on the same address; with port 0 it retries until
-// both get the same free port.
-func listen(addr string) (net.PacketConn, net.Listener, error) {
-	for attempt := 0; ; attempt++ {
-		udp, err := net.ListenPacket("udp", addr)
-		if err != nil {
-			return nil, nil, fmt.Errorf("sip: listen udp %s: %w", addr, err)
-		}
-		host, _, _ := net.SplitHostPort(addr)
-		port := udp.LocalAddr().(*net.UDPAddr).Port
-		tcp, err := net.Listen("tcp", net.JoinHostPort(host, fmt.Sprint(port)))
-		if err == nil {
-			return udp, tcp, nil
-		}
-		udp.Close()
-		_, p, _ := net.SplitHostPort(addr)
-		if p != "0" || !errors.Is(err, syscall.EADDRINUSE) || attempt == 20 {
-			return nil, nil, fmt.Errorf("sip: listen tcp %s: %w", addr, err)
-		}
-	}
 }
 
 // enterInvite registers a HandleInvite goroutine; false once shutting down.
