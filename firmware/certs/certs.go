@@ -122,7 +122,7 @@ func (m *Manager) load() error {
 	if err1 != nil || err2 != nil {
 		return nil
 	}
-	c, err := tls.X509KeyPair([]byte(certPEM), []byte(keyPEM))
+	c, err := keyPair([]byte(certPEM), []byte(keyPEM))
 	if err != nil {
 		return fmt.Errorf("certs: stored pair: %w", err)
 	}
@@ -204,7 +204,7 @@ func (m *Manager) generateLocked() (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	c, err := tls.X509KeyPair(certPEM, keyPEM)
+	c, err := keyPair(certPEM, keyPEM)
 	if err != nil {
 		return Info{}, fmt.Errorf("certs: generated pair: %w", err)
 	}
@@ -243,6 +243,15 @@ func (m *Manager) Upload(certPEM, keyPEM []byte) (Info, error) {
 	info := infoOf(c.Leaf, SourceUploaded)
 	m.log.Info("TLS certificate uploaded", "fingerprint", info.Fingerprint, "subject", info.Subject, "not_after", info.NotAfter)
 	return info, nil
+}
+
+// keyPair parses a PEM pair with its Leaf set (whatever GODEBUG says).
+func keyPair(certPEM, keyPEM []byte) (tls.Certificate, error) {
+	c, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err == nil && c.Leaf == nil {
+		c.Leaf, err = x509.ParseCertificate(c.Certificate[0])
+	}
+	return c, err
 }
 
 // FingerprintOf is the SHA-256 fingerprint of a DER certificate, upper-case
