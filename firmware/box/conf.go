@@ -7,6 +7,7 @@ import (
 
 	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/conf"
+	"github.com/ivrbox/ivrbox/firmware/config"
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/ivr"
 	"github.com/ivrbox/ivrbox/media/mix"
@@ -22,7 +23,10 @@ const ConfPrefix = "conf:"
 // recorded by the call recorder (call after openMediaServices).
 func (b *Box) openConf() {
 	b.Mix = mix.New(mix.Options{Log: b.log.With("component", "mix")})
-	rules := b.Store.Current().System.Conference
+	var rules config.Conference
+	if b.Store != nil {
+		rules = b.Store.Current().System.Conference
+	}
 	opts := conf.Options{Bus: b.Bus, Mix: b.Mix, Prompts: b.Prompts, Log: b.log.With("component", "conf"),
 		IdleTimeout: rules.Idle(), EmptyTimeout: rules.Empty()}
 	if b.Rec != nil {
