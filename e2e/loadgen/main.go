@@ -162,7 +162,7 @@ func startBox(ctx context.Context, o options, dir, appURL string) (*box, error) 
 	}
 	b := &box{sipAddr: "127.0.0.1:25060", httpAddr: "127.0.0.1:28080", dataDir: dir}
 	b.cmd = exec.CommandContext(ctx, o.bin, "-data", dir, "-board", "sim", "-log-level", "warn",
-		"-sip", b.sipAddr, "-http", b.httpAddr, "-rtp", "30000-65000", "-debug", "127.0.0.1:28081")
+		"-sip", b.sipAddr, "-http", b.httpAddr, "-https", "off", "-sips", "off", "-rtp", "30000-65000", "-debug", "127.0.0.1:28081")
 	b.cmd.Stderr = os.Stderr
 	if err := b.cmd.Start(); err != nil {
 		return nil, err
