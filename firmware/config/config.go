@@ -185,8 +185,8 @@ type Action struct {
 	Next *Action `json:"next,omitempty"`
 }
 
-// Collect describes digit-string collection: keys until Terminator, between
-// MinLen and MaxLen digits, reported as a DTMF string event (the seed's
+// Collect describes digit-string collection: keys until Terminator, MaxLen
+// or the digit timeout (with at least MinLen digits), reported as a DTMF string event (the seed's
 // UserEvent DtmfEndString), followed by the hold prompts and then After.
 type Collect struct {
 	// MinLen is the fewest digits accepted (default 1).
