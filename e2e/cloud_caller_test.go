@@ -35,7 +35,8 @@ type sipCaller struct {
 }
 
 // dialBox calls number on the box from the user from (the caller's number),
-// with an SDP offer of PCMU and telephone-event whose media port is p's, and
+// with an SDP offer of the peer's codec (p.pt: 0 PCMU, 8 PCMA) and
+// telephone-event whose media port is p's, and
 // returns once the call is answered and acknowledged. The call is hung up,
 // if still up, when the test ends.
 func dialBox(t *testing.T, b *box, number, from string, p *peer) *sipCaller {
@@ -77,9 +78,10 @@ func dialBox(t *testing.T, b *box, number, from string, p *peer) *sipCaller {
 	fromHdr.Params.Add("tag", sipmsg.GenerateTagN(12))
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	codec := map[uint8]string{0: "PCMU", 8: "PCMA"}[p.pt]
 	sdp := fmt.Sprintf("v=0\r\no=caller 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
-		"m=audio %d RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"+
-		"a=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n", p.port())
+		"m=audio %d RTP/AVP %d 101\r\na=rtpmap:%d %s/8000\r\na=rtpmap:101 telephone-event/8000\r\n"+
+		"a=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n", p.port(), p.pt, p.pt, codec)
 	target := sipmsg.Uri{Scheme: "sip", User: number, Host: "127.0.0.1", Port: b.sipPort}
 	sess, err := dc.Invite(ctx, target, []byte(sdp), fromHdr, sipmsg.NewHeader("Content-Type", "application/sdp"))
 	if err != nil {

@@ -2,20 +2,14 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"encoding/xml"
-	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/emiago/sipgo"
-	sipmsg "github.com/emiago/sipgo/sip"
 
 	"github.com/ivrbox/ivrbox/media/tone"
 )
@@ -158,7 +152,7 @@ func dialGuideCodec(t *testing.T, b *box, app *guideApp, from string, pt uint8) 
 	t.Helper()
 	p := newPeer(t, pt)
 	at := time.Now()
-	c := dialBoxCodec(t, b, guideIVR, from, p)
+	c := dialBox(t, b, guideIVR, from, p)
 	n := app.wait(10*time.Second, "startservice from "+from, func(n notice) bool {
 		return n.Action == "startservice" && n.Caller == from
 	})
@@ -337,70 +331,4 @@ func TestConfMixing(t *testing.T) {
 	if evs := b.events("conf.ended", ""); len(evs) == 0 {
 		t.Errorf("no conf.ended event logged")
 	}
-}
-
-// dialBoxCodec is dialBox (cloud_caller_test.go), which always offers
-// PCMU, with an offer of the peer's own codec (p.pt: 0 PCMU, 8 PCMA) and
-// telephone-event only.
-func dialBoxCodec(t *testing.T, b *box, number, from string, p *peer) *sipCaller {
-	t.Helper()
-	if p.pt == 0 {
-		return dialBox(t, b, number, from, p)
-	}
-	quiet := slog.New(slog.DiscardHandler)
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("ivrbox-e2e-caller"),
-		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(quiet),
-			sipmsg.WithTransactionLayerUnhandledResponseHandler(func(*sipmsg.Response) {})),
-		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(quiet)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &sipCaller{t: t, ua: ua, conn: pc, bye: make(chan struct{})}
-	c.serving.Go(func() { _ = srv.ServeUDP(pc) })
-	t.Cleanup(c.close)
-	laddr := pc.LocalAddr().String()
-	waitUDPListener(t, ua, laddr)
-	cli, err := sipgo.NewClient(ua, sipgo.WithClientConnectionAddr(laddr), sipgo.WithClientLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	host, port, _ := sipmsg.ParseAddr(laddr)
-	dc := sipgo.NewDialogClientCache(cli, sipmsg.ContactHeader{Address: sipmsg.Uri{Scheme: "sip", User: from, Host: host, Port: port}})
-	srv.OnBye(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-		c.byeOnce.Do(func() { close(c.bye) })
-		if err := dc.ReadBye(req, tx); err != nil {
-			_ = tx.Respond(sipmsg.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
-		}
-	})
-	fromHdr := &sipmsg.FromHeader{DisplayName: "Caller", Address: sipmsg.Uri{Scheme: "sip", User: from, Host: "127.0.0.1"}}
-	fromHdr.Params.Add("tag", sipmsg.GenerateTagN(12))
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	sdp := fmt.Sprintf("v=0\r\no=caller 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
-		"m=audio %d RTP/AVP %d 101\r\na=rtpmap:%d %s/8000\r\na=rtpmap:101 telephone-event/8000\r\n"+
-		"a=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n", p.port(), p.pt, p.pt, map[uint8]string{8: "PCMA"}[p.pt])
-	target := sipmsg.Uri{Scheme: "sip", User: number, Host: "127.0.0.1", Port: b.sipPort}
-	sess, err := dc.Invite(ctx, target, []byte(sdp), fromHdr, sipmsg.NewHeader("Content-Type", "application/sdp"))
-	if err != nil {
-		t.Fatalf("INVITE %s: %v", number, err)
-	}
-	if err := sess.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatalf("INVITE %s: not answered: %v", number, err)
-	}
-	if err := sess.Ack(ctx); err != nil {
-		t.Fatalf("ACK: %v", err)
-	}
-	c.sess = sess
-	c.callID = sess.InviteRequest.CallID().Value()
-	c.fromTag, _ = sess.InviteRequest.From().Params.Get("tag")
-	c.toTag, _ = sess.InviteResponse.To().Params.Get("tag")
-	return c
 }
