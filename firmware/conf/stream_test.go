@@ -36,7 +36,7 @@ func (p *phone) addr() netip.AddrPort { return p.conn.LocalAddr().(*net.UDPAddr)
 // a room on a ticking mixer: what the first phone sends, the second hears,
 // and the first does not hear itself; leave gives each stream back.
 func TestRealStreams(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() { // only with -short: CI and ./build.sh test run it in full
 		t.Skip("real sockets and tickers")
 	}
 	eng, err := stream.NewEngine(stream.Options{PortLow: 31000, PortHigh: 31998})

@@ -214,6 +214,9 @@ func TestSymlinkOut(t *testing.T) {
 		"in.wav":    "ok.wav",
 	} {
 		if err := os.Symlink(to, ts.staticFile(GSPub, name)); err != nil {
+			if os.Getenv("CI") == "true" { // CI runs on Linux, where symbolic links always work
+				t.Fatalf("symlink: %v", err)
+			}
 			t.Skipf("no symbolic links here: %v", err)
 		}
 	}
