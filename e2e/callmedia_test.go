@@ -354,6 +354,9 @@ func TestForkToListeners(t *testing.T) {
 		t.Errorf("multicast target: %d %s", code, body)
 	}
 	r.wait(t)
+	// SIPp is done once its BYE is answered; the box stops the call's forks
+	// as the call ends, just after: wait for that event before counting.
+	b.waitLog(10*time.Second, "event.kind=fork.stopped", "event.call="+id+" ", "event.fork_reason=hangup")
 	if stopped := b.events("fork.stopped", id); len(stopped) != 2 || !strings.Contains(stopped[1], "fork_reason=hangup") {
 		t.Errorf("fork.stopped events: %q", stopped)
 	}
