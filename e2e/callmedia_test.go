@@ -270,6 +270,9 @@ func TestRecordingStorageLimit(t *testing.T) {
 		t.Errorf("the caller got %d frames in the 2 s after the limit: the call should go on", n)
 	}
 	r.wait(t)
+	// SIPp is done once its BYE is answered; the box publishes call.ended
+	// as it finishes the call, just after.
+	b.waitLog(10*time.Second, "event.kind=call.ended")
 	if ended := b.events("call.ended", ""); len(ended) != 1 || !strings.Contains(ended[0], "remote-bye") {
 		t.Errorf("call ended %q, want by the caller's BYE", ended)
 	}
