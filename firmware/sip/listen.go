@@ -113,7 +113,9 @@ func (l *boundedListener) Accept() (net.Conn, error) {
 		}
 		bc := &boundedConn{Conn: c, idle: l.idle, handshake: l.handshake, release: func() { <-l.slots }}
 		if l.tls != nil {
-			bc.Conn = tls.Server(c, l.tls)
+			// The slot is freed before the socket closes, however it
+			// closes: tls closes it itself when a handshake times out.
+			bc.Conn = tls.Server(slotConn{Conn: c, free: bc.free}, l.tls)
 			bc.tls = true
 		}
 		return bc, nil
@@ -152,7 +154,24 @@ func (c *boundedConn) Read(p []byte) (int, error) {
 
 // Close frees the connection's slot and closes it; idempotent.
 func (c *boundedConn) Close() error {
-	c.once.Do(c.release)
+	c.free()
+	return c.Conn.Close()
+}
+
+// free releases the connection's slot, once.
+func (c *boundedConn) free() { c.once.Do(c.release) }
+
+// slotConn is the socket under a TLS connection: closing it frees the
+// connection's slot first, so a client that sees the close finds the slot
+// free.
+type slotConn struct {
+	net.Conn
+	free func()
+}
+
+// Close frees the slot, then closes the socket.
+func (c slotConn) Close() error {
+	c.free()
 	return c.Conn.Close()
 }
 
