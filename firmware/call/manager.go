@@ -350,12 +350,16 @@ func negotiate(offer []byte) (sdp.Media, error) {
 	if pt := m.Codecs[0]; pt != uint8(stream.PCMU) && pt != uint8(stream.PCMA) {
 		return m, fmt.Errorf("%w: G.711 only under dynamic payload type %d", sdp.ErrNoCodec, pt)
 	}
+	if m.Secure() {
+		return m, fmt.Errorf("%w: SRTP (%s) offered and the box does not take it", sdp.ErrCrypto, m.Profile)
+	}
+	m.Crypto = nil // best-effort keys in a plain offer: answered plain
 	return m, nil
 }
 
 // sdpStatus maps an SDP error to the SIP status to answer with.
 func sdpStatus(err error) int {
-	if errors.Is(err, sdp.ErrNoCodec) || errors.Is(err, sdp.ErrNoAudio) {
+	if errors.Is(err, sdp.ErrNoCodec) || errors.Is(err, sdp.ErrNoAudio) || errors.Is(err, sdp.ErrCrypto) {
 		return 488
 	}
 	return 400

@@ -1,10 +1,12 @@
 package sdp
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -24,6 +26,8 @@ func addSeeds(f *testing.F) {
 	f.Add([]byte("v=0\n"))
 	f.Add([]byte("v=0\r\no=\r\n"))
 	f.Add([]byte{})
+	f.Add(withHead("m=audio 4000 RTP/SAVP 0", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"+testKeyB64+"|2^31|1:4"))
+	f.Add(withHead("m=audio 4000 RTP/AVP 0", "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:"+testKeyB64))
 }
 
 func FuzzParse(f *testing.F) {
@@ -31,7 +35,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		d, err := Parse(body)
 		if err != nil {
-			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrNoAudio) && !errors.Is(err, ErrNoCodec) {
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrNoAudio) && !errors.Is(err, ErrNoCodec) && !errors.Is(err, ErrCrypto) {
 				t.Fatalf("error wraps no sentinel: %v", err)
 			}
 			return
@@ -64,6 +68,44 @@ func FuzzNegotiate(f *testing.F) {
 		// Whatever we negotiated, our answer must parse back.
 		if _, err := Parse(Answer(local, m, 1, 1)); err != nil {
 			t.Fatalf("our answer does not parse: %v", err)
+		}
+	})
+}
+
+// FuzzParseCrypto: any a=crypto value parses or fails with one of the two
+// crypto sentinels, never quoting the key; what parses writes back as an
+// attribute that parses to the same thing.
+func FuzzParseCrypto(f *testing.F) {
+	for _, v := range []string{
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" + testKeyB64,
+		"2 AES_CM_128_HMAC_SHA1_32 inline:" + testKeyB64 + "|2^31|1:4",
+		"3 AES_CM_128_HMAC_SHA1_80 inline:" + testKeyB64 + "|1048576",
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" + testKeyB64 + "|2^20|1:4;inline:" + testKeyB64 + "|2^20|2:4",
+		"1 AEAD_AES_128_GCM inline:" + testKeyB64,
+		"1 AES_CM_128_HMAC_SHA1_80 inline:" + testKeyB64 + " KDR=1",
+		"1 AES_CM_128_HMAC_SHA1_80 inline:",
+		"", "1", "1 x y",
+	} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, value string) {
+		c, err := ParseCrypto(value)
+		if err != nil {
+			if !errors.Is(err, ErrCrypto) && !errors.Is(err, ErrUnsupported) {
+				t.Fatalf("error wraps no crypto sentinel: %v", err)
+			}
+			return
+		}
+		if len(c.Key) != KeyLen || c.Tag < 1 || (c.Suite != SuiteAES80 && c.Suite != SuiteAES32) || c.MKILen > maxMKILen {
+			t.Fatalf("accepted %#v (key %d bytes, MKI %d bytes)", c, len(c.Key), c.MKILen)
+		}
+		back, err := ParseCrypto(c.attribute())
+		if err != nil || back.Tag != c.Tag || back.Suite != c.Suite || string(back.Key) != string(c.Key) ||
+			back.Lifetime != c.Lifetime || back.MKI != c.MKI || back.MKILen != c.MKILen {
+			t.Fatalf("%#v writes back as %q which reads %#v, %v", c, c.attribute(), back, err)
+		}
+		if strings.Contains(c.String(), base64.StdEncoding.EncodeToString(c.Key)) {
+			t.Fatalf("String shows the key")
 		}
 	})
 }

@@ -51,7 +51,17 @@ type Media struct {
 	// Rtpmap maps each payload type named by an a=rtpmap line to its
 	// encoding as written, e.g. 96 → "PCMU/8000" or 101 → "telephone-event/8000".
 	Rtpmap map[uint8]string
+	// Profile is the m= line's transport: RTP/AVP, RTP/AVPF, RTP/SAVP or
+	// RTP/SAVPF.
+	Profile string
+	// Crypto lists the stream's a=crypto attributes that we can use, in the
+	// order given (the sender's preference); unusable ones are skipped. An
+	// RTP/AVP stream may carry some too (best-effort SRTP).
+	Crypto []Crypto
 }
+
+// Secure reports whether the profile is SRTP (RTP/SAVP or RTP/SAVPF).
+func (m Media) Secure() bool { return strings.HasPrefix(m.Profile, "RTP/SAVP") }
 
 // Codec reports which G.711 codec (PCMU or PCMA) payload type pt stands for in
 // m: a static type 0 or 8 without an rtpmap, or any type whose rtpmap names

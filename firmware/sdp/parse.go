@@ -2,6 +2,7 @@ package sdp
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -15,8 +16,10 @@ import (
 const maxBody = 64 << 10
 
 // Parse parses an SDP body and returns its first usable audio stream: the
-// first m=audio line with a non-zero port and an RTP/AVP or RTP/AVPF profile.
-// Other media (video, application) are ignored.
+// first m=audio line with a non-zero port and an RTP/AVP, RTP/AVPF,
+// RTP/SAVP or RTP/SAVPF profile. Other media (video, application) are
+// ignored. An SRTP stream without a usable a=crypto attribute, or any
+// malformed a=crypto attribute, yields ErrCrypto.
 func Parse(body []byte) (d *Description, err error) {
 	if err := precheck(body); err != nil {
 		return nil, err
@@ -104,7 +107,7 @@ func normalize(body []byte) string {
 
 // firstAudio picks the first usable audio stream of sd.
 func firstAudio(sd *pionsdp.SessionDescription) (Media, error) {
-	rejected, secure := 0, 0
+	rejected, other := 0, 0
 	for i, md := range sd.MediaDescriptions {
 		if md.MediaName.Media != "audio" {
 			continue
@@ -113,11 +116,12 @@ func firstAudio(sd *pionsdp.SessionDescription) (Media, error) {
 			rejected++
 			continue
 		}
-		if !plainRTP(md.MediaName.Protos) {
-			secure++
+		profile := strings.Join(md.MediaName.Protos, "/")
+		if !rtpProfile(profile) {
+			other++
 			continue
 		}
-		m, err := audioMedia(sd, md)
+		m, err := audioMedia(sd, md, profile)
 		if err != nil {
 			return Media{}, fmt.Errorf("%w (in media %d, m=%s)", err, i+1, clip(md.MediaName.String()))
 		}
@@ -126,21 +130,21 @@ func firstAudio(sd *pionsdp.SessionDescription) (Media, error) {
 	switch {
 	case rejected > 0:
 		return Media{}, fmt.Errorf("%w: audio stream rejected (port 0)", ErrNoAudio)
-	case secure > 0:
-		return Media{}, fmt.Errorf("%w: only secure (SAVP) audio offered", ErrNoAudio)
+	case other > 0:
+		return Media{}, fmt.Errorf("%w: no RTP audio stream (only other transports)", ErrNoAudio)
 	}
 	return Media{}, fmt.Errorf("%w: no m=audio line", ErrNoAudio)
 }
 
-// plainRTP reports whether the m= profile is RTP/AVP or RTP/AVPF (no SRTP).
-func plainRTP(protos []string) bool {
-	p := strings.Join(protos, "/")
-	return p == "RTP/AVP" || p == "RTP/AVPF"
+// rtpProfile reports whether the m= profile is RTP or SRTP with SDES keys
+// (not DTLS-SRTP, UDP/TLS/RTP/SAVP, which needs a handshake we lack).
+func rtpProfile(p string) bool {
+	return p == "RTP/AVP" || p == "RTP/AVPF" || p == "RTP/SAVP" || p == "RTP/SAVPF"
 }
 
 // audioMedia reduces one m=audio section to a Media.
-func audioMedia(sd *pionsdp.SessionDescription, md *pionsdp.MediaDescription) (Media, error) {
-	m := Media{Direction: direction(sd.Attributes, SendRecv)}
+func audioMedia(sd *pionsdp.SessionDescription, md *pionsdp.MediaDescription, profile string) (Media, error) {
+	m := Media{Direction: direction(sd.Attributes, SendRecv), Profile: profile}
 	m.Direction = direction(md.Attributes, m.Direction)
 	ci := md.ConnectionInformation
 	if ci == nil {
@@ -168,6 +172,9 @@ func audioMedia(sd *pionsdp.SessionDescription, md *pionsdp.MediaDescription) (M
 	}
 	if err := attributes(md.Attributes, &m); err != nil {
 		return Media{}, err
+	}
+	if m.Secure() && len(m.Crypto) == 0 {
+		return Media{}, fmt.Errorf("%w: %s stream without a usable a=crypto attribute (suites %v, inline keys)", ErrCrypto, profile, Suites)
 	}
 	return m, nil
 }
@@ -218,6 +225,15 @@ func attributes(attrs []pionsdp.Attribute, m *Media) error {
 				return fmt.Errorf("%w: a=ptime:%s is not 1-1000 ms", ErrMalformed, clip(a.Value))
 			}
 			m.Ptime = ms
+		case "crypto":
+			c, err := ParseCrypto(a.Value)
+			switch {
+			case errors.Is(err, ErrUnsupported):
+				continue // RFC 4568 section 5.1.1: ignore what we do not understand
+			case err != nil:
+				return fmt.Errorf("a=crypto:%s: %w", clipCrypto(a.Value), err)
+			}
+			m.Crypto = append(m.Crypto, c)
 		}
 	}
 	for _, pt := range m.Codecs { // first telephone-event in m= order wins
@@ -248,4 +264,14 @@ func clip(s string) string {
 		return s[:max] + "…"
 	}
 	return s
+}
+
+// clipCrypto shows an a=crypto value in an error without its key: the tag
+// and suite only.
+func clipCrypto(v string) string {
+	f := strings.Fields(v)
+	if len(f) > 2 {
+		f = f[:2]
+	}
+	return clip(strings.Join(f, " ")) + " …"
 }
