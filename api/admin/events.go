@@ -109,7 +109,7 @@ func (a *API) getEvents(w http.ResponseWriter, r *http.Request) error {
 				return nil
 			}
 		case <-tick.C:
-			if a.flush(w, rc, ": keep-alive\n\n") != nil {
+			if a.flush(w, rc, heartbeat()) != nil {
 				return nil
 			}
 		case <-r.Context().Done():
@@ -118,6 +118,12 @@ func (a *API) getEvents(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
+}
+
+// heartbeat is the message sent every keepAlive: a named event (not a
+// comment), so that a page can tell a live stream from a dead one.
+func heartbeat() string {
+	return fmt.Sprintf("event: heartbeat\ndata: {\"time\":%q}\n\n", time.Now().UTC().Format(time.RFC3339))
 }
 
 // send writes one event; false when the client is gone.

@@ -1,6 +1,7 @@
 'use strict';
 // core.js: DOM and format helpers, the API client, translations, forms with
-// per-field errors, the live event stream, and the router with the page shell.
+// per-field errors, and the router with the page shell (the live event
+// stream is in live.js).
 
 const $ = (sel, root) => (root || document).querySelector(sel);
 
@@ -201,37 +202,6 @@ const thead = keys => h('thead', {}, h('tr', {}, keys.map(k => {
 })));
 const emptyRow = (n, key) => h('tr', {}, h('td', {class: 'empty', colSpan: n}, t(key || 'none')));
 
-// Live events: one EventSource while logged in; pages subscribe with onEvent.
-const KINDS = ['call.started', 'call.ringing', 'call.answered', 'call.ended', 'call.transferred', 'dtmf.digit', 'dtmf.string',
-  'prompt.finished', 'prompt.skipped', 'ivr.entered', 'ivr.left', 'control.offered', 'control.accepted', 'control.ended',
-  'command.finished', 'recording.started', 'recording.finished', 'fork.started', 'fork.stopped'];
-const live = {es: null, subs: new Set(), timer: 0};
-function startLive() {
-  if (live.es) return;
-  const es = live.es = new EventSource('/api/admin/events');
-  const got = m => { let ev; try { ev = JSON.parse(m.data); } catch (e) { return; } live.subs.forEach(f => f(ev)); };
-  KINDS.forEach(k => es.addEventListener(k, got));
-  es.onmessage = got;
-  es.onopen = () => liveDot(true);
-  es.onerror = () => {
-    liveDot(false);
-    if (es.readyState !== EventSource.CLOSED) return;
-    live.es = null;
-    clearTimeout(live.timer);
-    live.timer = setTimeout(() => { if (S.loggedIn) startLive(); }, 5000);
-  };
-}
-function stopLive() {
-  clearTimeout(live.timer);
-  if (live.es) live.es.close();
-  live.es = null;
-}
-function onEvent(fn) { live.subs.add(fn); return () => live.subs.delete(fn); }
-function liveDot(on) {
-  const d = $('#live-dot');
-  if (d) { d.classList.toggle('on', on); d.title = t(on ? 'live.on' : 'live.off'); }
-}
-
 // Router: #/page/arg. PAGES is filled by the page files.
 const PAGES = {};
 const NAV = ['dashboard', 'ivrs', 'prompts', 'disks', 'trunks', 'accounts', 'access', 'events', 'records', 'system'];
@@ -263,7 +233,7 @@ function route() {
   const main = h('main', {id: 'main'});
   app.className = 'shell';
   clear(app, shell(page), main);
-  liveDot(!!(live.es && live.es.readyState === EventSource.OPEN));
+  liveDot();
   const c = PAGES[page](main, arg);
   S.cleanup = typeof c === 'function' ? c : null;
   window.scrollTo(0, 0);
@@ -284,6 +254,7 @@ function shell(cur) {
 async function logout() {
   try { await api('POST', 'logout', {}); } catch (e) { /* gone anyway */ }
   S.loggedIn = false;
+  liveLoggedOut();
   stopLive();
   location.hash = '#/login';
   route();
