@@ -23,12 +23,22 @@ const OfferDTMFPT uint8 = 101
 // answer carries it as an a=crypto attribute and keeps the offer's profile:
 // RTP/SAVP for an RTP/SAVP or RTP/SAVPF offer, RTP/AVP for a best-effort
 // RTP/AVP offer with keys. Without, the profile is RTP/AVP.
+//
+// The answer has the offer's m= lines in the offer's order (m.Lines): every
+// stream but the chosen audio one is rejected with port 0 (RFC 3264
+// section 6).
 func Answer(local netip.AddrPort, m Media, sessID, version uint64, crypto ...Crypto) []byte {
 	var b strings.Builder
 	header(&b, local.Addr(), sessID, version)
+	answerLines(&b, m, func() { answerAudio(&b, local.Port(), m, crypto) })
+	return []byte(b.String())
+}
+
+// answerAudio writes the m=audio section of our answer to m.
+func answerAudio(b *strings.Builder, port uint16, m Media, crypto []Crypto) {
 	if len(m.Codecs) == 0 {
 		b.WriteString("m=audio 0 RTP/AVP 0\r\n")
-		return []byte(b.String())
+		return
 	}
 	pt := m.Codecs[0]
 	enc := m.Rtpmap[pt]
@@ -43,15 +53,14 @@ func Answer(local netip.AddrPort, m Media, sessID, version uint64, crypto ...Cry
 	if len(crypto) > 0 && m.Secure() {
 		profile = "RTP/SAVP"
 	}
-	mline(&b, local.Port(), profile, pts)
-	rtpmap(&b, pt, enc)
+	mline(b, port, profile, pts)
+	rtpmap(b, pt, enc)
 	if len(pts) > 1 {
-		rtpmap(&b, m.DTMFPT, "telephone-event/8000")
-		fmtp(&b, m.DTMFPT)
+		rtpmap(b, m.DTMFPT, "telephone-event/8000")
+		fmtp(b, m.DTMFPT)
 	}
 	b.WriteString("a=ptime:20\r\na=" + mirror(m.Direction) + "\r\n")
-	cryptoLines(&b, crypto)
-	return []byte(b.String())
+	cryptoLines(b, crypto)
 }
 
 // Offer builds our offer for a call we place or a late-offer INVITE: PCMU,

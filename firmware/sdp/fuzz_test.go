@@ -22,6 +22,7 @@ func addSeeds(f *testing.F) {
 	}
 	f.Add(withHead("m=audio 4000 RTP/AVP 0", "a=sendonly"))
 	f.Add(withHead("m=audio 0 RTP/AVP 0"))
+	f.Add(withHead("m=audio 4000 RTP/AVP 0", "m=video 4002 RTP/AVP 96", "a=rtpmap:96 H264/90000"))
 	f.Add(sdpOf("v=0", "o=- 1 1 IN IP6 ::1", "s=-", "c=IN IP6 ::1", "t=0 0", "m=audio 1 RTP/AVP 96", "a=rtpmap:96 telephone-event/8000"))
 	f.Add([]byte("v=0\n"))
 	f.Add([]byte("v=0\r\no=\r\n"))
@@ -66,8 +67,12 @@ func FuzzNegotiate(f *testing.F) {
 			t.Fatalf("negotiated unsupported payload type %d", m.Codecs[0])
 		}
 		// Whatever we negotiated, our answer must parse back.
-		if _, err := Parse(Answer(local, m, 1, 1)); err != nil {
+		ans := Answer(local, m, 1, 1)
+		if _, err := Parse(ans); err != nil {
 			t.Fatalf("our answer does not parse: %v", err)
+		}
+		if got := len(mLinesOf(ans)); got != len(m.Lines) {
+			t.Fatalf("answer has %d m= lines, offer %d", got, len(m.Lines))
 		}
 	})
 }

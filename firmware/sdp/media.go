@@ -58,6 +58,11 @@ type Media struct {
 	// order given (the sender's preference); unusable ones are skipped. An
 	// RTP/AVP stream may carry some too (best-effort SRTP).
 	Crypto []Crypto
+	// Lines lists every m= line of the description and Index is this
+	// stream's position among them, so an answer keeps the offer's m= lines
+	// (RFC 3264 section 6). Lines is nil in a Media built by hand.
+	Lines []MLine
+	Index int
 }
 
 // Secure reports whether the profile is SRTP (RTP/SAVP or RTP/SAVPF).

@@ -125,6 +125,7 @@ func firstAudio(sd *pionsdp.SessionDescription) (Media, error) {
 		if err != nil {
 			return Media{}, fmt.Errorf("%w (in media %d, m=%s)", err, i+1, clip(md.MediaName.String()))
 		}
+		m.Lines, m.Index = mlines(sd), i
 		return m, nil
 	}
 	switch {
