@@ -155,6 +155,15 @@ func TestSystem(t *testing.T) {
 	if !strings.Contains(string(r.body), `"field":"system.max_calls"`) {
 		t.Errorf("answer %s", r.body)
 	}
+	e.do(me, "PUT", "system", map[string]any{"http_hosts": []string{"ivr.example.lan"}}).want(t, http.StatusOK).decode(t, &s)
+	e.do(me, "PUT", "system", map[string]any{"name": "desk2"}).want(t, http.StatusOK).decode(t, &s)
+	if s.HTTPHosts == nil || len(*s.HTTPHosts) != 1 || (*s.HTTPHosts)[0] != "ivr.example.lan" {
+		t.Errorf("http_hosts after a PUT without them: %+v", s.HTTPHosts)
+	}
+	r = e.do(me, "PUT", "system", map[string]any{"http_hosts": []string{"http://x"}}).want(t, http.StatusUnprocessableEntity)
+	if !strings.Contains(string(r.body), `"field":"system.http_hosts[0]"`) {
+		t.Errorf("answer %s", r.body)
+	}
 }
 
 func TestAPIAccess(t *testing.T) {

@@ -173,13 +173,14 @@ func (a *API) answerIVR(w http.ResponseWriter, number string, code int) error {
 }
 
 // systemJSON is GET|PUT system; sn is read-only (ignored in PUT). In PUT,
-// recording and fork left out (or null) stay as they are.
+// recording, fork and http_hosts left out (or null) stay as they are.
 type systemJSON struct {
 	Name      string         `json:"name"`
 	SN        string         `json:"sn"`
 	MaxCalls  int            `json:"max_calls"`
 	Recording *recordingConf `json:"recording"`
 	Fork      *forkConf      `json:"fork"`
+	HTTPHosts *[]string      `json:"http_hosts"`
 }
 
 // recordingConf is system.recording with every field shown.
@@ -199,7 +200,8 @@ type forkConf struct {
 func (a *API) getSystem(w http.ResponseWriter, r *http.Request) error {
 	s := a.opt.Store.Config().System
 	f := s.Fork
-	writeJSON(w, http.StatusOK, systemJSON{Name: s.Name, SN: s.SN, MaxCalls: s.MaxCalls,
+	hosts := append([]string{}, s.HTTPHosts...)
+	writeJSON(w, http.StatusOK, systemJSON{Name: s.Name, SN: s.SN, MaxCalls: s.MaxCalls, HTTPHosts: &hosts,
 		Recording: &recordingConf{MaxMB: s.Recording.MaxMB},
 		Fork: &forkConf{MaxPerCall: f.MaxPerCall, MaxTotal: f.MaxTotal, AllowLoopback: f.AllowLoopback,
 			AllowMulticast: f.AllowMulticast, LANOnly: f.LANOnly}})
@@ -219,6 +221,9 @@ func (a *API) putSystem(w http.ResponseWriter, r *http.Request) error {
 		if f := body.Fork; f != nil {
 			c.System.Fork = config.Fork{MaxPerCall: f.MaxPerCall, MaxTotal: f.MaxTotal, AllowLoopback: f.AllowLoopback,
 				AllowMulticast: f.AllowMulticast, LANOnly: f.LANOnly}
+		}
+		if body.HTTPHosts != nil {
+			c.System.HTTPHosts = *body.HTTPHosts
 		}
 		return nil
 	})

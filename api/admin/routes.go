@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ivrbox/ivrbox/api/admin/auth"
+	"github.com/ivrbox/ivrbox/api/internal/secheader"
 )
 
 // route is one endpoint: method and path under Prefix, whether it is open
@@ -158,13 +159,7 @@ func (a *API) serve(h handlerFunc) http.Handler {
 // securityHeaders sets the headers every API answer carries.
 func securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("Cache-Control", "no-store")
-		hd.Set("X-Frame-Options", "DENY")
-		hd.Set("Referrer-Policy", "no-referrer")
-		hd.Set("Cross-Origin-Resource-Policy", "same-origin")
-		hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		secheader.Set(w.Header())
 		h.ServeHTTP(w, r)
 	})
 }

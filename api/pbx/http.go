@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/ivrbox/ivrbox/api/internal/secheader"
 )
 
 // endpoint is one API path.
@@ -68,9 +70,8 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		res = failResp{Status: statusFailed, Errno: errno}
 	}
 	h := w.Header()
+	secheader.Set(h)
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
 	body, err := json.Marshal(res)
 	if err != nil { // cannot happen with the response types

@@ -367,7 +367,7 @@ func (b *Box) startHTTP() error {
 	mux.Handle(ws.Path+"/", wsAPI)
 	b.mountConf(mux)
 	mux.Handle("/", webui.Handler())
-	if err := b.startHTTPS(mux); err != nil {
+	if err := b.startHTTPS(b.hostGuard(mux)); err != nil {
 		return err
 	}
 	if b.opt.HTTPAddr != "off" {
@@ -375,7 +375,7 @@ func (b *Box) startHTTP() error {
 		if err != nil {
 			return fmt.Errorf("http: %w", err)
 		}
-		b.http = b.serve(ln, b.plainHTTP(mux))
+		b.http = b.serve(ln, b.hostGuard(b.plainHTTP(mux)))
 	}
 	if b.opt.DebugAddr != "" {
 		dl, err := net.Listen("tcp", b.opt.DebugAddr)

@@ -90,6 +90,12 @@ type System struct {
 	// room nobody joins within 10 minutes is deleted, and so is one that
 	// empties, at once (as the XML IVR vendor does). Applied at start.
 	Conference Conference `json:"conference,omitzero"`
+	// HTTPHosts are more names the web page and the HTTP APIs answer to,
+	// besides localhost, the box's host name (also with .local), its
+	// certificate's names and any IP address: a request naming another
+	// host gets 421 (DNS rebinding). A name, or "*.example.com" for every
+	// name below example.com. Zero value: none.
+	HTTPHosts []string `json:"http_hosts,omitempty"`
 }
 
 // IVR is one interactive voice response menu, modelled on the PBX seed's

@@ -123,6 +123,7 @@ func (v *validator) system(s System) {
 		}
 	}
 	v.conference("system.conference", s.Conference)
+	v.httpHosts("system.http_hosts", s.HTTPHosts)
 	if s.Pins != nil {
 		err := s.Pins.Validate()
 		if j, ok := err.(interface{ Unwrap() []error }); ok {

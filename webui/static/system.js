@@ -13,6 +13,7 @@ function settingsCard() {
   const name = h('input', {id: 'sys-name', maxLength: 64});
   const max = numInput('', 0, 10000);
   max.id = 'sys-max';
+  const hosts = h('input', {id: 'sys-hosts', maxLength: 2000, placeholder: 'ivr.example.lan'});
   const about = h('div', {class: 'cards', id: 'about'});
   const media = mediaFields(form);
   const btn = h('button', {type: 'submit', class: 'pri', id: 'sys-save'}, t('save'));
@@ -22,7 +23,8 @@ function settingsCard() {
     btn.disabled = true;
     form.clear();
     try {
-      await api('PUT', 'system', Object.assign({}, sys, {name: name.value.trim(), max_calls: num(max.value)}, media.body()));
+      await api('PUT', 'system', Object.assign({}, sys, {name: name.value.trim(), max_calls: num(max.value),
+        http_hosts: hosts.value.split(/[\s,]+/).filter(Boolean)}, media.body()));
       msgBox(msg, t('saved'), true);
     } catch (err) {
       if (err.status === 422) err.problems = form.show(err.problems);
@@ -35,6 +37,7 @@ function settingsCard() {
       sys = s || {};
       name.value = sys.name || '';
       max.value = sys.max_calls || '';
+      hosts.value = (sys.http_hosts || []).join(' ');
       media.fill(sys, use);
       const stat = (key, v) => h('div', {class: 'stat'}, h('span', {}, t(key)), h('b', {}, v || '—'));
       clear(about, stat('dash.version', st.version), stat('dash.board', st.board), stat('sys.sn', sys.sn),
@@ -43,7 +46,8 @@ function settingsCard() {
   })();
   return h('form', {class: 'card', onsubmit: submit}, h('h2', {}, t('sys.about')), about, h('div', {class: 'form'},
     form.field('name', t('sys.name'), name),
-    form.field('max_calls', t('sys.maxCalls'), max, t('sys.maxCallsHint'))), media.el, h('p'), msg, btn);
+    form.field('max_calls', t('sys.maxCalls'), max, t('sys.maxCallsHint')),
+    form.field('http_hosts', t('sys.hosts'), hosts, t('sys.hostsHint'))), media.el, h('p'), msg, btn);
 }
 
 // mediaFields are the recording and media fork settings: fill(sys, use)
