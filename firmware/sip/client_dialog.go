@@ -206,6 +206,7 @@ func (cd *ClientDialog) end(cause string) bool {
 		return false
 	}
 	cd.ended, cd.cause = true, cause
+	cd.onInfo, cd.onReInvite = nil, nil // they hold the call: free it even if a transaction lingers
 	cd.mu.Unlock()
 	close(cd.done)
 	cd.srv.mu.Lock()

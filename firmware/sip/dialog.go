@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+	"weak"
 
 	sipmsg "github.com/emiago/sipgo/sip"
 )
@@ -96,7 +97,15 @@ func newDialog(s *Server, req *sipmsg.Request, tx sipmsg.ServerTransaction, offe
 	d.remoteTarget = *inv.Contact().Address.Clone()
 	d.local = s.localAddr(d.transport, d.source)
 	d.ctx, d.cancel = context.WithCancel(s.base)
-	if !tx.OnCancel(func(*sipmsg.Request) { d.cancelled() }) {
+	// sipgo keeps the transaction, and so its CANCEL hook, for 64*T1 after
+	// the call; the hook holds d weakly so a finished dialog goes at once
+	// (while it is up, the server's dialog list holds it).
+	wd := weak.Make(d)
+	if !tx.OnCancel(func(*sipmsg.Request) {
+		if d := wd.Value(); d != nil {
+			d.cancelled()
+		}
+	}) {
 		d.cancel()
 		return nil, fmt.Errorf("%w: %s", ErrEnded, CauseCancel)
 	}
@@ -193,6 +202,10 @@ func (d *Dialog) end(cause string) bool {
 		return false
 	}
 	d.state, d.cause = stateEnded, cause
+	// The hooks hold the call (and through it its media); sipgo keeps the
+	// INVITE transaction, whose CANCEL hook holds d, for 64*T1 after the
+	// call: drop them so a finished call is freed at once.
+	d.onReInvite, d.onInfo, d.onRefer = nil, nil, nil
 	d.mu.Unlock()
 	close(d.done)
 	d.cancel()

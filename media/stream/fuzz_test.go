@@ -15,6 +15,7 @@ func offlineStream(cfg Config) *Stream {
 	s.inband.Store(cfg.InbandDTMF)
 	s.media.codec, s.media.dtmfPT = cfg.Codec, cfg.DTMFPT
 	s.media.hdr.CSRC = make([]uint32, 0, 15)
+	s.media.in, s.media.out, s.media.pcm = new(shard).buffers()
 	s.media.ticks = 1
 	return s
 }

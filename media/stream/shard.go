@@ -35,6 +35,7 @@ type shard struct {
 	poll    *poller   // nil: none (tick mode); guarded by mu, closed by the engine
 	slots   []slot    // streams by poller key; guarded by mu
 	free    []int32   // unused slots; guarded by mu
+	scratch *scratch  // its streams' packet buffers (scratch.go); set once under mu
 
 	// Owned by the shard goroutine.
 	work   []*Stream // this tick's copy of streams

@@ -90,12 +90,15 @@ type candidate struct {
 
 // media is the per-stream state only the shard goroutine touches.
 type media struct {
-	keys   [maxKeysPerTick]heardKey // digits heard this tick, reported after it
-	nkeys  int
-	in     [maxPacket]byte
-	out    [maxPacket]byte
+	keys  [maxKeysPerTick]heardKey // digits heard this tick, reported after it
+	nkeys int
+	// in, out and pcm are the shard's scratch buffers (scratch.go), shared
+	// by its streams: only the shard goroutine uses them, one stream at a
+	// time, and nothing keeps a slice of them past the packet.
+	in     []byte
+	out    []byte
 	event  [dtmf.EventSize]byte
-	pcm    [maxPacket]int16
+	pcm    []int16
 	hdr    rtp.Header // reused for every received packet
 	hdrOut rtp.Header // reused for every sent packet
 
@@ -140,6 +143,7 @@ func newStream(e *Engine, sh *shard, cfg Config, rtpSock, rtcpSock *sock, port i
 	}
 	s.inband.Store(cfg.InbandDTMF)
 	m := &s.media
+	m.in, m.out, m.pcm = sh.buffers()
 	m.hdr.CSRC = make([]uint32, 0, 15)
 	m.hdr.Extensions = make([]rtp.Extension, 0, 8)
 	m.hdrOut = rtp.Header{Version: 2, SSRC: rand.Uint32()}

@@ -90,6 +90,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if opt.Log, err = newLogger(*level, stderr); err != nil {
 		return err
 	}
+	setMemoryLimit(opt.Board, opt.Log)
 	opt.Started = time.Now()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
