@@ -83,7 +83,8 @@ func (e *Engine) start(tune func(*shard)) {
 
 // Open binds a port pair and starts serving a stream for cfg. The error
 // wraps ErrNoPorts when the range is exhausted, ErrCodec for a bad codec
-// or DTMF payload type, and ErrClosed after Close.
+// or DTMF payload type, ErrCrypto for bad SRTP keys, and ErrClosed after
+// Close.
 func (e *Engine) Open(cfg Config) (*Stream, error) {
 	if !cfg.Codec.valid() {
 		return nil, fmt.Errorf("%w: payload type %d", ErrCodec, cfg.Codec)
@@ -94,12 +95,20 @@ func (e *Engine) Open(cfg Config) (*Stream, error) {
 	if e.isClosed() {
 		return nil, ErrClosed
 	}
+	var sec *secure
+	if cfg.Crypto != nil {
+		var err error
+		if sec, err = newSecure(cfg.Crypto, nil); err != nil {
+			return nil, err
+		}
+	}
 	rtp, rtcp, port, err := e.ports.open(cfg.Local)
 	if err != nil {
 		return nil, err
 	}
 	sh := e.leastLoaded()
 	s := newStream(e, sh, cfg, rtp, rtcp, port)
+	s.secure, s.media.secure = sec, sec
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()

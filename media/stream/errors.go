@@ -16,6 +16,9 @@ var (
 	ErrNoDTMF = errors.New("stream: no telephone-event payload type negotiated")
 	// ErrBusy reports SendDigit with too many digits already queued.
 	ErrBusy = errors.New("stream: too many digits queued")
+	// ErrCrypto reports SRTP keys a stream cannot use (unknown suite, a
+	// key of the wrong length).
+	ErrCrypto = errors.New("stream: bad SRTP keys")
 	// ErrLinked reports Bridge on a stream that is already bridged (its
 	// Source is a bridge's).
 	ErrLinked = errors.New("stream: already bridged")

@@ -41,6 +41,8 @@ type Config struct {
 	// barge-in), but not Engine.Close, which waits for the shards. A call
 	// already running when Close returns may still complete.
 	OnDigit func(key byte, source string)
+	// Crypto, if set, makes the stream SRTP from the start (see SetCrypto).
+	Crypto *Crypto
 }
 
 // Digit sources passed to Config.OnDigit.

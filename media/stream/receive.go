@@ -58,6 +58,12 @@ func (s *Stream) handle(b []byte, from netip.AddrPort) {
 		s.stats.strangers.Add(1)
 		return
 	}
+	if m.secure != nil {
+		var ok bool
+		if b, ok = s.decrypt(m.secure, b); !ok {
+			return
+		}
+	}
 	payload, ok := s.parse(b)
 	if !ok {
 		s.stats.invalid.Add(1)

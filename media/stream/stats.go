@@ -21,6 +21,12 @@ type Stats struct {
 	Probation uint64
 	// SendErrors counts packets the socket refused to send.
 	SendErrors uint64
+	// AuthFailed counts SRTP packets dropped because they failed
+	// authentication (a wrong key, a forgery, an unknown MKI).
+	AuthFailed uint64
+	// Replayed counts SRTP packets dropped as replays (already received,
+	// or older than the replay window).
+	Replayed uint64
 	// Learned is the learned source address; invalid until learned.
 	Learned netip.AddrPort
 }
@@ -29,6 +35,7 @@ type Stats struct {
 type counters struct {
 	packetsIn, bytesIn, packetsOut, bytesOut atomic.Uint64
 	strangers, invalid, probation, sendErrs  atomic.Uint64
+	authFailed, replayed                     atomic.Uint64
 }
 
 // Stats returns the stream's counters.
@@ -43,6 +50,8 @@ func (s *Stream) Stats() Stats {
 		Invalid:    c.invalid.Load(),
 		Probation:  c.probation.Load(),
 		SendErrors: c.sendErrs.Load(),
+		AuthFailed: c.authFailed.Load(),
+		Replayed:   c.replayed.Load(),
 	}
 	s.mu.Lock()
 	st.Learned = s.learned

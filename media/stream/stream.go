@@ -75,6 +75,10 @@ type Stream struct {
 	learned netip.AddrPort // copy of the learned source, for Stats
 	play    playback
 	digits  digitQueue
+	// secure is the SRTP state SetCrypto made (nil: plain RTP); secureSet
+	// tells the shard to take it at its next sync.
+	secure    *secure
+	secureSet bool
 
 	// Owned by the shard goroutine (set up in newStream).
 	media media
@@ -112,6 +116,7 @@ type media struct {
 	// Settings copied from the control state at the start of each tick.
 	codec  Codec
 	dtmfPT uint8
+	secure *secure // SRTP; nil: plain RTP
 
 	source netip.AddrPort // learned source; invalid while learning
 	remote netip.AddrPort // copy of the SDP address, which may take the source over

@@ -99,6 +99,10 @@ func (s *Stream) sync() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m.codec, m.dtmfPT, m.remote = s.codec, s.dtmfPT, s.remote
+	if s.secureSet {
+		s.secureSet = false
+		m.secure = s.secure
+	}
 	if s.relearn {
 		s.relearn = false
 		s.learned = netip.AddrPort{}
@@ -210,7 +214,14 @@ func (s *Stream) write(f outFrame) {
 	n, err := h.MarshalTo(m.out[:])
 	if err == nil {
 		n += copy(m.out[n:], f.payload)
-		err = s.rtp.writeTo(m.out[:n], f.dst)
+		pkt := m.out[:n]
+		if m.secure != nil {
+			pkt, err = s.encrypt(m.secure, pkt)
+			n = len(pkt)
+		}
+		if err == nil {
+			err = s.rtp.writeTo(pkt, f.dst)
+		}
 	}
 	if err != nil {
 		s.stats.sendErrs.Add(1)
