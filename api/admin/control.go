@@ -51,10 +51,10 @@ func (a *API) postControl(w http.ResponseWriter, r *http.Request) error {
 	}
 	var probs []Problem
 	if body.Key == "" {
-		probs = append(probs, Problem{"key", "required: the key of the API-control step (its IVR number unless set)"})
+		probs = append(probs, Problem{Field: "key", Code: "field.required", Problem: "required: the key of the API-control step (its IVR number unless set)"})
 	}
 	if body.TTL < 0 || body.TTL > maxLeaseTTL {
-		probs = append(probs, Problem{"ttl_s", "must be 1 to 600 seconds (0: 30)"})
+		probs = append(probs, Problem{Field: "ttl_s", Code: "range.seconds", Params: map[string]any{"value": body.TTL, "max": maxLeaseTTL, "default": 30}, Problem: "must be 1 to 600 seconds (0: 30)"})
 	}
 	if len(probs) > 0 {
 		return &HTTPError{Code: http.StatusUnprocessableEntity, Msg: probs[0].Field + ": " + probs[0].Problem, Problems: probs}

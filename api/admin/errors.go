@@ -1,11 +1,13 @@
 package admin
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/ivrbox/ivrbox/firmware/call"
@@ -14,18 +16,25 @@ import (
 
 // HTTPError is an error a handler returns to answer with Code: Msg is shown
 // to the user, Problems list the fields at fault (422), Err is the cause,
-// logged for 5xx and never shown.
+// logged for 5xx and never shown. Key is the message's stable code and
+// Params its values, for pages that say it in their own words (codes.go);
+// httpErr fills them from its format, and an empty Key is answered as
+// "http.<status>".
 type HTTPError struct {
 	Code     int
 	Msg      string
+	Key      string
+	Params   map[string]any
 	Problems []Problem
 	Err      error
 }
 
 // Problem is one field at fault in a 422 answer.
 type Problem struct {
-	Field   string `json:"field"`   // JSON path, e.g. ivrs[1].keys["x"]
-	Problem string `json:"problem"` // what is wrong with it
+	Field   string         `json:"field"`            // JSON path, e.g. ivrs[1].keys["x"]
+	Problem string         `json:"problem"`          // what is wrong with it
+	Code    string         `json:"code"`             // stable message code (config's codes)
+	Params  map[string]any `json:"params,omitempty"` // the values the message names
 }
 
 // Error returns the message and the cause.
@@ -39,15 +48,20 @@ func (e *HTTPError) Error() string {
 // Unwrap returns the cause.
 func (e *HTTPError) Unwrap() error { return e.Err }
 
-// httpErr returns an HTTPError with a formatted message.
+// httpErr returns an HTTPError with a formatted message, and the code and
+// params of its format (messageCodes).
 func httpErr(code int, format string, args ...any) *HTTPError {
-	return &HTTPError{Code: code, Msg: fmt.Sprintf(format, args...)}
+	he := &HTTPError{Code: code, Msg: fmt.Sprintf(format, args...)}
+	he.Key, he.Params = messageCode(format, args)
+	return he
 }
 
 // errorBody is the JSON of every error answer.
 type errorBody struct {
-	Error    string    `json:"error"`
-	Problems []Problem `json:"problems,omitempty"`
+	Error    string         `json:"error"`
+	Code     string         `json:"code"`
+	Params   map[string]any `json:"params,omitempty"`
+	Problems []Problem      `json:"problems,omitempty"`
 }
 
 // handlerFunc is an endpoint: it writes a success answer or returns an error.
@@ -62,7 +76,16 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if he.Code >= 500 {
 		a.log.Error("admin: request failed", "method", r.Method, "path", r.URL.Path, "status", he.Code, "err", err)
 	}
-	writeJSON(w, he.Code, errorBody{Error: he.Msg, Problems: he.Problems})
+	for n, p := range he.Problems {
+		if p.Code == "" {
+			he.Problems[n].Code, he.Problems[n].Params = config.CodeInvalid, map[string]any{"detail": p.Problem}
+		}
+	}
+	key := he.Key
+	if key == "" {
+		key = "http." + strconv.Itoa(he.Code)
+	}
+	writeJSON(w, he.Code, errorBody{Error: he.Msg, Code: key, Params: he.Params, Problems: he.Problems})
 }
 
 // writeJSON answers with v as JSON.
@@ -93,8 +116,14 @@ const (
 // decodeJSON reads one JSON value of at most limit bytes into v, refusing
 // unknown fields and trailing data: 400 if malformed, 413 if too large.
 func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(r.Body)
+	data, err := readBody(w, r, limit)
+	if err != nil {
+		return err
+	}
+	if probs := config.CheckNumbers(data, v, ""); len(probs) > 0 {
+		return numbersError(probs)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return bodyError(err, limit)
@@ -106,6 +135,17 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) erro
 		return httpErr(http.StatusBadRequest, "malformed JSON: data after the JSON value")
 	}
 	return nil
+}
+
+// numbersError is the 400 answer for number fields that hold no number.
+func numbersError(probs []*config.ValidationError) error {
+	he := &HTTPError{Code: http.StatusBadRequest, Key: "body.not_numbers",
+		Params: map[string]any{"count": len(probs), "field": probs[0].Field},
+		Msg:    fmt.Sprintf("%s: %s; nothing changed", probs[0].Field, probs[0].Problem)}
+	for _, p := range probs {
+		he.Problems = append(he.Problems, Problem{Field: p.Field, Problem: p.Problem, Code: p.Code, Params: p.Params})
+	}
+	return he
 }
 
 // readBody reads the whole body, at most limit bytes (413 beyond).
@@ -121,13 +161,15 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 func bodyError(err error, limit int64) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return &HTTPError{Code: http.StatusRequestEntityTooLarge,
-			Msg: fmt.Sprintf("request body too large: the limit is %s", sizeText(limit)), Err: err}
+		return &HTTPError{Code: http.StatusRequestEntityTooLarge, Key: "body.too_large",
+			Params: map[string]any{"max_bytes": limit},
+			Msg:    fmt.Sprintf("request body too large: the limit is %s", sizeText(limit)), Err: err}
 	}
 	if errors.Is(err, io.EOF) {
 		return httpErr(http.StatusBadRequest, "malformed JSON: the body is empty")
 	}
-	return &HTTPError{Code: http.StatusBadRequest, Msg: "malformed JSON: " + err.Error(), Err: err}
+	return &HTTPError{Code: http.StatusBadRequest, Key: "body.malformed", Params: map[string]any{"detail": err.Error()},
+		Msg: "malformed JSON: " + err.Error(), Err: err}
 }
 
 // sizeText writes n bytes for people: 20 MiB, 64 KiB.
@@ -161,13 +203,14 @@ func storeError(err error, what string) error {
 	if len(probs) == 0 {
 		return err
 	}
-	he := &HTTPError{Code: http.StatusUnprocessableEntity, Err: err,
-		Msg: fmt.Sprintf("%s: %d problems, nothing changed", what, len(probs))}
+	he := &HTTPError{Code: http.StatusUnprocessableEntity, Err: err, Key: "config.invalid",
+		Params: map[string]any{"what": what, "count": len(probs), "field": probs[0].Field},
+		Msg:    fmt.Sprintf("%s: %d problems, nothing changed", what, len(probs))}
 	if len(probs) == 1 {
 		he.Msg = fmt.Sprintf("%s: %s; nothing changed", what, probs[0].Error())
 	}
 	for _, p := range probs {
-		he.Problems = append(he.Problems, Problem{Field: p.Field, Problem: p.Problem})
+		he.Problems = append(he.Problems, Problem{Field: p.Field, Problem: p.Problem, Code: p.Code, Params: p.Params})
 	}
 	return he
 }
@@ -199,6 +242,7 @@ func callError(err error) error {
 	if !ok {
 		return &HTTPError{Code: http.StatusInternalServerError, Msg: "internal error", Err: err}
 	}
+	key := "call." + string(call.CodeOf(err))
 	msg := st.msg
 	var ce *call.Error
 	if errors.As(err, &ce) && ce.Code != call.CodeEnded {
@@ -210,5 +254,5 @@ func callError(err error) error {
 			msg += ": " + detail
 		}
 	}
-	return &HTTPError{Code: st.code, Msg: msg, Err: err}
+	return &HTTPError{Code: st.code, Msg: msg, Key: key, Err: err}
 }

@@ -143,7 +143,8 @@ func (a *API) promptAudio(w http.ResponseWriter, r *http.Request, name string) e
 	case errors.Is(err, prompt.ErrNotFound):
 		return httpErr(http.StatusNotFound, "no prompt %q", name)
 	case err != nil:
-		return &HTTPError{Code: http.StatusUnprocessableEntity, Msg: "the prompt does not play: " + err.Error(), Err: err}
+		return &HTTPError{Code: http.StatusUnprocessableEntity, Msg: "the prompt does not play: " + err.Error(), Err: err,
+			Key: "prompt.not_playable", Params: map[string]any{"detail": err.Error()}}
 	}
 	return writeAudio(w, r, au)
 }
@@ -214,9 +215,11 @@ func (a *API) postPrompt(w http.ResponseWriter, r *http.Request) error {
 	pcm, err := prompt.Decode(name+ext, u.data, 0)
 	switch {
 	case errors.Is(err, prompt.ErrTooLong):
-		return &HTTPError{Code: http.StatusRequestEntityTooLarge, Msg: "audio too long: " + err.Error(), Err: err}
+		return &HTTPError{Code: http.StatusRequestEntityTooLarge, Msg: "audio too long: " + err.Error(), Err: err,
+			Key: "prompt.too_long", Params: map[string]any{"max_seconds": int(prompt.DefaultMaxDuration.Seconds()), "detail": err.Error()}}
 	case err != nil:
 		return &HTTPError{Code: http.StatusUnsupportedMediaType, Err: err,
+			Key: "prompt.not_playable", Params: map[string]any{"detail": err.Error()},
 			Msg: "not audio that ivrbox can play (" + err.Error() + "): upload a WAV or MP3 file"}
 	}
 	info, err := a.savePrompt(name, ext, u.data)

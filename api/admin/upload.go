@@ -84,10 +84,12 @@ func readFilePart(w http.ResponseWriter, r *http.Request, field string, limit in
 func formError(err error, limit int64) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return &HTTPError{Code: http.StatusRequestEntityTooLarge,
-			Msg: fmt.Sprintf("file too large: the limit is %s", sizeText(limit)), Err: err}
+		return &HTTPError{Code: http.StatusRequestEntityTooLarge, Key: "upload.too_large",
+			Params: map[string]any{"max": sizeText(limit)},
+			Msg:    fmt.Sprintf("file too large: the limit is %s", sizeText(limit)), Err: err}
 	}
-	return &HTTPError{Code: http.StatusBadRequest, Msg: "malformed multipart body: " + err.Error(), Err: err}
+	return &HTTPError{Code: http.StatusBadRequest, Msg: "malformed multipart body: " + err.Error(), Err: err,
+		Key: "upload.malformed", Params: map[string]any{"detail": err.Error()}}
 }
 
 // isRIFF reports whether data starts like a WAV file.

@@ -84,6 +84,13 @@ func Import(data []byte) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	if probs := CheckNumbers(data, &Config{}, ""); len(probs) > 0 {
+		errs := make([]error, len(probs))
+		for n, p := range probs {
+			errs[n] = p
+		}
+		return Config{}, errors.Join(errs...)
+	}
 	c, err := decodeStrict(data)
 	if err != nil {
 		return Config{}, err

@@ -31,7 +31,7 @@ func TestImportErrors(t *testing.T) {
 		{"unknown nested field", `{"version": 2, "ivrs": [{"number": "1", "colour": "red"}]}`, `unknown field "colour"`},
 		{"two documents", `{"version": 2} {"version": 2}`, "not a config document: invalid character '{' after top-level value"},
 		{"trailing garbage", `{"version": 2}]`, "not a config document"},
-		{"huge number", `{"version": 2, "ivrs": [{"number": "1", "repeat": 1e30}]}`, "cannot unmarshal number 1e30"},
+		{"huge number", `{"version": 2, "ivrs": [{"number": "1", "repeat": 1e30}]}`, "ivrs[0].repeat: 1e30 is too big"},
 		{"wrong type", `{"version": 2, "ivrs": [{"number": 6500}]}`, "cannot unmarshal number into Go struct field"},
 		{"invalid config", `{"version": 2, "ivrs": [{"number": "65a0"}]}`, `ivrs[0].number: "65a0" must be digits`},
 		{"too large", `{"version": 2, "system": {"name": "` + strings.Repeat("a", MaxDocumentSize) + `"}}`, "config: document larger than 4 MiB"},

@@ -28,10 +28,13 @@ const (
 )
 
 // ValidationError is one problem found by Validate: Field is the JSON path of
-// the offending value (`ivrs[1].keys["x"]`), Problem says what is wrong.
+// the offending value (`ivrs[1].keys["x"]`), Problem says what is wrong,
+// Code and Params say it for translation (codes.go).
 type ValidationError struct {
 	Field   string
 	Problem string
+	Code    string         // stable message code, e.g. "ref.ivr_missing"
+	Params  map[string]any // the values the message names, e.g. {"number": "6501"}
 }
 
 // Error returns "field: problem".
@@ -100,12 +103,12 @@ func (v *validator) add(field, format string, args ...any) {
 		v.more++
 		return
 	}
-	v.probs = append(v.probs, &ValidationError{Field: field, Problem: fmt.Sprintf(format, args...)})
+	v.probs = append(v.probs, newProblem(field, format, args...))
 }
 
 func (v *validator) err() error {
 	if v.more > 0 {
-		v.probs = append(v.probs, &ValidationError{Field: "config", Problem: fmt.Sprintf("%d more problems not shown", v.more)})
+		v.probs = append(v.probs, newProblem("config", "%d more problems not shown", v.more))
 	}
 	return errors.Join(v.probs...)
 }
