@@ -106,6 +106,8 @@ var problemCodes = map[string]problemCode{
 	"%d disks, the limit is %d":    {"list.too_many", []string{"count", "max"}},
 	"%d accounts, the limit is %d": {"list.too_many", []string{"count", "max"}},
 	"%d IVRs, the limit is %d":     {"list.too_many", []string{"count", "max"}},
+	"%d names, the limit is %d":    {"list.too_many", []string{"count", "max"}},
+	"%q is not a host name (letters, digits, hyphens and dots; \"*.\" first for every name below)": {"host.name_invalid", []string{"value"}},
 
 	"%d must not be negative":                                                    {"range.negative", []string{"value"}},
 	"%d must not be negative (0 means no limit)":                                 {"range.negative", []string{"value"}},
