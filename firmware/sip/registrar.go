@@ -19,6 +19,8 @@ import (
 
 	"github.com/icholy/digest"
 
+	"github.com/ivrbox/ivrbox/firmware/guard"
+
 	sipmsg "github.com/emiago/sipgo/sip"
 )
 
@@ -43,6 +45,8 @@ type registrar struct {
 	realm    string
 	key      [32]byte // HMAC key for nonces, random per server
 	now      func() time.Time
+	nonces   nonceBook     // the nonces used, for their counts
+	logGate  guard.LogGate // the refused REGISTERs' log lines
 
 	mu       sync.Mutex                     // guards bindings
 	bindings map[string]map[string]*binding // by user, then Contact URI
@@ -187,7 +191,7 @@ const dummyPassword = "\x00no-such-account\x00"
 
 // verify checks digest credentials for a request with method. It returns
 // the authenticated user, or errStaleNonce (challenge again) or another
-// error (403). Unknown users and wrong passwords take the same path.
+// error (403): errReplay for a nonce count already used. Unknown users and wrong passwords take the same path.
 func (reg *registrar) verify(accounts Registrar, method string, cred *digest.Credentials) error {
 	if err := reg.checkNonce(cred.Nonce); err != nil {
 		return err
@@ -197,6 +201,9 @@ func (reg *registrar) verify(accounts Registrar, method string, cred *digest.Cre
 	}
 	if a := strings.ToUpper(cred.Algorithm); a != "" && a != "MD5" {
 		return fmt.Errorf("algorithm %q", cred.Algorithm)
+	}
+	if err := reg.nonces.use(cred.Nonce, uint64(max(cred.Nc, 0)), cred.QOP != "", reg.now()); err != nil {
+		return err
 	}
 	password, known := accounts.Password(cred.Username)
 	if !known {

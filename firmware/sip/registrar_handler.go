@@ -29,10 +29,18 @@ func (s *Server) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	}
 	h := req.GetHeader("Authorization")
 	if h == nil {
+		if s.authBanned(req, req.To().Address.User) {
+			s.refuseRegister(reg, req, tx, req.To().Address.User, errBanned)
+			return
+		}
 		s.respond(tx, req, 401, "Unauthorized", sipmsg.NewHeader("WWW-Authenticate", reg.challenge(false)))
 		return
 	}
 	cred, err := digest.ParseCredentials(h.Value())
+	if err == nil && s.authBanned(req, cred.Username) {
+		s.refuseRegister(reg, req, tx, cred.Username, errBanned)
+		return
+	}
 	if err == nil {
 		err = reg.verify(accounts, string(req.Method), cred)
 	}
@@ -40,16 +48,33 @@ func (s *Server) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	case errors.Is(err, errStaleNonce), errors.Is(err, errNonce) || cred == nil:
 		s.respond(tx, req, 401, "Unauthorized", sipmsg.NewHeader("WWW-Authenticate", reg.challenge(errors.Is(err, errStaleNonce))))
 		return
+	case errors.Is(err, errReplay):
+		s.authResult(req, cred.Username, false)
+		s.respond(tx, req, 401, "Unauthorized", sipmsg.NewHeader("WWW-Authenticate", reg.challenge(false)))
+		return
 	case err == nil && cred.Username != req.To().Address.User:
 		err = errors.New("credentials for another account")
 	}
+	s.authResult(req, cred.Username, err == nil)
 	if err != nil {
-		s.log.Info("REGISTER refused", "user", cred.Username, "source", req.Source(), "error", err)
-		s.respond(tx, req, 403, "")
+		s.refuseRegister(reg, req, tx, cred.Username, err)
 		return
 	}
 	code, reason, hdrs := reg.update(cred.Username, req)
 	s.respond(tx, req, code, reason, hdrs...)
+}
+
+// errBanned refuses a REGISTER from a banned source or for a banned account.
+var errBanned = errors.New("banned after failed authentications")
+
+// refuseRegister answers 403 and logs why, a few lines a minute at most.
+func (s *Server) refuseRegister(reg *registrar, req *sipmsg.Request, tx sipmsg.ServerTransaction, user string, err error) {
+	if ok, held := reg.logGate.Allow(reg.now()); ok {
+		s.log.Info("REGISTER refused", "user", clip(user), "source", req.Source(), "error", err, "more_refused_unlogged", held)
+	} else {
+		s.log.Debug("REGISTER refused", "user", clip(user), "source", req.Source(), "error", err)
+	}
+	s.respond(tx, req, 403, "")
 }
 
 // update applies a REGISTER's Contacts to user's bindings and returns the

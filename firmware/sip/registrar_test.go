@@ -140,10 +140,14 @@ func TestRegistrarAnswers(t *testing.T) {
 	if res := answer("2001", "wrong", known, ""); res.StatusCode != 403 {
 		t.Errorf("wrong password: %d, want 403", res.StatusCode)
 	}
-	if res := answer("2001", "pw2001", known, "10"); res.StatusCode != 423 || res.GetHeader("Min-Expires") == nil {
+	// The same nonce count again is a replay: a new challenge.
+	if res := answer("2001", "pw2001", known, ""); res.StatusCode != 401 {
+		t.Errorf("replayed nonce count: %d, want 401", res.StatusCode)
+	}
+	if res := answer("2001", "pw2001", send("2001", "", ""), "10"); res.StatusCode != 423 || res.GetHeader("Min-Expires") == nil {
 		t.Errorf("too brief: %d, want 423 with Min-Expires", res.StatusCode)
 	}
-	res := answer("2001", "pw2001", known, "7200")
+	res := answer("2001", "pw2001", send("2001", "", ""), "7200")
 	if res.StatusCode != 200 || !strings.Contains(res.GetHeader("Contact").Value(), "expires=3600") {
 		t.Fatalf("good password: %d %v", res.StatusCode, res.GetHeader("Contact"))
 	}

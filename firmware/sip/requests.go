@@ -28,6 +28,9 @@ func (s *Server) serve(f sipgo.RequestHandler) sipgo.RequestHandler {
 			return
 		}
 		defer s.reqs.Done()
+		if !s.admitted(req, tx) {
+			return
+		}
 		defer func() {
 			if r := recover(); r != nil {
 				s.log.Error("request callback panicked", "method", req.Method, "call_id", callID(req), "panic", r, "stack", string(debug.Stack()))

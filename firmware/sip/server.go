@@ -54,6 +54,8 @@ type Options struct {
 	// HandshakeTimeout bounds an accepted connection's TLS handshake; 0
 	// means DefaultHandshakeTimeout.
 	HandshakeTimeout time.Duration
+	// Guard limits and blocks abusive sources (guard.go); nil serves all.
+	Guard Guard
 }
 
 // Handler takes calls.
@@ -149,7 +151,8 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 				log.Debug("unmatched response", "status", r.StatusCode, "call_id", callID(r))
 			}),
 		),
-		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log)),
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log),
+			sipmsg.WithTransportLayerReadFilter(s.readFilter)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("sip: user agent: %w", err)
