@@ -125,6 +125,8 @@ type Options struct {
 	// HTTPSPort is the port HTTPS listens on; when set, the first-run
 	// setup (POST setup) is refused over plain HTTP. "": HTTPS is off.
 	HTTPSPort string
+	// Guard is the SIP abuse guard; nil: the blocks endpoints answer 501.
+	Guard Guard
 
 	authParams auth.Params // tests: cheaper argon2id
 }

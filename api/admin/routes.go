@@ -111,7 +111,7 @@ func (a *API) routes() []route {
 		{"POST", "factory-reset", false, a.postFactoryReset},
 		{"GET", "hal", false, a.getHAL},
 		{"POST", "hal/buttons/{name}/press", false, a.postPress},
-	}, append(append(a.confRoutes(), a.certRoutes()...), a.debugRoutes()...)...)
+	}, append(append(append(a.confRoutes(), a.certRoutes()...), a.debugRoutes()...), a.guardRoutes()...)...)
 }
 
 // buildHandler mounts the routes behind the security layers: headers on

@@ -68,6 +68,7 @@ func (b *Box) watchStatus(ctx context.Context) (wait func()) {
 				cfg := b.Store.Config()
 				b.Disks.Apply(cfg.Disks) // a restore or PUT config may change them
 				b.Trunks.Apply(cfg)
+				b.applyGuard(cfg)
 			case e := <-sub.C():
 				if e.Kind == event.CallStarted || e.Kind == event.CallEnded {
 					b.Status.SetCalls(len(b.Calls.Calls()))

@@ -30,6 +30,7 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/conf"
 	"github.com/ivrbox/ivrbox/firmware/disk"
 	"github.com/ivrbox/ivrbox/firmware/event"
+	"github.com/ivrbox/ivrbox/firmware/guard"
 	"github.com/ivrbox/ivrbox/firmware/ivr"
 	"github.com/ivrbox/ivrbox/firmware/outbox"
 	"github.com/ivrbox/ivrbox/firmware/sip"
@@ -117,6 +118,7 @@ type Box struct {
 	WS      *ws.API        // the WebSocket ivrapi (/ws) and its events
 	Files   *files.Store   // the WebSocket API's storages, temp folders and links
 	Certs   *certs.Manager // the TLS server certificate (HTTPS, SIP over TLS)
+	Guard   *guard.Guard   // the SIP abuse limits and blocks (guard.go)
 	http    *http.Server
 	https   *http.Server
 	debug   *http.Server
@@ -184,6 +186,7 @@ func New(opt Options) (b *Box, err error) {
 	if err = b.openCerts(); err != nil {
 		return nil, err
 	}
+	b.openGuard()
 	b.Bus = event.NewBus(opt.Log.With("component", "event"))
 	b.Prompts = prompt.New(prompt.Options{Dir: filepath.Join(opt.DataDir, "prompts"),
 		MaxBytes: opt.PromptCacheBytes, Revalidate: 2 * time.Second, Logger: opt.Log.With("component", "prompt"),
@@ -228,7 +231,7 @@ func New(opt Options) (b *Box, err error) {
 		HAL: boardHAL{st: b.Status, sim: b.hw.Sim}, Disks: b.Disks, Secrets: b.Store,
 		Restart: b.Restart, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
 		TrunkState: b.trunkState, Delivery: b.deliveryStats, Recordings: b.Rec, Cloud: b.Cloud,
-		Conferences: b.confAdmin(), Certs: b.Certs, HTTPSPort: b.httpsPort(),
+		Conferences: b.confAdmin(), Certs: b.Certs, HTTPSPort: b.httpsPort(), Guard: b.Guard,
 		Log: opt.Log.With("component", "admin"),
 	})
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))

@@ -19,7 +19,7 @@ type serverTLS interface{ ServerTLS() *tls.Config }
 // TLS on SIPSAddr (":5061" when empty, none when "off") with the box's
 // certificate, the connection bounds at their defaults (package sip).
 func (b *Box) sipOptions(ua string) sip.Options {
-	o := sip.Options{Addr: b.opt.SIPAddr, UserAgent: ua, Log: b.log.With("component", "sip")}
+	o := sip.Options{Addr: b.opt.SIPAddr, UserAgent: ua, Log: b.log.With("component", "sip"), Guard: b.Guard}
 	addr := b.opt.SIPSAddr
 	if addr == "" {
 		addr = DefaultSIPSAddr

@@ -82,6 +82,7 @@ type Manager struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 	total  atomic.Uint64
+	late   lateness // the media engine's skipped frames (admission.go)
 }
 
 var _ sip.Handler = (*Manager)(nil)
@@ -229,6 +230,10 @@ func (m *Manager) HandleInvite(ctx context.Context, d *sip.Dialog) {
 	c, status, err := m.newInbound(d, trunk, log)
 	if err != nil {
 		log.Warn("call refused", "status", status, "err", err)
+		if errors.Is(err, errShed) {
+			_ = d.RejectRetryAfter(status, m.opt.Config().System.Capacity.Retry())
+			return
+		}
 		_ = d.Reject(status, reasonPhrase(status))
 		return
 	}
@@ -267,6 +272,9 @@ func (m *Manager) newInbound(d *sip.Dialog, trunk string, log *slog.Logger) (*Ca
 	c := newInboundCall(m, d, media, trunk, log)
 	if err := m.admit(c); err != nil {
 		c.cancel(errEnded)
+		if errors.Is(err, errShed) {
+			return nil, 503, err
+		}
 		return nil, 486, err
 	}
 	if err := c.openMedia(m.localIP(d)); err != nil {
@@ -280,10 +288,12 @@ func (m *Manager) newInbound(d *sip.Dialog, trunk string, log *slog.Logger) (*Ca
 	return c, 0, nil
 }
 
-// admit adds c to the live calls unless the call limit is reached
-// (ErrBusy) or the manager is closed.
+// admit adds c to the live calls unless the call limit or the capacity is
+// reached (ErrBusy; wrapping errShed for the capacity) or the manager is
+// closed.
 func (m *Manager) admit(c *Call) error {
-	limit := m.opt.Config().System.CallLimit()
+	sys := m.opt.Config().System
+	limit := sys.CallLimit()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -291,6 +301,9 @@ func (m *Manager) admit(c *Call) error {
 	}
 	if len(m.calls) >= limit {
 		return fail(CodeBusy, "", nil, "call limit %d reached", limit)
+	}
+	if err := m.shed(sys.Capacity, len(m.calls)); err != nil {
+		return err
 	}
 	m.calls[c.id] = c
 	m.legs[c.leg] = c

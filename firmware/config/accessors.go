@@ -153,6 +153,7 @@ func (c *Config) Clone() Config {
 		out.System.Pins = &pins
 	}
 	out.Disks = slices.Clone(c.Disks)
+	out.System.Guard.Allow = slices.Clone(c.System.Guard.Allow)
 	if c.Cloud.Tokens != nil {
 		out.Cloud.Tokens = make([]CloudToken, len(c.Cloud.Tokens))
 		for n, t := range c.Cloud.Tokens {

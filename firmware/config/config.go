@@ -96,6 +96,11 @@ type System struct {
 	// host gets 421 (DNS rebinding). A name, or "*.example.com" for every
 	// name below example.com. Zero value: none.
 	HTTPHosts []string `json:"http_hosts,omitempty"`
+	// Guard holds the SIP abuse limits (guard.go). Zero value: the defaults.
+	Guard Guard `json:"guard,omitzero"`
+	// Capacity is admission control (guard.go). Zero value: no limit but
+	// MaxCalls.
+	Capacity Capacity `json:"capacity,omitzero"`
 }
 
 // IVR is one interactive voice response menu, modelled on the PBX seed's

@@ -127,6 +127,8 @@ func (v *validator) system(s System) {
 	}
 	v.conference("system.conference", s.Conference)
 	v.httpHosts("system.http_hosts", s.HTTPHosts)
+	v.guard("system.guard", s.Guard)
+	v.capacity("system.capacity", s.Capacity)
 	if s.Pins != nil {
 		err := s.Pins.Validate()
 		if j, ok := err.(interface{ Unwrap() []error }); ok {

@@ -84,6 +84,11 @@ func TestRequestRateRefuseUnblockAllow(t *testing.T) {
 	if g.Request(netip.MustParseAddr("::ffff:10.1.2.3"), "INVITE") != Pass {
 		t.Error("a v4-mapped allowed address was limited")
 	}
+	for range 100 {
+		if g.Request(netip.MustParseAddr("127.0.0.1"), "OPTIONS") != Pass || g.Request(netip.IPv6Loopback(), "OPTIONS") != Pass {
+			t.Fatal("the box's own loopback address was limited")
+		}
+	}
 }
 
 func TestOff(t *testing.T) {

@@ -36,7 +36,8 @@ type Settings struct {
 	// dropping them silently (dropping costs less and tells less).
 	Refuse bool
 	// Allow lists the addresses never limited nor blocked (trunks, the
-	// admin's LAN).
+	// admin's LAN). 127.0.0.1 and ::1, the box's own processes (a local
+	// application, a SIP proxy in front of the box), are always allowed.
 	Allow []netip.Prefix
 	// AuthFailures failed authentications within AuthWindow, from one
 	// source or for one account, ban it for AuthBanFor: the source is
@@ -76,8 +77,14 @@ func (s Settings) withDefaults() Settings {
 	return s
 }
 
+// own are the box's own loopback addresses, always allowed.
+var own = [...]netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}
+
 // allowed reports whether a is on the allow-list.
 func (s *Settings) allowed(a netip.Addr) bool {
+	if a == own[0] || a == own[1] {
+		return true
+	}
 	for _, p := range s.Allow {
 		if p.Contains(a) {
 			return true

@@ -68,7 +68,7 @@ func (d *Dialog) Reject(status int, reason string) error {
 	return d.reject(status, reason, CauseRejected)
 }
 
-func (d *Dialog) reject(status int, reason, cause string) error {
+func (d *Dialog) reject(status int, reason, cause string, hdrs ...sipmsg.Header) error {
 	if status < 300 || status > 699 {
 		return fmt.Errorf("sip: reject status %d is not 300-699", status)
 	}
@@ -77,7 +77,11 @@ func (d *Dialog) reject(status int, reason, cause string) error {
 		defer d.mu.Unlock()
 		return d.earlyLocked()
 	}
-	err := d.tx.Respond(d.response(status, reason, nil))
+	res := d.response(status, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	err := d.tx.Respond(res)
 	if errors.Is(err, sipmsg.ErrTransactionCanceled) {
 		cause = CauseCancel
 	}

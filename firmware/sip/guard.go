@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strconv"
+	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
 
@@ -114,6 +116,14 @@ func (s *Server) endUnconfirmed(src netip.Addr) {
 			d.end(CauseBlocked)
 		}
 	}
+}
+
+// RejectRetryAfter is Reject with the standard reason phrase and a
+// Retry-After header (whole seconds, at least 1): admission control's 503
+// (RFC 3261 section 21.5.4) tells the caller when to try again.
+func (d *Dialog) RejectRetryAfter(status int, after time.Duration) error {
+	secs := max(int(after/time.Second), 1)
+	return d.reject(status, "", CauseRejected, sipmsg.NewHeader("Retry-After", strconv.Itoa(secs)))
 }
 
 // authBanned refuses a REGISTER for user from a banned source or account.

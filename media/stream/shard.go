@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,7 +45,8 @@ type shard struct {
 	keys   [pollBatch]uint64
 	woken  []woken // the streams of this wait's keys
 
-	afterTick func() // test hook: called after each tick; nil in production
+	afterTick func()        // test hook: called after each tick; nil in production
+	skipped   atomic.Uint64 // frames skipped because the shard fell behind (late.go)
 }
 
 func newShard(id int, clock Clock, log *slog.Logger) *shard {
@@ -151,6 +153,7 @@ func (sh *shard) due(now time.Time) (send, skip int) {
 	if !now.Before(sh.next) {
 		skip = int(now.Sub(sh.next)/sh.frame) + 1
 		sh.next = sh.next.Add(time.Duration(skip) * sh.frame)
+		sh.skipped.Add(uint64(skip))
 		sh.log.Warn("rtp shard fell behind; frames skipped", "frames", skip)
 	}
 	return send, skip
