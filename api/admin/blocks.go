@@ -32,8 +32,8 @@ type blockJSON struct {
 func (a *API) guardRoutes() []route {
 	return []route{
 		{"GET", "blocks", false, a.getBlocks},
-		{"DELETE", "blocks/sources/{addr}", false, a.deleteBlock},
-		{"DELETE", "blocks/users/{user}", false, a.deleteBan},
+		{"DELETE", "blocks/sources/{id}", false, a.deleteBlock},
+		{"DELETE", "blocks/users/{name}", false, a.deleteBan},
 	}
 }
 
@@ -69,9 +69,9 @@ func (a *API) deleteBlock(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	addr, err := netip.ParseAddr(r.PathValue("addr"))
+	addr, err := netip.ParseAddr(r.PathValue("id"))
 	if err != nil {
-		return httpErr(http.StatusBadRequest, "%q is not an IP address", clipped(r.PathValue("addr")))
+		return httpErr(http.StatusBadRequest, "%q is not an IP address", clipped(r.PathValue("id")))
 	}
 	if !g.Unblock(addr) {
 		return httpErr(http.StatusNotFound, "%s is not blocked", addr)
@@ -87,7 +87,7 @@ func (a *API) deleteBan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	user := r.PathValue("user")
+	user := r.PathValue("name")
 	if !g.Unban(user) {
 		return httpErr(http.StatusNotFound, "account %q is not banned", clipped(user))
 	}

@@ -57,6 +57,7 @@ type envOpts struct {
 	calls     Calls       // Options.Calls; nil: e.calls
 	cloud     Cloud       // Options.Cloud; nil: none
 	conf      Conferences // Options.Conferences; nil: none
+	guard     Guard       // Options.Guard; nil: none
 	// recFiles are files (path relative to the recordings folder → content)
 	// put there before the recorder opens it.
 	recFiles map[string][]byte
@@ -122,6 +123,7 @@ func newEnv(t *testing.T, o ...envOpts) *env {
 	}
 	aopt.Cloud = opt.cloud
 	aopt.Conferences = opt.conf
+	aopt.Guard = opt.guard
 	e.api = New(aopt)
 	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(func() {
