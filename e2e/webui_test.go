@@ -311,13 +311,13 @@ func TestWebUIEditIVR(t *testing.T) {
 	br.pick("#key-star-type", "ivr")
 	br.pick("#key-star-target", "6500")
 
-	// A value out of range is refused, and the problem shows at its field.
+	// A value out of range is refused before it is sent, at its field.
 	br.fill("#f-repeat", "1000")
 	br.do("save", chromedp.Click(chromedp.ID("ivr-save")))
 	br.untilText("#save-msg", "Not saved")
 	br.until("the problem next to Rounds", 5*time.Second,
 		`document.querySelector("#f-repeat").closest(".field").classList.contains("invalid") &&
-		 document.querySelector("#f-repeat").closest(".field").querySelector(".err").textContent.includes("1000")`)
+		 document.querySelector("#f-repeat").closest(".field").querySelector(".err").textContent.includes("from 1 to 100")`)
 	br.shot("webui-ivr-problem")
 
 	br.fill("#f-repeat", "2")

@@ -41,7 +41,7 @@ function accessCard() {
       msgBox(msg, t('saved'), true);
       fill(await api('GET', 'api-access'));
     } catch (err) {
-      if (err.status === 422) err.problems = form.show(err.problems);
+      if ((err.problems || []).length) err.problems = form.show(err.problems);
       msgBox(msg, err);
     } finally { btn.disabled = false; }
   };
@@ -69,7 +69,7 @@ function tokensCard() {
     clear(body, list.length ? list.map(tk => h('tr', {'data-id': tk.id}, h('td', {}, tk.name),
       h('td', {class: 'mono hide-sm'}, tk.id), h('td', {}, fmtTime(tk.created)), h('td', {}, fmtTime(tk.last_used)),
       h('td', {}, confirmBtn(t('tok.revoke'), async () => {
-        try { await api('DELETE', 'tokens/' + encodeURIComponent(tk.id)); toast(t('tok.revoked')); load(); } catch (e) { msgBox(msg, e); }
+        try { await api('DELETE', 'tokens/' + encodeURIComponent(tk.id)); toast(t('tok.revoked')); load(); } catch (e) { msgBox(msg, e, false, 'delete'); }
       })))) : emptyRow(5, 'tok.none'));
   };
   const create = async e => {
@@ -120,7 +120,7 @@ function cloudNamespace() {
       fill(await api('PUT', 'cloud', {namespace: ns.value.trim()}));
       msgBox(msg, t('saved'), true);
     } catch (err) {
-      if (err.status === 422) err.problems = form.show(err.problems);
+      if ((err.problems || []).length) err.problems = form.show(err.problems);
       msgBox(msg, err);
     } finally { btn.disabled = false; }
   };
@@ -210,7 +210,7 @@ function cloudSubs() {
       h('td', {class: 'num nowrap'}, (s.pending || 0) + ' / ' + (s.delivered || 0) + ' / ' + (s.failed || 0)),
       h('td', {class: 'mono'}, s.lastError || '—'),
       h('td', {}, confirmBtn(t('delete'), async () => {
-        try { await api('DELETE', 'cloud/subscriptions/' + encodeURIComponent(s.id)); toast(t('cloud.subDeleted')); load(); } catch (e) { msgBox(msg, e); }
+        try { await api('DELETE', 'cloud/subscriptions/' + encodeURIComponent(s.id)); toast(t('cloud.subDeleted')); load(); } catch (e) { msgBox(msg, e, false, 'delete'); }
       })))) : emptyRow(6, 'cloud.subNone'));
   };
   addForm.addEventListener('submit', async e => {

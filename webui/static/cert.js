@@ -29,7 +29,7 @@ function certCard() {
       show(await api('POST', 'cert', {cert_pem: certPEM.value, key_pem: keyPEM.value}));
       certPEM.value = keyPEM.value = '';
       msgBox(msg, t('cert.uploadedOK'), true);
-    } catch (err) { msgBox(msg, err); } finally { upload.disabled = false; }
+    } catch (err) { msgBox(msg, err, false, 'upload'); } finally { upload.disabled = false; }
   };
   const regen = confirmBtn(t('cert.regenerate'), async () => {
     try {

@@ -30,10 +30,13 @@ function clear(el, ...kids) { el.replaceChildren(); return add(el, kids); }
 
 // Translations: DICT comes from i18n.js.
 let lang = 'en';
+// t(key, a, b) fills {0}, {1}; t(key, {name: v}) fills {name}.
 function t(key, ...args) {
   const s = (DICT[lang] && DICT[lang][key]) || DICT.en[key] || key;
-  return s.replace(/\{(\d)\}/g, (_, i) => args[i]);
+  const named = args.length === 1 && args[0] && typeof args[0] === 'object' ? args[0] : null;
+  return s.replace(/\{(\w+)\}/g, (m, k) => (named ? (named[k] ?? m) : /^\d$/.test(k) ? args[k] : m));
 }
+const hasKey = key => !!DICT.en[key];
 function pickLang(serverLang) {
   let l = null;
   try { l = localStorage.getItem('ivrbox.lang'); } catch (e) { /* storage off */ }
@@ -73,25 +76,40 @@ function fmtBytes(n) {
   if (n == null) return '—';
   if (n < 1024) return n + ' B';
   if (n < 1048576) return (n / 1024).toFixed(1) + ' KB';
-  return (n / 1048576).toFixed(1) + ' MB';
+  if (n < 1073741824) return (n / 1048576).toFixed(n < 104857600 ? 1 : 0) + ' MB';
+  return (n / 1073741824).toFixed(n < 107374182400 ? 1 : 0) + ' GB';
 }
 const since = s => fmtSecs((Date.now() - new Date(s)) / 1000);
 
-// apiError is what api() throws: message, HTTP status, problems, Retry-After.
+// apiError is what api() throws: message, HTTP status, problems, Retry-After,
+// and the stable code (with its params) the page translates.
 class apiError extends Error {
-  constructor(msg, status, problems, retry) {
+  constructor(msg, status, problems, retry, code, params) {
     super(msg); this.status = status; this.problems = problems || []; this.retry = retry;
+    this.code = code || ''; this.params = params || {};
   }
 }
-// errText turns an error into a message for people, in the page's language.
-function errText(e) {
+const errOf = (d, status, statusText, retry) => new apiError((d && d.error) || statusText || 'HTTP ' + status, status,
+  d && d.problems, retry, d && d.code, d && d.params);
+// codeText is the page's words for an API code, or '' when it has none.
+const codeText = (code, params) => (code && hasKey('code.' + code) ? t('code.' + code, params || {}) : '');
+// errText turns an error into a message for people, in the page's
+// language; verb (save, delete, test, restore, upload, apply) says what was
+// not done when the box listed problems.
+function errText(e, verb) {
   if (!(e instanceof apiError)) return t('err.net');
-  const k = 'err.' + e.status;
   if (e.status === 429) return t('err.429', e.retry || 300);
-  if (e.status === 422) return t(k); // the problems are listed or shown at their fields
-  const known = DICT.en[k] ? t(k) : '';
-  return known && e.message && e.message !== known ? known + ' (' + e.message + ')' : known || e.message;
+  if (e.status === 422 || (e.problems && e.problems.length)) return t('err.fix.' + (verb || 'save'));
+  const c = codeText(e.code, e.params);
+  if (c) return c;
+  const k = 'err.' + e.status;
+  const known = hasKey(k) ? t(k) : '';
+  // Without a translation of its code, the box's own (English) words are
+  // all there is: shown after the status's text.
+  return known && e.message && e.message !== DICT.en[k] ? known + ' (' + e.message + ')' : known || e.message;
 }
+// probText is one problem of a 422 in the page's language.
+const probText = p => codeText(p.code, p.params) || p.problem;
 
 // api calls the admin API; it throws apiError on an error status. A 401 on
 // anything but login/setup/password means the session ended: back to login.
@@ -107,8 +125,7 @@ async function api(method, path, body, raw) {
   const data = ct.includes('json') ? await r.json().catch(() => null) : null;
   if (!r.ok) {
     if (r.status === 401 && !/^(login|setup|password|session)$/.test(path)) sessionEnded();
-    throw new apiError((data && data.error) || r.statusText || 'HTTP ' + r.status, r.status,
-      data && data.problems, r.headers.get('Retry-After'));
+    throw errOf(data, r.status, r.statusText, r.headers.get('Retry-After'));
   }
   return data;
 }
@@ -123,12 +140,24 @@ function toast(msg) {
   el.timer = setTimeout(() => el.classList.remove('show'), 2500);
 }
 // msgBox shows an error (or, with ok, a success) with its problem list.
-function msgBox(el, e, ok) {
+// verb says what failed (see errText).
+function msgBox(el, e, ok, verb) {
   if (!e) return clear(el);
   if (ok || typeof e === 'string') { el.className = ok ? 'msg ok' : 'msg'; return clear(el, e); }
   el.className = 'msg';
-  const probs = (e.problems || []).map(p => h('li', {}, p.field ? p.field + ': ' : '', p.problem));
-  return clear(el, errText(e), probs.length ? h('ul', {}, probs) : null);
+  const probs = (e.problems || []).map(p => h('li', {}, p.field ? fieldWords(p.field) + ': ' : '', probText(p)));
+  return clear(el, errText(e, verb), probs.length ? h('ul', {}, probs) : null);
+}
+// fieldWords says an API field path in the user's words:
+// ivrs[0].keys["1"].target → "IVR #1 › key 1 › target".
+function fieldWords(path) {
+  const out = [];
+  for (const m of String(path).matchAll(/(\w+)|\[("?)([^\]"]*)\2\]/g)) {
+    if (m[1]) { out.push(hasKey('path.' + m[1]) ? t('path.' + m[1]) : m[1]); continue; }
+    const idx = m[2] ? m[3] : '#' + (Number(m[3]) + 1);
+    if (out.length) out[out.length - 1] += ' ' + idx; else out.push(idx);
+  }
+  return out.join(' › ');
 }
 
 // Form keeps the fields of one form by API path, to show 422 problems next
@@ -160,22 +189,66 @@ class Form {
       let f = null;
       for (; path && !(f = this.fields.get(path)); path = parentPath(path));
       if (!f) { rest.push(p); continue; }
-      f.err.textContent = (f.err.textContent ? f.err.textContent + '; ' : '') + p.problem;
+      f.err.textContent = (f.err.textContent ? f.err.textContent + '; ' : '') + probText(p);
       f.box.classList.add('invalid');
       first = first || f.box;
     }
     if (first) first.scrollIntoView({block: 'center'});
     return rest;
   }
+  // check refuses, next to its field, every shown number input whose text
+  // is not a number in its range (the browser keeps letters out of the
+  // value, so they would be sent as an empty field); false if any is.
+  check() {
+    this.clear();
+    const boxes = new Map([...this.fields.values()].map(f => [f.box, f]));
+    let first = null;
+    for (const f of this.fields.values()) {
+      for (const input of f.box.querySelectorAll('input[type=number]')) {
+        let el = input.parentElement;
+        while (el && !boxes.has(el)) el = el.parentElement;
+        const why = numProblem(input);
+        if (boxes.get(el) !== f || !why || input.closest('[hidden]')) continue;
+        f.err.textContent = (f.err.textContent ? f.err.textContent + '; ' : '') + why;
+        f.box.classList.add('invalid');
+        first = first || f.box;
+      }
+    }
+    if (first) first.scrollIntoView({block: 'center'});
+    return !first;
+  }
 }
+// numProblem is what is wrong with a number input's text, or ''.
+function numProblem(input) {
+  const v = input.validity;
+  if (v.badInput) return t('v.notNumber');
+  if (v.valueMissing) return t('v.needNumber');
+  if (v.stepMismatch) return t('v.whole');
+  if (v.rangeUnderflow || v.rangeOverflow) return input.max !== '' ? t('v.range', input.min || 0, input.max) : t('v.min', input.min);
+  return '';
+}
+// A number field shows its problem while it is typed (not when it loses
+// focus: the message moving the page then would make a click miss Save).
+document.addEventListener('input', e => {
+  const input = e.target;
+  if (!(input instanceof HTMLInputElement) || input.type !== 'number') return;
+  const box = input.closest('.field, li, td');
+  const err = box && box.querySelector('.err');
+  if (!err) return;
+  const why = numProblem(input);
+  err.textContent = why;
+  box.classList.toggle('invalid', !!why);
+});
 // parentPath drops the last step of an API field path: a.b[2] → a.b → a.
 function parentPath(p) {
   const q = p.replace(/(\.[^.[\]]*|\[[^\]]*\])$/, '');
   return q === p ? '' : q;
 }
 const num = v => (v === '' || v == null ? 0 : Number(v));
-function numInput(value, min, max, ph) {
-  return h('input', {type: 'number', min: min, max: max, step: 1, value: value == null ? '' : value, inputmode: 'numeric', placeholder: ph});
+// numInput is a whole-number field; req: it may not be left empty.
+function numInput(value, min, max, ph, req) {
+  return h('input', {type: 'number', min: min, max: max, step: 1, value: value == null ? '' : value, inputmode: 'numeric', placeholder: ph,
+    required: !!req});
 }
 // confirmBtn is a button that asks "Sure?" on the first click and runs fn
 // on a second click within 4 s (no browser dialogs).

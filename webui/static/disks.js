@@ -140,7 +140,7 @@ function diskForm(d, isNew, topMsg) {
   const msg = h('div', {class: 'msg', role: 'alert', id: 'disk-form-msg'});
   const pwSet = d.has_password || d.password_set;
   const inp = (id, v, attrs) => h('input', Object.assign({id: 'disk-' + id, value: v == null ? '' : v, autocomplete: 'off'}, attrs));
-  const number = numInput(d.number, 1, 8);
+  const number = numInput(d.number, 1, 8, '', true);
   number.id = 'disk-number';
   const f = {name: inp('name', d.name, {maxLength: 64}), server: inp('server', d.server, {placeholder: '192.168.1.20', required: true}),
     share: inp('share', d.share, {placeholder: 'media', required: true}), folder: inp('folder', d.folder, {placeholder: 'ivr/prompts'}),
@@ -154,13 +154,13 @@ function diskForm(d, isNew, topMsg) {
     if (f.password.value || clearPw.checked) b.password = clearPw.checked ? '' : f.password.value;
     return b;
   };
-  const run = async (btn, fn) => {
-    btn.disabled = true;
+  const run = async (btn, fn, verb) => {
     msgBox(msg);
-    form.clear();
+    if (!form.check()) return msgBox(msg, t('err.fix.' + verb));
+    btn.disabled = true;
     try { await fn(); } catch (e) {
-      if (e.status === 422) e.problems = form.show(e.problems);
-      msgBox(msg, e);
+      if ((e.problems || []).length) e.problems = form.show(e.problems);
+      msgBox(msg, e, false, verb);
     } finally { btn.disabled = false; }
   };
   const test = h('button', {type: 'button', id: 'disk-test'}, t('disk.test'));
@@ -176,7 +176,7 @@ function diskForm(d, isNew, topMsg) {
     if (r && (r.ok === false || r.error)) return msgBox(msg, t('disk.testFail', r.error || '?'));
     const s = r ? diskState(r) : {};
     msgBox(msg, t('disk.testOk') + (s.files != null ? ' ' + t('disk.testFiles', s.files) : ''), true);
-  }));
+  }, 'test'));
   const save = h('button', {type: 'submit', class: 'pri', id: 'disk-save'}, t('save'));
   const submit = e => {
     e.preventDefault();
@@ -185,14 +185,14 @@ function diskForm(d, isNew, topMsg) {
       if (isNew) await api('POST', 'disks', b); else await api('PUT', 'disks/' + d.number, b);
       toast(t('saved'));
       if (isNew || b.number !== d.number) location.hash = '#/disks/' + b.number; else rerender();
-    });
+    }, 'save');
   };
   const del = isNew ? null : confirmBtn(t('disk.delete'), async () => {
     try {
       await api('DELETE', 'disks/' + d.number);
       toast(t('disk.deleted', d.number));
       location.hash = '#/disks';
-    } catch (e) { msgBox(topMsg, e); }
+    } catch (e) { msgBox(topMsg, e, false, 'delete'); }
   }, {class: 'danger', id: 'disk-delete'});
   return h('form', {class: 'card', id: 'disk-form', onsubmit: submit}, h('h2', {}, t('disk.settings')),
     h('div', {class: 'form'},

@@ -94,7 +94,7 @@ function bind(input, obj, key, how) {
 // prompts then), and names the prompts accordingly.
 function ivrForm(ivr, form, nums) {
   const txt = (key, attrs) => bind(h('input', Object.assign({value: ivr[key] || ''}, attrs)), ivr, key);
-  const n = (key, min, max, ph) => bind(numInput(ivr[key], min, max, ph), ivr, key, true);
+  const n = (key, min, max, ph) => bind(numInput(ivr[key], min, max, ph, true), ivr, key, true);
   const promptsTitle = h('h2'), promptsHint = h('p', {class: 'hint'});
   const keysOnly = [
     form.field('repeat', t('ivr.repeat'), n('repeat', 1, 100, '1'), t('ivr.repeatHint')),
@@ -364,8 +364,8 @@ function collectBox(ivr, form, nums) {
     const term = h('select', {}, KEYS.slice().reverse().map(k => h('option', {value: k, selected: (c.terminator || '#') === k}, k)));
     term.addEventListener('change', () => { c.terminator = term.value; });
     clear(box, h('div', {class: 'form'},
-      form.field('collect.min_len', t('ivr.minLen'), bind(numInput(c.min_len, 1, 64), c, 'min_len', true)),
-      form.field('collect.max_len', t('ivr.maxLen'), bind(numInput(c.max_len, 1, 64), c, 'max_len', true)),
+      form.field('collect.min_len', t('ivr.minLen'), bind(numInput(c.min_len, 1, 64, '', true), c, 'min_len', true)),
+      form.field('collect.max_len', t('ivr.maxLen'), bind(numInput(c.max_len, 1, 64, '', true), c, 'max_len', true)),
       form.field('collect.terminator', t('ivr.terminator'), term),
       actionField(c.after, 'collect.after', t('ivr.after'), t('ivr.afterDefault'), form, nums)),
     h('h2', {class: 'sub'}, t('ivr.hold')), h('p', {class: 'hint'}, t('ivr.holdHint')),
@@ -446,9 +446,9 @@ function saveBar(ivr, form, number, isNew) {
   const msg = h('div', {class: 'msg', role: 'alert', id: 'save-msg'});
   const save = h('button', {type: 'button', class: 'pri', id: 'ivr-save'}, t('save'));
   save.addEventListener('click', async () => {
-    save.disabled = true;
     msgBox(msg);
-    form.clear();
+    if (!form.check()) return msgBox(msg, t('err.fix.save'));
+    save.disabled = true;
     const body = ivrBody(ivr);
     try {
       if (isNew) await api('POST', 'ivrs', body); else await api('PUT', 'ivrs/' + encodeURIComponent(number), body);
@@ -457,7 +457,7 @@ function saveBar(ivr, form, number, isNew) {
       msgBox(msg, t('ivr.saved', body.number), true);
       if (body.number !== number) location.hash = '#/ivrs/' + encodeURIComponent(body.number);
     } catch (e) {
-      if (e.status === 422) e.problems = form.show(e.problems);
+      if ((e.problems || []).length) e.problems = form.show(e.problems);
       msgBox(msg, e);
     } finally { save.disabled = false; }
   });
@@ -467,7 +467,7 @@ function saveBar(ivr, form, number, isNew) {
       ivrDraft = null;
       toast(t('ivr.deleted', number));
       location.hash = '#/ivrs';
-    } catch (e) { msgBox(msg, e); }
+    } catch (e) { msgBox(msg, e, false, 'delete'); }
   }, {class: 'danger', id: 'ivr-delete'});
   return h('div', {class: 'card'}, msg, h('div', {class: 'row'}, save,
     h('a', {class: 'btn', href: '#/ivrs'}, t('back')), h('span', {class: 'grow'}), del));

@@ -27,7 +27,7 @@ function promptRow(p, reload, msg) {
   }}, '▶ ' + t('pr.listen'));
   add(play, listen);
   const del = p.builtin || p.disk ? null : confirmBtn(t('delete'), async () => {
-    try { await api('DELETE', 'prompts/' + enc(p.name)); toast(t('pr.deleted', p.name)); reload(); } catch (e) { msgBox(msg, e); }
+    try { await api('DELETE', 'prompts/' + enc(p.name)); toast(t('pr.deleted', p.name)); reload(); } catch (e) { msgBox(msg, e, false, 'delete'); }
   }, {class: 'danger sm delete'});
   return h('tr', {'data-name': p.name}, h('td', {class: 'mono nowrap'}, p.name, p.error ? h('div', {class: 'err'}, t('pr.bad', p.error)) : null),
     h('td', {}, h('span', {class: 'badge'}, p.disk ? t('pr.disk', p.disk) : t(p.builtin ? 'pr.builtin' : 'pr.local'))),
@@ -58,7 +58,7 @@ function uploadCard(reload) {
     e.preventDefault();
     const f = file.files[0];
     if (!f) return msgBox(msg, t('pr.choose'));
-    if (f.size > MAX_UPLOAD) return msgBox(msg, t('err.413'));
+    if (f.size > MAX_UPLOAD) return msgBox(msg, t('pr.tooBig', fmtBytes(f.size)));
     btn.disabled = true;
     bar.hidden = false;
     bar.value = 0;
@@ -71,7 +71,7 @@ function uploadCard(reload) {
       name.value = '';
       name.placeholder = t('pr.namePh');
       reload(n);
-    } catch (err) { msgBox(msg, err); } finally { btn.disabled = false; bar.hidden = true; }
+    } catch (err) { msgBox(msg, err, false, 'upload'); } finally { btn.disabled = false; bar.hidden = true; }
   };
   return h('form', {class: 'card', id: 'upload-form', onsubmit: submit}, h('h2', {}, t('pr.uploadTitle')),
     h('p', {class: 'hint'}, t('pr.uploadHint')), h('div', {class: 'form'},
@@ -92,7 +92,7 @@ function upload(file, name, progress) {
       try { d = JSON.parse(x.responseText); } catch (e) { /* not JSON */ }
       if (x.status >= 200 && x.status < 300) return resolve(d);
       if (x.status === 401) sessionEnded();
-      reject(new apiError((d && d.error) || x.statusText || 'HTTP ' + x.status, x.status, d && d.problems, x.getResponseHeader('Retry-After')));
+      reject(errOf(d, x.status, x.statusText, x.getResponseHeader('Retry-After')));
     };
     x.onerror = () => reject(new Error('network'));
     const fd = new FormData();

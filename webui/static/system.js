@@ -20,14 +20,15 @@ function settingsCard() {
   let sys = {};
   const submit = async e => {
     e.preventDefault();
+    msgBox(msg);
+    if (!form.check()) return msgBox(msg, t('err.fix.save'));
     btn.disabled = true;
-    form.clear();
     try {
       await api('PUT', 'system', Object.assign({}, sys, {name: name.value.trim(), max_calls: num(max.value),
         http_hosts: hosts.value.split(/[\s,]+/).filter(Boolean)}, media.body()));
       msgBox(msg, t('saved'), true);
     } catch (err) {
-      if (err.status === 422) err.problems = form.show(err.problems);
+      if ((err.problems || []).length) err.problems = form.show(err.problems);
       msgBox(msg, err);
     } finally { btn.disabled = false; }
   };
@@ -121,7 +122,7 @@ function backupCard() {
       await api('POST', 'restore', text, true);
       msgBox(msg, t('sys.restored'), true);
       file.value = '';
-    } catch (err) { msgBox(msg, err); }
+    } catch (err) { msgBox(msg, err, false, 'restore'); }
   }, {class: 'danger', id: 'restore-btn'});
   return h('div', {class: 'card'}, h('h2', {}, t('sys.backup')), h('p', {class: 'hint'}, t('sys.backupHint')),
     h('a', {class: 'btn', href: '/api/admin/backup', download: 'ivrbox-backup.json', id: 'backup-link'}, '⬇ ' + t('sys.download')),

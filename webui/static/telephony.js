@@ -13,11 +13,11 @@ function pwInput(id, isSet) {
 }
 // saving runs fn with btn disabled, showing 422 problems at their fields.
 async function saving(btn, msg, form, fn) {
-  btn.disabled = true;
   msgBox(msg);
-  form.clear();
+  if (!form.check()) return msgBox(msg, t('err.fix.save'));
+  btn.disabled = true;
   try { await fn(); } catch (e) {
-    if (e.status === 422) e.problems = form.show(e.problems);
+    if ((e.problems || []).length) e.problems = form.show(e.problems);
     msgBox(msg, e);
   } finally { btn.disabled = false; }
 }
@@ -66,7 +66,7 @@ function trunkCard(trunks, reload, msg) {
     h('td', {class: 'hide-sm'}, stateBadge(tr)),
     h('td', {class: 'nowrap'}, h('button', {type: 'button', class: 'sm', onclick: () => edit(tr)}, t('tel.edit')), ' ',
       confirmBtn(t('delete'), async () => {
-        try { await api('DELETE', 'trunks/' + encodeURIComponent(tr.name)); toast(t('tel.deleted', tr.name)); reload(); } catch (e) { msgBox(msg, e); }
+        try { await api('DELETE', 'trunks/' + encodeURIComponent(tr.name)); toast(t('tel.deleted', tr.name)); reload(); } catch (e) { msgBox(msg, e, false, 'delete'); }
       }))));
   return h('div', {class: 'card'}, h('div', {class: 'row'}, h('h2', {class: 'grow'}, t('tel.trunks')),
     h('button', {type: 'button', class: 'pri', id: 'trunk-new', onclick: () => edit(null)}, t('tel.addTrunk'))),
@@ -174,7 +174,7 @@ function routesCard(routes, trunks, ivrs) {
       onclick: () => { r.trunks.push(''); drawOut(); }}, '+ ' + t('tel.trunk')) : null);
     return h('tr', {}, cell(p + '.name', bind(r, 'name', 'out-' + i + '-name', {maxLength: 32})),
       cell(p + '.patterns', bind(r, 'patterns', 'out-' + i + '-patterns', {placeholder: '_1XXXXXXXXXX _9.'})),
-      cell(p + '.strip', bind(r, 'strip', 'out-' + i + '-strip', {type: 'number', min: 0, max: 32, class: 'short'}, num)),
+      cell(p + '.strip', bind(r, 'strip', 'out-' + i + '-strip', {type: 'number', min: 0, max: 32, step: 1, required: true, class: 'short'}, num)),
       cell(p + '.prefix', bind(r, 'prefix', 'out-' + i + '-prefix', {class: 'short'})),
       cell(p + '.trunks', tl), moves(outb, i, drawOut, 'out-'));
   }) : emptyRow(6, 'tel.noOut'));
@@ -224,7 +224,7 @@ PAGES.accounts = main => {
       h('td', {class: 'hide-sm'}, t(a.has_password ? 'acc.isSet' : 'acc.notSet')),
       h('td', {class: 'nowrap'}, h('button', {type: 'button', class: 'sm', onclick: () => edit(a)}, t('tel.edit')), ' ',
         confirmBtn(t('delete'), async () => {
-          try { await api('DELETE', 'accounts/' + encodeURIComponent(a.ext)); toast(t('tel.deleted', a.ext)); load(); } catch (e) { msgBox(msg, e); }
+          try { await api('DELETE', 'accounts/' + encodeURIComponent(a.ext)); toast(t('tel.deleted', a.ext)); load(); } catch (e) { msgBox(msg, e, false, 'delete'); }
         }))));
     clear(box, h('div', {class: 'card'}, h('div', {class: 'row'}, h('h2', {class: 'grow'}, t('nav.accounts')),
       h('button', {type: 'button', class: 'pri', id: 'acct-new', onclick: () => edit(null)}, t('tel.addAcct'))),
