@@ -251,7 +251,7 @@ func TestWebUIDisksPage(t *testing.T) {
 	br.untilText("#main h1", "Disk 1")
 	br.do("mount", chromedp.Click(chromedp.CSS("#disk-status button.mount")))
 	br.until("mounted", 10*time.Second, `document.querySelector("#disk-status .st-mounted") &&
-		document.querySelector("#disk-status").textContent.includes("3072.0 MB")`)
+		document.querySelector("#disk-status").textContent.includes("3.0 GB")`)
 	if !js[bool](br, `!!document.querySelector("#disk-status button.unmount")`) {
 		t.Error("no Unmount button on a mounted disk")
 	}

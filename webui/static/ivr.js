@@ -66,6 +66,8 @@ async function ivrEditor(main, number) {
     ivr.prompts = ivr.prompts || [];
     ivr.timeout = ivr.timeout || {};
     ivr.invalid = ivr.invalid || {};
+    // The API leaves zero numbers out; the form shows them (its fields may not be empty).
+    for (const [k, v] of [['ring', 0], ['repeat', 1], ['wait', 0], ['digit_timeout', 0]]) if (ivr[k] == null) ivr[k] = v;
   }
   const c = ivr.cloud = ivr.cloud || {};
   c.hold = c.hold || [];
@@ -364,8 +366,8 @@ function collectBox(ivr, form, nums) {
     const term = h('select', {}, KEYS.slice().reverse().map(k => h('option', {value: k, selected: (c.terminator || '#') === k}, k)));
     term.addEventListener('change', () => { c.terminator = term.value; });
     clear(box, h('div', {class: 'form'},
-      form.field('collect.min_len', t('ivr.minLen'), bind(numInput(c.min_len, 1, 64, '', true), c, 'min_len', true)),
-      form.field('collect.max_len', t('ivr.maxLen'), bind(numInput(c.max_len, 1, 64, '', true), c, 'max_len', true)),
+      form.field('collect.min_len', t('ivr.minLen'), bind(numInput(c.min_len, 1, 64), c, 'min_len', true)),
+      form.field('collect.max_len', t('ivr.maxLen'), bind(numInput(c.max_len, 1, 64), c, 'max_len', true)),
       form.field('collect.terminator', t('ivr.terminator'), term),
       actionField(c.after, 'collect.after', t('ivr.after'), t('ivr.afterDefault'), form, nums)),
     h('h2', {class: 'sub'}, t('ivr.hold')), h('p', {class: 'hint'}, t('ivr.holdHint')),
