@@ -149,7 +149,7 @@ func TestWebUIIVRSteps(t *testing.T) {
 	br.do("save", chromedp.Click(chromedp.ID("ivr-save")))
 	br.untilText("#save-msg", "Not saved")
 	br.until("the problem next to Longest", 5*time.Second,
-		`(f => f.classList.contains("invalid") && f.querySelector(".err").textContent.includes("7200"))(document.querySelector("#key-1-max-seconds").closest(".field"))`)
+		`(f => f.classList.contains("invalid") && f.querySelector(".err").textContent.includes("from 0 to 3600"))(document.querySelector("#key-1-max-seconds").closest(".field"))`)
 	br.shot("webui-ivr-steps-problem")
 	br.fill("#key-1-max-seconds", "30")
 	br.do("save", chromedp.Click(chromedp.ID("ivr-save")))
