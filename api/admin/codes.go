@@ -99,6 +99,12 @@ var messageCodes = map[string]msgCode{
 	"this box runs no conferences":                 {"box.no_conferences", nil},
 	"this box keeps no log":                        {"box.no_log", nil},
 	"this box keeps no call traces":                {"box.no_traces", nil},
+
+	// SIP blocks (blocks.go)
+	"this box has no SIP guard": {"box.no_guard", nil},
+	"%q is not an IP address":   {"blocks.bad_address", []string{"value"}},
+	"%s is not blocked":         {"blocks.not_blocked", []string{"source"}},
+	"account %q is not banned":  {"blocks.not_banned", []string{"user"}},
 }
 
 // messageCode returns the code and params of format with args; "" when
