@@ -94,7 +94,11 @@ func newDialog(s *Server, req *sipmsg.Request, tx sipmsg.ServerTransaction, offe
 		acks:       make(chan *sipmsg.Request, 1),
 		remoteCSeq: inv.CSeq().SeqNo,
 	}
-	d.remoteTarget = *inv.Contact().Address.Clone()
+	if c := inv.Contact(); c != nil {
+		d.remoteTarget = *c.Address.Clone()
+	} else {
+		d.remoteTarget = *inv.From().Address.Clone() // RFC 2543 (RFC 4475 section 3.4)
+	}
 	d.local = s.localAddr(d.transport, d.source)
 	d.ctx, d.cancel = context.WithCancel(s.base)
 	// sipgo keeps the transaction, and so its CANCEL hook, for 64*T1 after

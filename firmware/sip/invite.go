@@ -56,10 +56,12 @@ func checkInvite(req *sipmsg.Request) (code int, reason string, hdrs []sipmsg.He
 	switch {
 	case req.From() == nil || req.To() == nil || req.CallID() == nil || req.CSeq() == nil:
 		return 400, "Missing From, To, Call-ID or CSeq", nil
-	case req.Contact() == nil || req.Contact().Address.Wildcard || req.Contact().Address.Host == "":
-		return 400, "Missing Contact", nil
+	case req.Contact() != nil && (req.Contact().Address.Wildcard || req.Contact().Address.Host == ""):
+		return 400, "Bad Contact", nil // none at all: an RFC 2543 caller, reached at its From
 	case req.MaxForwards() != nil && req.MaxForwards().Val() == 0:
 		return 483, "", nil // we may forward the call (transfer): no hops left
+	case !acceptsSDP(req):
+		return 406, "", []sipmsg.Header{sipmsg.NewHeader("Accept", "application/sdp")}
 	}
 	var unsupported []string
 	for _, h := range req.GetHeaders("Require") {

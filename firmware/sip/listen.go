@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ivrbox/ivrbox/firmware/netlimit"
 )
 
 // The listeners: UDP and TCP on one port, TLS on its own, and the bounds
@@ -59,17 +61,22 @@ func (s *Server) listenTLS() (net.Listener, error) {
 		conf.MinVersion = tls.VersionTLS12
 	}
 	conf.NextProtos = nil // SIP, not HTTP: no ALPN
-	return s.bound(l, conf), nil
+	return s.bound(l, conf, "TLS"), nil
 }
 
-// bound wraps a TCP listener (TLS with conf) in the connection limits.
-func (s *Server) bound(l net.Listener, conf *tls.Config) net.Listener {
+// bound wraps a TCP listener (TLS with conf) in the connection limits and
+// the framing of its streams.
+func (s *Server) bound(l net.Listener, conf *tls.Config, transport string) net.Listener {
 	s.slotsOnce.Do(func() {
 		n := s.opts.MaxConns
 		if n <= 0 {
 			n = DefaultMaxConns
 		}
-		s.slots = make(chan struct{}, n)
+		per := s.opts.MaxConnsPerAddr
+		if per <= 0 {
+			per = max(n/8, 4)
+		}
+		s.conns = netlimit.New(n, per)
 	})
 	idle := s.opts.IdleTimeout
 	if idle == 0 {
@@ -79,61 +86,81 @@ func (s *Server) bound(l net.Listener, conf *tls.Config) net.Listener {
 	if hs <= 0 {
 		hs = DefaultHandshakeTimeout
 	}
-	return &boundedListener{Listener: l, tls: conf, slots: s.slots, idle: idle, handshake: hs,
-		onRefuse: s.refused}
+	first := s.opts.FirstMessageTimeout
+	if first <= 0 {
+		first = DefaultFirstMessageTimeout
+	}
+	if idle > 0 && idle < first {
+		first = idle
+	}
+	return &boundedListener{Listener: l, tls: conf, conns: s.conns, idle: idle, handshake: hs, first: first,
+		srv: s, transport: transport, done: make(chan struct{})}
 }
 
 // boundedListener caps the connections a TCP or TLS listener holds (shared
-// slots; one over the limit is closed at once), closes connections idle for
-// longer than idle, and gives a TLS handshake at most handshake to finish.
+// slots, in total and per address; one over a cap is closed at once),
+// closes connections silent before their first message for longer than
+// first or idle for longer than idle, gives a TLS handshake at most
+// handshake to finish, and frames each connection's stream. An accept
+// error (no file descriptor left) pauses it, never stops it.
 type boundedListener struct {
 	net.Listener
 	tls       *tls.Config // nil: plain TCP
-	slots     chan struct{}
+	conns     *netlimit.Limits
 	idle      time.Duration
 	handshake time.Duration
-	onRefuse  func(remote net.Addr)
+	first     time.Duration
+	srv       *Server
+	transport string
+	once      sync.Once
+	done      chan struct{}
 }
 
-// Accept returns the next connection within the limit.
+// Accept returns the next connection within the limits.
 func (l *boundedListener) Accept() (net.Conn, error) {
 	for {
-		c, err := l.Listener.Accept()
+		c, err := netlimit.Accept(l.Listener, l.done, l.srv.acceptFailed)
 		if err != nil {
 			return nil, err
 		}
-		select {
-		case l.slots <- struct{}{}:
-		default:
-			if l.onRefuse != nil {
-				l.onRefuse(c.RemoteAddr())
-			}
+		release, ok := l.conns.Take(c.RemoteAddr())
+		if !ok {
+			l.srv.refused(c.RemoteAddr())
 			c.Close()
 			continue
 		}
-		bc := &boundedConn{Conn: c, idle: l.idle, handshake: l.handshake, release: func() { <-l.slots }}
+		bc := &boundedConn{Conn: c, idle: l.idle, handshake: l.handshake, first: l.first, release: release}
 		if l.tls != nil {
 			// The slot is freed before the socket closes, however it
 			// closes: tls closes it itself when a handshake times out.
-			bc.Conn = tls.Server(slotConn{Conn: c, free: bc.free}, l.tls)
+			bc.Conn = tls.Server(slotConn{Conn: c, free: release}, l.tls)
 			bc.tls = true
 		}
+		bc.frame = l.srv.newFramer(bc.Conn, l.transport)
 		return bc, nil
 	}
 }
 
-// boundedConn is one accepted connection: its slot is released on Close,
-// each Read waits at most idle, a TLS handshake at most handshake.
-type boundedConn struct {
-	net.Conn
-	idle, handshake time.Duration
-	tls             bool
-	shook           bool // the handshake is done; Read's goroutine only
-	release         func()
-	once            sync.Once
+// Close closes the listener, ending a pause after an accept error.
+func (l *boundedListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return l.Listener.Close()
 }
 
-// Read reads with the idle deadline, shaking hands first over TLS.
+// boundedConn is one accepted connection: its slot is released on Close,
+// the first message must come within first, each later Read waits at most
+// idle, a TLS handshake at most handshake; what it reads is framed.
+type boundedConn struct {
+	net.Conn
+	idle, handshake, first time.Duration
+	tls                    bool
+	shook                  bool // the handshake is done; Read's goroutine only
+	got                    bool // a message came; Read's goroutine only
+	frame                  *framer
+	release                func()
+}
+
+// Read returns the next framed bytes, shaking hands first over TLS.
 func (c *boundedConn) Read(p []byte) (int, error) {
 	if c.tls && !c.shook {
 		ctx, cancel := context.WithTimeout(context.Background(), c.handshake)
@@ -144,8 +171,21 @@ func (c *boundedConn) Read(p []byte) (int, error) {
 		}
 		c.shook = true
 	}
-	if c.idle > 0 {
-		if err := c.Conn.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
+	n, err := c.frame.read(p, c.readRaw)
+	if n > 0 {
+		c.got = true
+	}
+	return n, err
+}
+
+// readRaw reads the socket with the deadline of the connection's state.
+func (c *boundedConn) readRaw(p []byte) (int, error) {
+	d := c.idle
+	if !c.got {
+		d = c.first
+	}
+	if d > 0 {
+		if err := c.Conn.SetReadDeadline(time.Now().Add(d)); err != nil {
 			return 0, err
 		}
 	}
@@ -154,12 +194,9 @@ func (c *boundedConn) Read(p []byte) (int, error) {
 
 // Close frees the connection's slot and closes it; idempotent.
 func (c *boundedConn) Close() error {
-	c.free()
+	c.release()
 	return c.Conn.Close()
 }
-
-// free releases the connection's slot, once.
-func (c *boundedConn) free() { c.once.Do(c.release) }
 
 // slotConn is the socket under a TLS connection: closing it frees the
 // connection's slot first, so a client that sees the close finds the slot
@@ -186,5 +223,17 @@ func (s *Server) refused(remote net.Addr) {
 		return
 	}
 	s.refusedN.Add(-n)
-	s.log.Warn("connections refused: too many connections", "remote", remote.String(), "refused", n, "max", cap(s.slots))
+	s.log.Warn("connections refused: too many connections", "remote", remote.String(), "refused", n,
+		"max", s.conns.Total(), "max_per_address", s.conns.PerAddr())
+}
+
+// acceptFailed logs an accept error (out of file descriptors) at most once
+// a second; the listener pauses and goes on.
+func (s *Server) acceptFailed(err error) {
+	now := time.Now().UnixNano()
+	last := s.acceptErrAt.Load()
+	if now-last < int64(time.Second) || !s.acceptErrAt.CompareAndSwap(last, now) {
+		return
+	}
+	s.log.Error("accept failed; pausing the listener", "error", err, "connections", s.conns.Used())
 }

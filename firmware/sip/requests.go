@@ -39,6 +39,13 @@ func (s *Server) serve(f sipgo.RequestHandler) sipgo.RequestHandler {
 				}
 			}
 		}()
+		markReceived(req)
+		if code, reason, hdrs := validate(req); code != 0 {
+			if !req.IsAck() {
+				s.respond(tx, req, code, reason, hdrs...)
+			}
+			return
+		}
 		f(req, tx)
 	}
 }
@@ -122,9 +129,10 @@ func (s *Server) onOptions(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		sipmsg.NewHeader("Accept-Language", "en"))
 }
 
-// onNoRoute refuses methods we do not implement, saying which we do.
+// onNoRoute refuses methods we do not implement, saying which we do: 405
+// for a method we know, 501 for one we do not (RFC 3261 section 8.2.1).
 func (s *Server) onNoRoute(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	s.respond(tx, req, 405, "", sipmsg.NewHeader("Allow", allowed))
+	s.respond(tx, req, methodStatus(string(req.Method)), "", sipmsg.NewHeader("Allow", allowed))
 }
 
 // dialogFor finds the dialog of an in-dialog request and checks its CSeq; when

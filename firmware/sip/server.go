@@ -15,6 +15,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	sipmsg "github.com/emiago/sipgo/sip"
+	"github.com/ivrbox/ivrbox/firmware/netlimit"
 )
 
 // autoHangupTimeout bounds the BYE the package sends by itself (handler
@@ -56,6 +57,13 @@ type Options struct {
 	HandshakeTimeout time.Duration
 	// Guard limits and blocks abusive sources (guard.go); nil serves all.
 	Guard Guard
+	// MaxConnsPerAddr caps the TCP and TLS connections of one source
+	// address; 0 means an eighth of MaxConns (at least 4).
+	MaxConnsPerAddr int
+	// FirstMessageTimeout closes an accepted TCP or TLS connection that sent
+	// no message (not even a keep-alive) for so long after it opened; 0
+	// means DefaultFirstMessageTimeout.
+	FirstMessageTimeout time.Duration
 }
 
 // Handler takes calls.
@@ -89,10 +97,12 @@ type Server struct {
 	client *sipgo.Client
 	trust  *trustStore // the roots each TLS server name is verified with
 
-	slotsOnce sync.Once
-	slots     chan struct{} // the TCP and TLS listeners' connection slots
-	refusedN  atomic.Int64  // connections refused since the last log line
-	refusedAt atomic.Int64  // when that line was logged (Unix ns)
+	slotsOnce   sync.Once
+	conns       *netlimit.Limits // the TCP and TLS listeners' connection slots
+	refusedN    atomic.Int64     // connections refused since the last log line
+	refusedAt   atomic.Int64     // when that line was logged (Unix ns)
+	acceptErrAt atomic.Int64     // when an accept error was last logged (Unix ns)
+	badInput    rateLog          // logs refused messages
 
 	ready      chan struct{} // closed when both listeners are up
 	closing    chan struct{} // closed when Close starts
@@ -152,7 +162,7 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 			}),
 		),
 		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log),
-			sipmsg.WithTransportLayerReadFilter(s.readFilter)),
+			sipmsg.WithTransportLayerReadFilter(s.filterRead)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("sip: user agent: %w", err)
@@ -193,7 +203,7 @@ func (s *Server) Run(ctx context.Context) error {
 		tcp.Close()
 		return err
 	}
-	tcp = s.bound(tcp, nil)
+	tcp = s.bound(tcp, nil, "TCP")
 	s.mu.Lock()
 	if s.running || s.shutdown {
 		s.mu.Unlock()

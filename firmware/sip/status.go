@@ -72,8 +72,12 @@ func reasonPhrase(code int) string {
 		return "Not Found"
 	case 405:
 		return "Method Not Allowed"
+	case 406:
+		return "Not Acceptable"
 	case 415:
 		return "Unsupported Media Type"
+	case 416:
+		return "Unsupported URI Scheme"
 	case 420:
 		return "Bad Extension"
 	case 480:
@@ -96,6 +100,8 @@ func reasonPhrase(code int) string {
 		return "Not Implemented"
 	case 503:
 		return "Service Unavailable"
+	case 505:
+		return "Version Not Supported"
 	case 603:
 		return "Decline"
 	}

@@ -21,6 +21,9 @@ const (
 	DefaultMaxConns         = 1024
 	DefaultIdleTimeout      = time.Hour
 	DefaultHandshakeTimeout = 10 * time.Second
+	// DefaultFirstMessageTimeout: a client that connects sends its
+	// request at once; a connection silent for this long is closed.
+	DefaultFirstMessageTimeout = 10 * time.Second
 )
 
 // errBadCA reports a CA PEM with no certificate in it.

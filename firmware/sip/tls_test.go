@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -271,6 +272,25 @@ func TestTLSIdleTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer alive.Close()
+	// Keep-alives (RFC 5626 double CRLF, answered with CRLF) for twice the
+	// idle timeout, sent while the idle one waits, keep the other one open.
+	pings := make(chan error, 1)
+	go func() {
+		pong := make([]byte, 2)
+		for range 6 {
+			if _, err := alive.Write([]byte("\r\n\r\n")); err != nil {
+				pings <- fmt.Errorf("keep-alive: %w", err)
+				return
+			}
+			alive.SetReadDeadline(time.Now().Add(wait))
+			if _, err := io.ReadFull(alive, pong); err != nil {
+				pings <- fmt.Errorf("keep-alive answer: %w", err)
+				return
+			}
+			<-time.After(100 * time.Millisecond) // the pace of the keep-alives, not a wait for an event
+		}
+		pings <- nil
+	}()
 	start := time.Now()
 	idle.SetReadDeadline(time.Now().Add(wait))
 	if _, err := idle.Read(make([]byte, 1)); !errors.Is(err, io.EOF) && !isReset(err) {
@@ -279,17 +299,7 @@ func TestTLSIdleTimeout(t *testing.T) {
 	if el := time.Since(start); el < 250*time.Millisecond {
 		t.Errorf("idle connection closed after %v, before the idle timeout", el)
 	}
-	// Keep-alives (RFC 5626 double CRLF, answered with CRLF) for twice the
-	// idle timeout keep the other one open.
-	pong := make([]byte, 2)
-	for range 6 {
-		if _, err := alive.Write([]byte("\r\n\r\n")); err != nil {
-			t.Fatalf("keep-alive: %v", err)
-		}
-		alive.SetReadDeadline(time.Now().Add(wait))
-		if _, err := io.ReadFull(alive, pong); err != nil {
-			t.Fatalf("keep-alive answer: %v", err)
-		}
-		<-time.After(100 * time.Millisecond) // the pace of the keep-alives, not a wait for an event
+	if err := <-pings; err != nil {
+		t.Fatal(err)
 	}
 }
