@@ -264,7 +264,7 @@ func (s *Server) filterRead(p sipmsg.TransportReadProps, data []byte) ([]byte, e
 	return s.udpFilter(p, data)
 }
 
-// udpFilter it screens each UDP datagram, sends
+// udpFilter screens each UDP datagram, sends
 // the answer to one refused and passes the rest on.
 func (s *Server) udpFilter(info sipmsg.TransportReadProps, data []byte) ([]byte, error) {
 	if info.Transport != "UDP" {
