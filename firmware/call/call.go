@@ -84,6 +84,7 @@ type Call struct {
 	toTag    string
 	trunk    string
 	media    sdp.Media
+	srtp     srtpKeys
 	st       *stream.Stream
 	local    sdpState
 	ringing  bool

@@ -262,14 +262,19 @@ func (m *Manager) route(d *sip.Dialog) (ivr, trunk string, ok bool) {
 // SIP status to answer with.
 func (m *Manager) newInbound(d *sip.Dialog, trunk string, log *slog.Logger) (*Call, int, error) {
 	var media sdp.Media
+	keys := srtpKeys{policy: m.opt.Config().System.Encryption()}
 	if offer := d.Offer(); offer != nil {
 		var err error
 		media, err = negotiate(offer)
+		if err == nil {
+			keys, err = answerKeys(keys.policy, media, srtpKeys{})
+		}
 		if err != nil {
 			return nil, sdpStatus(err), fmt.Errorf("offer: %w", err)
 		}
 	}
 	c := newInboundCall(m, d, media, trunk, log)
+	c.srtp = keys
 	if err := m.admit(c); err != nil {
 		c.cancel(errEnded)
 		if errors.Is(err, errShed) {
@@ -363,10 +368,6 @@ func negotiate(offer []byte) (sdp.Media, error) {
 	if pt := m.Codecs[0]; pt != uint8(stream.PCMU) && pt != uint8(stream.PCMA) {
 		return m, fmt.Errorf("%w: G.711 only under dynamic payload type %d", sdp.ErrNoCodec, pt)
 	}
-	if m.Secure() {
-		return m, fmt.Errorf("%w: SRTP (%s) offered and the box does not take it", sdp.ErrCrypto, m.Profile)
-	}
-	m.Crypto = nil // best-effort keys in a plain offer: answered plain
 	return m, nil
 }
 

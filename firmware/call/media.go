@@ -21,15 +21,22 @@ func (c *Call) openMedia(local netip.Addr) error {
 	if c.media.Codecs != nil {
 		codec, dtmfPT = stream.Codec(c.media.Codecs[0]), c.media.DTMFPT
 	}
+	c.mu.Lock()
+	crypto := c.srtp.streamCrypto()
+	c.mu.Unlock()
 	st, err := c.m.opt.Media.Open(stream.Config{
 		Remote:     c.media.Addr,
 		Codec:      codec,
 		DTMFPT:     dtmfPT,
 		InbandDTMF: dtmfPT == 0, // Asterisk's dtmf_mode=auto
 		OnDigit:    c.offerKey,
+		Crypto:     crypto,
 	})
 	if err != nil {
 		return fmt.Errorf("media: %w", err)
+	}
+	if crypto != nil {
+		c.log.Info("media encrypted", "srtp", c.srtp.ours.Suite)
 	}
 	c.audio.Store(uint32(codec))
 	c.mu.Lock()
@@ -63,20 +70,21 @@ func (c *Call) Answer(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	late := c.media.Codecs == nil
-	body := c.sdpLocked(late)
+	body, err := c.lateOfferLocked(late)
 	c.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("answer: %w", err)
+	}
 	ack, err := c.d.Answer(ctx, body)
 	if err != nil {
 		return fmt.Errorf("answer: %w", err)
 	}
 	if late {
-		m, err := sdp.ParseAnswer(ack)
-		if err != nil || len(m.Codecs) == 0 {
+		if err := c.lateAnswer(ack); err != nil {
 			c.log.Warn("late offer: bad answer in ACK", "err", err)
 			_ = c.Hangup(ctx, "bad-sdp")
 			return fmt.Errorf("late offer answer: %w", err)
 		}
-		c.setMedia(m)
 	}
 	c.mu.Lock()
 	c.answered = time.Now()
@@ -85,12 +93,41 @@ func (c *Call) Answer(ctx context.Context) error {
 	return nil
 }
 
-// sdpLocked builds our SDP: an answer to the negotiated media, or an offer.
-func (c *Call) sdpLocked(offer bool) []byte {
-	if offer {
-		return sdp.Offer(c.local.addr, c.local.sessID, c.local.version)
+// sdpLocked builds our answer to the negotiated media.
+func (c *Call) sdpLocked() []byte {
+	return sdp.Answer(c.local.addr, c.media, c.local.sessID, c.local.version, c.srtp.answerCrypto()...)
+}
+
+// lateOfferLocked builds the body of our 200 OK: the answer, or for an
+// INVITE without SDP our offer under the call's media encryption (its
+// keys kept to match the ACK's answer).
+func (c *Call) lateOfferLocked(late bool) ([]byte, error) {
+	if !late {
+		return c.sdpLocked(), nil
 	}
-	return sdp.Answer(c.local.addr, c.media, c.local.sessID, c.local.version)
+	body, offered, err := offerKeys(c.srtp.policy, c.local.addr, c.local.sessID, c.local.version)
+	c.srtp.offered = offered
+	return body, err
+}
+
+// lateAnswer applies the answer an ACK carries to our late offer.
+func (c *Call) lateAnswer(ack []byte) error {
+	m, err := sdp.ParseAnswer(ack)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	policy, offered := c.srtp.policy, c.srtp.offered
+	c.mu.Unlock()
+	k, err := acceptKeys(policy, offered, m)
+	if err != nil {
+		return err
+	}
+	if err := c.setKeys(k); err != nil {
+		return err
+	}
+	c.setMedia(m)
+	return nil
 }
 
 // setMedia applies newly negotiated media to the stream.
@@ -131,9 +168,18 @@ func (c *Call) reInvite(offer []byte) ([]byte, error) {
 	if offer == nil { // refresh without SDP: offer what we have
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		return c.sdpLocked(false), nil
+		return c.sdpLocked(), nil
 	}
 	m, err := negotiate(offer)
+	if err == nil {
+		c.mu.Lock()
+		prev := c.srtp
+		c.mu.Unlock()
+		var k srtpKeys
+		if k, err = answerKeys(prev.policy, m, prev); err == nil {
+			err = c.setKeys(k)
+		}
+	}
 	if err != nil {
 		return nil, &sip.StatusError{Code: sdpStatus(err), Reason: reasonPhrase(sdpStatus(err)), Err: err}
 	}
@@ -142,7 +188,7 @@ func (c *Call) reInvite(offer []byte) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.local.version++
-	return c.sdpLocked(false), nil
+	return c.sdpLocked(), nil
 }
 
 // Stats returns the call's RTP counters.

@@ -33,6 +33,8 @@ type target struct {
 	trunk     string // trunk name; "" for a local account
 	// serverName and ca check a TLS trunk's certificate (sip.DialOptions).
 	serverName, ca string
+	// encryption is the leg's media encryption (config.Encryption*).
+	encryption string
 }
 
 // DialIVR places a call to number through the first outbound route that
@@ -169,32 +171,45 @@ func (m *Manager) dialLeg(ctx context.Context, c *Call, st *stream.Stream, tg ta
 	if st == c.st {
 		c.local.addr = local // re-INVITE answers describe this stream
 	}
-	offer := sdp.Offer(local, c.local.sessID, c.local.version)
+	offer, offered, err := offerKeys(tg.encryption, local, c.local.sessID, c.local.version)
 	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	keys := srtpKeys{policy: tg.encryption, offered: offered}
 	cd, err := m.dialer.Dial(ctx, sip.DialOptions{
 		Target: tg.uri, Destination: tg.dest, From: tg.from, FromHost: tg.fromHost, AuthUser: tg.authUser,
 		Password: tg.password, Transport: tg.transport, ServerName: tg.serverName, CA: tg.ca, SDP: offer,
-		OnProgress: func(p sip.Progress) { c.progress(st, p) },
+		OnProgress: func(p sip.Progress) { c.progress(st, keys, p) },
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := applyAnswer(st, cd.RemoteSDP()); err != nil {
+	if keys, err = applyAnswer(st, keys, cd.RemoteSDP()); err != nil {
+		c.log.Warn("answer refused: hanging up the leg", "err", err)
 		hctx, done := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = cd.Hangup(hctx)
 		done()
 		return nil, &sip.StatusError{Code: 488, Reason: "Not Acceptable Here", Err: err}
 	}
+	if st == c.stream() {
+		c.mu.Lock()
+		c.srtp = keys
+		c.mu.Unlock()
+	}
+	if keys.on {
+		c.log.Info("media encrypted", "srtp", keys.ours.Suite)
+	}
 	return cd, nil
 }
 
 // progress handles a provisional answer to one of c's INVITEs.
-func (c *Call) progress(st *stream.Stream, p sip.Progress) {
+func (c *Call) progress(st *stream.Stream, keys srtpKeys, p sip.Progress) {
 	if p.Code != 180 && p.Code != 183 {
 		return
 	}
 	if len(p.SDP) > 0 {
-		_ = applyAnswer(st, p.SDP) // early media: we listen; a bad one waits for the 2xx
+		_, _ = applyAnswer(st, keys, p.SDP) // early media: we listen; a bad one waits for the 2xx
 	}
 	c.mu.Lock()
 	first := !c.ringing && st == c.st
@@ -207,21 +222,28 @@ func (c *Call) progress(st *stream.Stream, p sip.Progress) {
 	}
 }
 
-// applyAnswer points st at the media an SDP answer describes.
-func applyAnswer(st *stream.Stream, body []byte) error {
+// applyAnswer points st at the media an SDP answer describes, with the
+// SRTP keys it gives under keys' policy (returned, with the answer's).
+func applyAnswer(st *stream.Stream, keys srtpKeys, body []byte) (srtpKeys, error) {
 	m, err := sdp.ParseAnswer(body)
 	if err != nil {
-		return err
+		return keys, err
 	}
 	if m.Codecs[0] != uint8(stream.PCMU) && m.Codecs[0] != uint8(stream.PCMA) {
-		return fmt.Errorf("%w: G.711 only under dynamic payload type %d", sdp.ErrNoCodec, m.Codecs[0])
+		return keys, fmt.Errorf("%w: G.711 only under dynamic payload type %d", sdp.ErrNoCodec, m.Codecs[0])
+	}
+	if keys, err = acceptKeys(keys.policy, keys.offered, m); err != nil {
+		return keys, err
+	}
+	if err := st.SetCrypto(keys.streamCrypto()); err != nil {
+		return keys, err
 	}
 	st.SetCodec(stream.Codec(m.Codecs[0]), m.DTMFPT)
 	st.SetInband(m.DTMFPT == 0)
 	if m.Addr.IsValid() && !m.Addr.Addr().IsUnspecified() && m.Addr.Port() != 0 {
 		st.SetRemote(m.Addr)
 	}
-	return nil
+	return keys, nil
 }
 
 // attach makes an answered outbound leg the call's signalling. A call
@@ -272,7 +294,7 @@ func (c *Call) openOutMedia() error {
 // trunkTarget is how to reach dial through trunk t.
 func (m *Manager) trunkTarget(t config.Trunk, dial string) target {
 	tg := target{uri: "sip:" + dial + "@" + t.Addr(), from: t.CallerUser(), authUser: t.AuthName(),
-		transport: strings.ToUpper(t.Net()), trunk: t.Name}
+		transport: strings.ToUpper(t.Net()), trunk: t.Name, encryption: t.Encryption()}
 	if tg.from == "" {
 		tg.from = "ivrbox"
 	}

@@ -77,7 +77,8 @@ func (c *Call) resolve(ctx context.Context, number, fromExt string) (target, err
 		if from == "" {
 			from = "ivrbox"
 		}
-		return target{uri: contact, dest: src, from: from, transport: contactTransport(contact)}, nil
+		return target{uri: contact, dest: src, from: from, transport: contactTransport(contact),
+			encryption: cfg.System.Encryption()}, nil
 	}
 	if fromExt == "" {
 		fromExt = c.fromExt

@@ -101,6 +101,10 @@ type System struct {
 	// Capacity is admission control (guard.go). Zero value: no limit but
 	// MaxCalls.
 	Capacity Capacity `json:"capacity,omitzero"`
+	// MediaEncryption is SRTP for calls placed to the box and to its
+	// registered accounts: EncryptionOff, EncryptionOptional or
+	// EncryptionRequired; "" means off.
+	MediaEncryption string `json:"media_encryption,omitempty"`
 }
 
 // IVR is one interactive voice response menu, modelled on the PBX seed's

@@ -84,6 +84,9 @@ type Trunk struct {
 	// Expiry is the registration lifetime asked for, in seconds, 60–3600;
 	// 0 means 300. Register trunks only (0 for peers).
 	Expiry int `json:"expiry,omitempty"`
+	// MediaEncryption is SRTP for calls placed through the trunk:
+	// EncryptionOff, EncryptionOptional or EncryptionRequired; "" means off.
+	MediaEncryption string `json:"media_encryption,omitempty"`
 }
 
 // TrunkSecretKey is the store secrets key of a trunk's password: "trunk/<name>".
@@ -196,6 +199,7 @@ func (v *validator) trunks(trunks []Trunk) map[string]int {
 			v.add(p+".host", "%s", msg)
 		}
 		v.trunkTransport(p, t)
+		v.encryption(p+".media_encryption", t.MediaEncryption)
 		v.sipUser(p+".user", t.User)
 		v.sipUser(p+".auth_user", t.AuthUser)
 		v.sipUser(p+".from_user", t.FromUser)

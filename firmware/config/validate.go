@@ -129,6 +129,7 @@ func (v *validator) system(s System) {
 	v.httpHosts("system.http_hosts", s.HTTPHosts)
 	v.guard("system.guard", s.Guard)
 	v.capacity("system.capacity", s.Capacity)
+	v.encryption("system.media_encryption", s.MediaEncryption)
 	if s.Pins != nil {
 		err := s.Pins.Validate()
 		if j, ok := err.(interface{ Unwrap() []error }); ok {
