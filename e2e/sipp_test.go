@@ -21,6 +21,8 @@ type scenario struct {
 	steps    []string
 	cseq     int
 	noEvents bool // offer no telephone-event (a caller that sends in-band tones)
+	media    string // more SDP media lines: a=crypto (srtp_test.go)
+	profile  string // the m= line's profile; "": RTP/AVP
 }
 
 const inviteSDP = `
@@ -48,10 +50,14 @@ User-Agent: SIPp
 
 // sdp is the caller's SDP.
 func (s *scenario) sdp() string {
+	body := inviteSDP
 	if s.noEvents {
-		return strings.NewReplacer(" 101\n", "\n", "a=rtpmap:101 telephone-event/8000\n", "", "a=fmtp:101 0-16\n", "").Replace(inviteSDP)
+		body = strings.NewReplacer(" 101\n", "\n", "a=rtpmap:101 telephone-event/8000\n", "", "a=fmtp:101 0-16\n", "").Replace(body)
 	}
-	return inviteSDP
+	if s.profile != "" {
+		body = strings.Replace(body, " RTP/AVP ", " "+s.profile+" ", 1)
+	}
+	return body + s.media
 }
 
 // invite sends an INVITE with SDP (late=false) or without (late offer).
