@@ -20,7 +20,7 @@ import (
 type scenario struct {
 	steps    []string
 	cseq     int
-	noEvents bool // offer no telephone-event (a caller that sends in-band tones)
+	noEvents bool   // offer no telephone-event (a caller that sends in-band tones)
 	media    string // more SDP media lines: a=crypto (srtp_test.go)
 	profile  string // the m= line's profile; "": RTP/AVP
 }
