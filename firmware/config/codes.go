@@ -72,6 +72,7 @@ var problemCodes = map[string]problemCode{
 	"%q must be cloud or xml (or empty: the IVR's own keys)":     {"ivr.control_invalid", []string{"value"}},
 	"%q must be cloud (or empty: the IVR's own keys)":            {"ivr.control_invalid", []string{"value"}},
 	"%q must be udp, tcp or tls":                                 {"trunk.transport_invalid", []string{"value"}},
+	"%q must be off, optional or required":                       {"media.encryption_invalid", []string{"value"}},
 
 	"%q must be digits":         {"digits.invalid", []string{"value"}},
 	"%q must be 1 to %d digits": {"digits.invalid_len", []string{"value", "max"}},
