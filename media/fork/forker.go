@@ -35,9 +35,10 @@ type Forker struct {
 	local netip.AddrPort // the socket's address
 
 	mu     sync.Mutex
-	forks  []*Fork // running forks; guarded by mu
-	n      int     // running and starting forks; guarded by mu
-	closed bool    // guarded by mu
+	forks  []*Fork       // running forks; guarded by mu
+	n      int           // running and starting forks; guarded by mu
+	closed bool          // guarded by mu
+	idle   chan struct{} // wakes run when the first fork registers (idle.go)
 
 	// tickMu is held by the goroutine while it serves a tick; Stop takes
 	// it to wait a tick out.
@@ -66,7 +67,7 @@ func New(opts Options) (*Forker, error) {
 	if n := sendBuffer(opts.MaxForks); n > 0 {
 		_ = s.c.SetWriteBuffer(n) // best effort: a smaller buffer drops more of a burst
 	}
-	fk := &Forker{opts: opts, log: opts.Log, clock: opts.Clock, sock: s, local: s.local()}
+	fk := &Forker{opts: opts, log: opts.Log, clock: opts.Clock, sock: s, local: s.local(), idle: make(chan struct{}, 1)}
 	fk.senders = make([]*sender, senderCount(opts, runtime.GOMAXPROCS(0)))
 	for i := range fk.senders {
 		fk.senders[i] = &sender{fk: fk}
@@ -201,6 +202,7 @@ func (fk *Forker) register(f *Fork) error {
 		return ErrClosed
 	}
 	fk.forks = append(fk.forks, f)
+	fk.wakeIdle()
 	return nil
 }
 
@@ -232,7 +234,9 @@ func (fk *Forker) run(ctx context.Context, ticks <-chan time.Time, stop func()) 
 		select {
 		case <-ctx.Done():
 			return
-		case <-ticks:
+		case <-fk.idle:
+			continue // a fork registered: tick from now on
+		case <-fk.ticks(ticks):
 		}
 		fk.tick()
 		if fk.opts.afterTick != nil {

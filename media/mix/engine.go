@@ -57,6 +57,7 @@ type Engine struct {
 
 	stop      chan struct{}
 	done      chan struct{}
+	idle      chan struct{} // wakes the ticker when it sleeps with no room (idle.go)
 	closeOnce sync.Once
 
 	afterRoom func(*Room) // test hook: runs in Tick after each room; nil in production
@@ -69,6 +70,7 @@ func New(opts Options) *Engine {
 		period: opts.Tick,
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
+		idle:   make(chan struct{}, 1),
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -115,6 +117,7 @@ func (e *Engine) NewRoom() *Room {
 	old := e.list()
 	next := append(append(make([]*Room, 0, len(old)+1), old...), r)
 	e.rooms.Store(&next)
+	e.wakeIdle()
 	return r
 }
 
@@ -149,6 +152,12 @@ func (e *Engine) run() {
 	t := time.NewTicker(e.period)
 	defer t.Stop()
 	for {
+		if slept, stopped, now := e.sleepIdle(t); stopped {
+			return
+		} else if slept {
+			next = now.Add(e.period)
+			continue
+		}
 		select {
 		case <-e.stop:
 			return

@@ -43,8 +43,12 @@ func (w *writer) kick() {
 // add hands rec to the writer.
 func (w *writer) add(rec *Recording) {
 	w.mu.Lock()
+	first := len(w.recs) == 0
 	w.recs = append(w.recs, rec)
 	w.mu.Unlock()
+	if _, real := w.r.opts.Clock.(realClock); real && first {
+		w.kick() // an idle writer waits without its ticker (idle.go)
+	}
 }
 
 // run drains the taps at every tick, and at once when woken, until ctx is
@@ -55,7 +59,7 @@ func (w *writer) run(ctx context.Context, tick <-chan time.Time) {
 		case <-ctx.Done():
 			w.drain(ReasonStopped)
 			return
-		case <-tick:
+		case <-w.ticks(tick):
 		case <-w.wake:
 		}
 		w.drain("")

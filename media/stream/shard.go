@@ -32,11 +32,12 @@ type shard struct {
 	frame time.Duration // the tick interval: frameDur (tests may stretch it)
 
 	mu      sync.Mutex
-	streams []*Stream // guarded by mu
-	poll    *poller   // nil: none (tick mode); guarded by mu, closed by the engine
-	slots   []slot    // streams by poller key; guarded by mu
-	free    []int32   // unused slots; guarded by mu
-	scratch *scratch  // its streams' packet buffers (scratch.go); set once under mu
+	streams []*Stream     // guarded by mu
+	poll    *poller       // nil: none (tick mode); guarded by mu, closed by the engine
+	slots   []slot        // streams by poller key; guarded by mu
+	free    []int32       // unused slots; guarded by mu
+	scratch *scratch      // its streams' packet buffers (scratch.go); set once under mu
+	idle    chan struct{} // wakes the shard when it sleeps with no stream (idle.go)
 
 	// Owned by the shard goroutine.
 	work   []*Stream // this tick's copy of streams
@@ -50,7 +51,8 @@ type shard struct {
 }
 
 func newShard(id int, clock Clock, log *slog.Logger) *shard {
-	return &shard{id: id, clock: clock, log: log, frame: frameDur, woken: make([]woken, 0, pollBatch)}
+	return &shard{id: id, clock: clock, log: log, frame: frameDur, woken: make([]woken, 0, pollBatch),
+		idle: make(chan struct{}, 1)}
 }
 
 // add starts serving s, registering its sockets with the poller if the
@@ -66,6 +68,7 @@ func (sh *shard) add(s *Stream) {
 		sh.registerLocked(s)
 	}
 	sh.streams = append(sh.streams, s)
+	sh.wakeIdle()
 }
 
 // remove stops serving s and unregisters its sockets; the caller closes

@@ -121,6 +121,9 @@ func (sh *shard) runPoll(ctx context.Context, p *poller) error {
 	defer func() { sh.active = nil }()
 	sh.next = sh.clock.Now().Add(sh.frame)
 	for ctx.Err() == nil {
+		if sh.sleepIdle(ctx) {
+			continue
+		}
 		if err := sh.pollReady(sh.next.Sub(sh.clock.Now()) - early); err != nil {
 			return err
 		}
