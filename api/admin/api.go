@@ -62,6 +62,8 @@ type Prompts interface {
 // Records are the call records (a *cdr.Store).
 type Records interface {
 	List(limit int, before time.Time) ([]cdr.Record, error)
+	Find(q cdr.Query) ([]cdr.Record, error)
+	Count(since time.Time) (calls, refused int, err error)
 	Clear() error
 }
 

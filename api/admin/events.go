@@ -3,6 +3,7 @@ package admin
 import (
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
 	"sync"
@@ -144,25 +145,91 @@ func (a *API) flush(w http.ResponseWriter, rc *http.ResponseController, s string
 	return rc.Flush()
 }
 
-// getRecords answers call records, newest first: ?limit= (default 50, at
-// most 1000) and ?before= (RFC 3339; records that started before it).
+// getRecords answers call records, newest first, as JSON or (format=csv)
+// a CSV download; the filters are cdr.Query's (docs/API-ADMIN.md).
 func (a *API) getRecords(w http.ResponseWriter, r *http.Request) error {
-	limit, err := intParam(r, "limit", 50, 1, cdr.MaxList)
+	q, csv, err := a.recordQuery(r)
 	if err != nil {
 		return err
 	}
-	var before time.Time
-	if s := r.URL.Query().Get("before"); s != "" {
-		if before, err = time.Parse(time.RFC3339Nano, s); err != nil {
-			return httpErr(http.StatusBadRequest, "before=%q: want an RFC 3339 time like 2025-03-01T09:00:00Z", s)
+	recs, err := a.opt.Records.Find(q)
+	if err != nil {
+		return err
+	}
+	if !csv {
+		writeJSON(w, http.StatusOK, recs)
+		return nil
+	}
+	name := "ivrbox-calls-" + a.opt.Now().In(time.Local).Format("20060102-150405") + ".csv"
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	return cdr.WriteCSV(w, recs, time.Local)
+}
+
+// recordQuery reads GET records' query parameters.
+func (a *API) recordQuery(r *http.Request) (cdr.Query, bool, error) {
+	v := r.URL.Query()
+	var q cdr.Query
+	var csv bool
+	switch f := v.Get("format"); f {
+	case "", "json":
+	case "csv":
+		csv = true
+	default:
+		return q, false, httpErr(http.StatusBadRequest, "format=%q: want json or csv", f)
+	}
+	def, hi := 50, cdr.MaxList
+	if csv {
+		def, hi = cdr.MaxExport, cdr.MaxExport
+	}
+	var err error
+	if q.Limit, err = intParam(r, "limit", def, 1, hi); err != nil {
+		return q, false, err
+	}
+	if s := v.Get("before"); s != "" {
+		if q.Before, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			return q, false, httpErr(http.StatusBadRequest, "before=%q: want an RFC 3339 time like 2025-03-01T09:00:00Z", s)
 		}
 	}
-	recs, err := a.opt.Records.List(limit, before)
-	if err != nil {
-		return err
+	for _, p := range []struct {
+		name string
+		t    *time.Time
+		end  bool
+	}{{"from", &q.From, false}, {"to", &q.To, true}} {
+		if *p.t, err = timeOrDate(p.name, v.Get(p.name), p.end); err != nil {
+			return q, false, err
+		}
 	}
-	writeJSON(w, http.StatusOK, recs)
-	return nil
+	q.Number, q.IVR, q.Cause, q.Text = v.Get("number"), v.Get("ivr"), v.Get("cause"), v.Get("q")
+	switch s := v.Get("refused"); s {
+	case "":
+	case "1", "true":
+		q.Refused = "yes"
+	case "0", "false":
+		q.Refused = "no"
+	default:
+		return q, false, httpErr(http.StatusBadRequest, "%s=%q: want 1 or 0", "refused", s)
+	}
+	return q, csv, nil
+}
+
+// timeOrDate reads an RFC 3339 time or a date (2025-03-01, the box's local
+// day; the end of the day when end is set, for "to"). "" is the zero time.
+func timeOrDate(name, s string, end bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, s, time.Local)
+	if err != nil {
+		return time.Time{}, httpErr(http.StatusBadRequest, "%s=%q: want an RFC 3339 time or a date like 2025-03-01", name, s)
+	}
+	if end {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d, nil
 }
 
 // intParam reads the query parameter name: def when absent, 400 when not a

@@ -212,7 +212,7 @@ func TestRecordsAfterCall(t *testing.T) {
 	}
 	want := map[string]any{"id": "c1", "from": "1000", "to": "6500", "started": "2025-03-01T09:00:00Z",
 		"answered": "2025-03-01T09:00:01Z", "ended": "2025-03-01T09:00:09Z", "duration_s": 9.0, "cause": "normal",
-		"ivrs": []any{"6500", "6501"}, "digits": "1#"}
+		"ivrs": []any{"6500", "6501"}, "digits": "1#", "refused": false}
 	if fmt.Sprint(recs[0]) != fmt.Sprint(want) {
 		t.Errorf("record %v\nwant   %v", recs[0], want)
 	}

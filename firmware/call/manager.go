@@ -83,6 +83,8 @@ type Manager struct {
 	once   sync.Once
 	total  atomic.Uint64
 	late   lateness // the media engine's skipped frames (admission.go)
+
+	refusedLog logLimit // bounds the log lines of refused calls
 }
 
 var _ sip.Handler = (*Manager)(nil)
@@ -212,29 +214,23 @@ func (m *Manager) Close() error {
 // negotiates media, and runs the call until it ends.
 func (m *Manager) HandleInvite(ctx context.Context, d *sip.Dialog) {
 	m.mu.Lock()
+	log := m.log.With("call", d.CallID(), "from", d.From(), "to", d.To())
 	if m.closed {
 		m.mu.Unlock()
-		_ = d.Reject(503, reasonPhrase(503))
+		m.refuse(d, "", refusal{status: 503, cause: RefusedShutdown, reason: "the box is shutting down"}, log)
 		return
 	}
 	m.wg.Add(1)
 	m.mu.Unlock()
 	defer m.wg.Done()
-	log := m.log.With("call", d.CallID(), "from", d.From(), "to", d.To())
 	ivr, trunk, ok := m.route(d)
 	if !ok {
-		log.Info("no IVR on this number", "trunk", trunk)
-		_ = d.Reject(404, "Not Found")
+		m.refuse(d, trunk, m.noRoute(d.To(), ivr, trunk), log)
 		return
 	}
 	c, status, err := m.newInbound(d, trunk, log)
 	if err != nil {
-		log.Warn("call refused", "status", status, "err", err)
-		if errors.Is(err, errShed) {
-			_ = d.RejectRetryAfter(status, m.opt.Config().System.Capacity.Retry())
-			return
-		}
-		_ = d.Reject(status, reasonPhrase(status))
+		m.refuse(d, trunk, admitRefusal(status, err), log)
 		return
 	}
 	defer m.finish(c)

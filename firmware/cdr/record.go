@@ -15,9 +15,18 @@ type Record struct {
 	Started  time.Time // when the call arrived
 	Answered time.Time // when it was answered; zero if never
 	Ended    time.Time // when it ended
-	Cause    string    // why it ended: normal, cancel, busy, error, shutdown, admin...
+	Cause    string    // why it ended: normal, cancel, busy, error, shutdown, admin...; for a refused call why it was refused: no_route, no_ivr, busy, codec...
 	IVRs     []string  // the IVR numbers entered, in order (repeats of one IVR in a row once)
 	Digits   string    // every key pressed, in order
+	Trunk    string    // the trunk the call came in by or went out through; "" for a local caller
+	Source   string    // the caller's signalling address
+	// Refused is set for an inbound call the box refused before it started
+	// (no route, no IVR, call limit, no common codec): Status is the SIP
+	// answer and Reason says why in words. A call never answered also
+	// keeps the Status and Reason of its failure.
+	Refused bool
+	Status  int
+	Reason  string
 	// Recordings are the call's recordings, in the order they finished.
 	Recordings []Recording
 }
@@ -54,6 +63,11 @@ type recordJSON struct {
 	IVRs       []string    `json:"ivrs"`
 	Digits     string      `json:"digits"`
 	Recordings []Recording `json:"recordings,omitempty"`
+	Trunk      string      `json:"trunk,omitempty"`
+	Source     string      `json:"source,omitempty"`
+	Refused    bool        `json:"refused"`
+	Status     int         `json:"status,omitempty"`
+	Reason     string      `json:"reason,omitempty"`
 }
 
 // MarshalJSON writes the record as the admin API shows it: lower-case keys,
@@ -69,6 +83,7 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		Started: r.Started, Answered: r.Answered, Ended: r.Ended,
 		DurationS: math.Round(r.Duration().Seconds()*10) / 10,
 		Cause:     r.Cause, IVRs: ivrs, Digits: r.Digits, Recordings: r.Recordings,
+		Trunk: r.Trunk, Source: r.Source, Refused: r.Refused, Status: r.Status, Reason: r.Reason,
 	})
 }
 
@@ -80,7 +95,8 @@ func (r *Record) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*r = Record{ID: j.ID, From: j.From, To: j.To, Started: j.Started, Answered: j.Answered,
-		Ended: j.Ended, Cause: j.Cause, Digits: j.Digits, Recordings: j.Recordings}
+		Ended: j.Ended, Cause: j.Cause, Digits: j.Digits, Recordings: j.Recordings,
+		Trunk: j.Trunk, Source: j.Source, Refused: j.Refused, Status: j.Status, Reason: j.Reason}
 	if len(j.IVRs) > 0 {
 		r.IVRs = j.IVRs
 	}

@@ -85,14 +85,23 @@ func (r *Recorder) run() {
 
 // apply adds one event to its call's record.
 func (r *Recorder) apply(e event.Event) {
+	if e.Kind == event.CallRefused {
+		rec := Record{ID: e.CallID, Started: e.Time, Ended: e.Time, Cause: e.Cause,
+			Refused: true, Status: e.Status, Reason: e.Reason}
+		if c := e.Call; c != nil {
+			rec.From, rec.To, rec.Trunk, rec.Source = c.From, c.To, c.Trunk, c.Source
+		}
+		r.ready = append(r.ready, rec)
+		return
+	}
 	rec := r.calls[e.CallID]
 	if rec == nil {
 		if e.Kind != event.CallStarted && e.Kind != event.CallEnded {
 			return // a call that started before we subscribed
 		}
 		rec = &Record{ID: e.CallID}
-		if e.Call != nil {
-			rec.From, rec.To = e.Call.From, e.Call.To
+		if c := e.Call; c != nil {
+			rec.From, rec.To, rec.Trunk, rec.Source = c.From, c.To, c.Trunk, c.Source
 		}
 		r.calls[e.CallID] = rec
 	}
@@ -115,7 +124,10 @@ func (r *Recorder) apply(e event.Event) {
 				Duration: x.Duration, Bytes: x.Bytes, Reason: x.Reason})
 		}
 	case event.CallEnded:
-		rec.Ended, rec.Cause = e.Time, e.Cause
+		rec.Ended, rec.Cause, rec.Status, rec.Reason = e.Time, e.Cause, e.Status, e.Reason
+		if c := e.Call; c != nil && c.Trunk != "" {
+			rec.Trunk = c.Trunk
+		}
 		if rec.Started.IsZero() {
 			rec.Started = e.Time
 		}

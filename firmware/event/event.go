@@ -14,6 +14,7 @@ const (
 	CallRinging     Kind = "call.ringing"     // 180 sent or received
 	CallAnswered    Kind = "call.answered"    // 200 OK / ACK
 	CallEnded       Kind = "call.ended"       // call gone; Cause says why (Status, Reason: the SIP failure of a call never answered)
+	CallRefused     Kind = "call.refused"     // an inbound call refused before it started: Cause (no_route, no_ivr, busy, codec...), Status (the SIP answer), Reason (why, in words)
 	CallTransferred Kind = "call.transferred" // the call was put through to To (Call.Bridged*: the new leg when it left the box)
 	DTMFDigit       Kind = "dtmf.digit"       // one key; Digit, Flag and Source set
 	DTMFString      Kind = "dtmf.string"      // a collected string; Digits set (no terminator), Terminator the key that ended it
@@ -76,9 +77,9 @@ type Event struct {
 	Digits     string `json:"digits,omitempty"`     // DTMFString: the keys, terminator removed
 	Terminator string `json:"terminator,omitempty"` // DTMFString: the key that ended the string ("" when the length did)
 	Prompt     string `json:"prompt,omitempty"`     // PromptFinished: the last prompt name; PromptSkipped: the prompt
-	Cause      string `json:"cause,omitempty"`      // CallEnded: normal, cancel, busy, error...; PromptSkipped: the error
-	Status     int    `json:"status,omitempty"`     // CallEnded of a call never answered: the SIP status of the failure
-	Reason     string `json:"reason,omitempty"`     // CallEnded of a call never answered: e.g. "486 Busy Here"
+	Cause      string `json:"cause,omitempty"`      // CallEnded: normal, cancel, busy, error...; CallRefused: no_route, no_ivr...; PromptSkipped: the error
+	Status     int    `json:"status,omitempty"`     // CallEnded of a call never answered: the SIP status of the failure; CallRefused: the status answered
+	Reason     string `json:"reason,omitempty"`     // CallEnded of a call never answered: e.g. "486 Busy Here"; CallRefused: why, in words
 
 	Control   *Control   `json:"control,omitempty"`   // Control* events
 	Command   *Command   `json:"command,omitempty"`   // CommandFinished
