@@ -96,6 +96,7 @@ type Options struct {
 	Disks     Disks   // nil: the disk endpoints answer 501
 	Secrets   Secrets // disk, trunk and account passwords; nil: those endpoints answer 501
 	Restart   func()  // asks the box to restart in-process; nil: POST restart answers 501
+	Drain     Drainer // takes the box out of service and back; nil: the drain endpoints answer 501
 	Board     string  // board profile name, for status
 	SIPAddr   string  // SIP listen address, for status
 	// Started is when the process started, for status' uptime (zero: when

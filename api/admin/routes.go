@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/ivrbox/ivrbox/api/admin/auth"
@@ -111,7 +112,7 @@ func (a *API) routes() []route {
 		{"POST", "factory-reset", false, a.postFactoryReset},
 		{"GET", "hal", false, a.getHAL},
 		{"POST", "hal/buttons/{name}/press", false, a.postPress},
-	}, append(append(append(a.confRoutes(), a.certRoutes()...), a.debugRoutes()...), a.guardRoutes()...)...)
+	}, slices.Concat(a.confRoutes(), a.certRoutes(), a.debugRoutes(), a.guardRoutes(), a.scaleRoutes())...)
 }
 
 // buildHandler mounts the routes behind the security layers: headers on

@@ -77,6 +77,9 @@ type Options struct {
 	// shows (zero: when New runs). main passes the same time to every Box it
 	// builds across restarts.
 	Started time.Time
+	// Hurry, when closed, cuts a drain before a stop short (ErrDrain): the
+	// calls left are hung up at once (main closes it on a second signal).
+	Hurry <-chan struct{}
 }
 
 // Notifier is told when the box is ready and when it stops.
@@ -128,6 +131,7 @@ type Box struct {
 	hw       *board.Hardware
 	service  *service
 	restart  chan struct{} // a value asks Run to return ErrRestart
+	drain    drainer       // drain.go
 }
 
 func (o *Options) defaults() {
@@ -204,8 +208,8 @@ func New(opt Options) (b *Box, err error) {
 	b.openConf()
 	b.openXML()
 	b.Calls = call.NewManager(call.Options{Media: b.Media, Prompts: b.Prompts, Bus: b.Bus,
-		Config: b.Store.Current, Log: opt.Log, LocalIP: sipIP, Secret: b.Store.Secret,
-		Recorder: b.Rec, Forker: b.Forks, Own: fork.IsOwnAddr})
+		Config: b.Store.Current, Log: opt.Log, LocalIP: sipIP, BindIP: sipIP, Secret: b.Store.Secret,
+		Serial: b.Store.SN(), Advertise: b.advertise, Recorder: b.Rec, Forker: b.Forks, Own: fork.IsOwnAddr})
 	b.IVR = ivr.New(ivr.Options{Config: b.Store.Current, Bus: b.Bus, Log: opt.Log.With("component", "ivr")})
 	b.service = &service{next: runner{e: b.IVR, conf: b.Conf, xml: b.XML, cloudReady: func() bool { return b.Cloud != nil && b.Cloud.Listening() }},
 		config: b.Store.Current, now: time.Now}
@@ -229,14 +233,16 @@ func New(opt Options) (b *Box, err error) {
 		Store: b.Store, Calls: admin.LiveCalls(b.Calls), Bus: b.Bus, Prompts: b.Prompts,
 		PromptDir: filepath.Join(opt.DataDir, "prompts"), Records: b.Records,
 		HAL: boardHAL{st: b.Status, sim: b.hw.Sim}, Disks: b.Disks, Secrets: b.Store,
-		Restart: b.Restart, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
+		Restart: b.Restart, Drain: b, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
 		TrunkState: b.trunkState, Delivery: b.deliveryStats, Recordings: b.Rec, Cloud: b.Cloud,
 		Conferences: b.confAdmin(), Certs: b.Certs, HTTPSPort: b.httpsPort(), Guard: b.Guard,
 		Log: opt.Log.With("component", "admin"),
 	})
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))
 	ua := "ivrbox/" + version.Version
-	if b.SIP, err = sip.NewServer(b.sipOptions(ua), b.Calls); err != nil {
+	sipOpt := b.sipOptions(ua)
+	sipOpt.Advertise = b.advertiseSIP
+	if b.SIP, err = sip.NewServer(sipOpt, b.Calls); err != nil {
 		return nil, err
 	}
 	b.Calls.SetDialer(b.SIP)
@@ -324,6 +330,9 @@ func (b *Box) Run(ctx context.Context) error {
 	var result error
 	select {
 	case <-ctx.Done():
+		if errors.Is(context.Cause(ctx), ErrDrain) {
+			b.drainForStop(b.opt.Hurry)
+		}
 	case <-b.restart:
 		result = ErrRestart
 	case err := <-sipErr:
@@ -411,6 +420,7 @@ func (b *Box) serve(ln net.Listener, h http.Handler) *http.Server {
 // member left by then), SIP, call records (after the calls' last events),
 // media, store. It is safe on a partly built Box.
 func (b *Box) Close() {
+	b.stopDrain()
 	if b.Admin != nil {
 		b.Admin.Close() // ends SSE streams, so Shutdown need not wait for them
 	}

@@ -51,6 +51,17 @@ type Options struct {
 	// Secret returns a stored password (trunk and account passwords, by
 	// config.TrunkSecretKey); nil: calls go out without credentials.
 	Secret func(key string) (string, error)
+	// Serial is the box's serial number, folded into every call id so ids
+	// are unique across boxes (see idGen); "" is allowed (tests).
+	Serial string
+	// BindIP is the address RTP sockets are bound to (the SIP listen
+	// address when it names one); zero: every address.
+	BindIP netip.Addr
+	// Advertise, when set, gives the address to put in SDP for a peer
+	// (the media address of its offer, else its signalling address): the
+	// external media address for peers outside the local networks. ok
+	// false: LocalIP's rule applies.
+	Advertise func(peer netip.Addr) (ip netip.Addr, ok bool)
 }
 
 // Dialer places outbound SIP calls and finds registered local accounts
@@ -73,7 +84,7 @@ type Manager struct {
 	dialer Dialer
 	router Router
 	mover  Mover
-	seq    atomic.Uint64 // last id number handed out
+	idGen  *idGen
 
 	mu     sync.Mutex // guards calls, legs, closed and wg.Add
 	calls  map[string]*Call
@@ -101,7 +112,7 @@ func NewManager(opt Options) *Manager {
 		calls: map[string]*Call{},
 		legs:  map[string]*Call{},
 	}
-	m.seq.Store(uint64(time.Now().UnixMilli()%1000) * 1000)
+	m.idGen = newIDGen(opt.Serial, time.Now)
 	opt.Bus.Stamp(m.stamp)
 	return m
 }
@@ -118,12 +129,8 @@ func (m *Manager) SetDialer(d Dialer) { m.dialer = d }
 func (m *Manager) SetRouter(r Router) { m.router = r }
 
 // ids returns a new call id and leg id, Yeastar style: Unix seconds, a dot,
-// a sequence number.
-func (m *Manager) ids() (id, leg string) {
-	n := m.seq.Add(2)
-	now := time.Now().Unix()
-	return fmt.Sprintf("%d.%d", now, n-1), fmt.Sprintf("%d.%d", now, n)
-}
+// digits (see idGen).
+func (m *Manager) ids() (id, leg string) { return m.idGen.next() }
 
 // stamp gives an event about a live call published by someone else (the
 // IVR engine) the call's snapshot, following the IVR the call is in first.
@@ -278,7 +285,7 @@ func (m *Manager) newInbound(d *sip.Dialog, trunk string, log *slog.Logger) (*Ca
 		}
 		return nil, 486, err
 	}
-	if err := c.openMedia(m.localIP(d)); err != nil {
+	if err := c.openMedia(m.localIP(d, media.Addr.Addr())); err != nil {
 		m.remove(c)
 		c.cancel(errEnded)
 		return nil, 503, err
@@ -345,7 +352,10 @@ func (m *Manager) finish(c *Call) {
 
 // localIP is the address to advertise in SDP for the dialog: the configured
 // one, else the address the caller reached us on.
-func (m *Manager) localIP(d *sip.Dialog) netip.Addr {
+func (m *Manager) localIP(d *sip.Dialog, offer netip.Addr) netip.Addr {
+	if ip, ok := m.advertised(offer, d.Source().Addr()); ok {
+		return ip
+	}
 	if m.opt.LocalIP.IsValid() && !m.opt.LocalIP.IsUnspecified() {
 		return m.opt.LocalIP
 	}

@@ -25,6 +25,7 @@ func (c *Call) openMedia(local netip.Addr) error {
 	crypto := c.srtp.streamCrypto()
 	c.mu.Unlock()
 	st, err := c.m.opt.Media.Open(stream.Config{
+		Local:      c.m.bindIP(),
 		Remote:     c.media.Addr,
 		Codec:      codec,
 		DTMFPT:     dtmfPT,

@@ -278,6 +278,7 @@ func (c *Call) attach(cd *sip.ClientDialog) {
 // comes with the callee's answer.
 func (c *Call) openOutMedia() error {
 	st, err := c.m.opt.Media.Open(stream.Config{
+		Local:   c.m.bindIP(),
 		Codec:   stream.PCMU,
 		DTMFPT:  sdp.OfferDTMFPT,
 		OnDigit: c.offerKey,
@@ -361,6 +362,9 @@ func resolveAddr(hostport string) netip.AddrPort {
 // localIPFor is the address to put in SDP for a call to dest: the
 // configured one, else the one this host routes to dest from.
 func (m *Manager) localIPFor(dest netip.AddrPort) netip.Addr {
+	if ip, ok := m.advertised(netip.Addr{}, dest.Addr()); ok {
+		return ip
+	}
 	if m.opt.LocalIP.IsValid() && !m.opt.LocalIP.IsUnspecified() {
 		return m.opt.LocalIP
 	}

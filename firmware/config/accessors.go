@@ -152,6 +152,7 @@ func (c *Config) Clone() Config {
 		pins := c.System.Pins.Clone()
 		out.System.Pins = &pins
 	}
+	out.System.Network.LocalNets = slices.Clone(c.System.Network.LocalNets)
 	out.Disks = slices.Clone(c.Disks)
 	out.System.Guard.Allow = slices.Clone(c.System.Guard.Allow)
 	if c.Cloud.Tokens != nil {

@@ -105,6 +105,13 @@ type System struct {
 	// registered accounts: EncryptionOff, EncryptionOptional or
 	// EncryptionRequired; "" means off.
 	MediaEncryption string `json:"media_encryption,omitempty"`
+	// DrainSeconds is how long a box being stopped (SIGTERM) or drained
+	// (admin API) lets its calls go on before it hangs them up; new calls
+	// get 503 meanwhile. 0 means 20; -1 means no wait.
+	DrainSeconds int `json:"drain_seconds,omitempty"`
+	// Network holds the addresses told to peers beyond the local networks
+	// (a box behind NAT). Zero value: the box's own address to everyone.
+	Network Network `json:"network,omitzero"`
 }
 
 // IVR is one interactive voice response menu, modelled on the PBX seed's

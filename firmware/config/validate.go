@@ -130,6 +130,7 @@ func (v *validator) system(s System) {
 	v.guard("system.guard", s.Guard)
 	v.capacity("system.capacity", s.Capacity)
 	v.encryption("system.media_encryption", s.MediaEncryption)
+	v.network(s)
 	if s.Pins != nil {
 		err := s.Pins.Validate()
 		if j, ok := err.(interface{ Unwrap() []error }); ok {

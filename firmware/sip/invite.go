@@ -24,6 +24,9 @@ func (s *Server) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		s.onReInvite(req, tx)
 		return
 	}
+	if s.refuseDraining(req, tx) {
+		return
+	}
 	s.respond(tx, req, 100, "")
 	if code, reason, hdrs := checkInvite(req); code != 0 {
 		s.respond(tx, req, code, reason, hdrs...)

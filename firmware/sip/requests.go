@@ -123,6 +123,9 @@ func (s *Server) onOptions(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		s.respond(tx, req, 481, "")
 		return
 	}
+	if to := req.To(); (to == nil || !to.Params.Has("tag")) && s.refuseDraining(req, tx) {
+		return
+	}
 	s.respond(tx, req, 200, "",
 		sipmsg.NewHeader("Allow", allowed),
 		sipmsg.NewHeader("Accept", "application/sdp, application/dtmf-relay, application/dtmf"),

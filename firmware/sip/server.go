@@ -64,6 +64,10 @@ type Options struct {
 	// no message (not even a keep-alive) for so long after it opened; 0
 	// means DefaultFirstMessageTimeout.
 	FirstMessageTimeout time.Duration
+	// Advertise, when set, gives the address to name in Via and Contact
+	// for a peer (an external signalling address for peers outside the
+	// local networks); ok false: the address the peer reaches us on.
+	Advertise func(peer netip.Addr) (ip netip.Addr, ok bool)
 }
 
 // Handler takes calls.
@@ -103,6 +107,8 @@ type Server struct {
 	refusedAt   atomic.Int64     // when that line was logged (Unix ns)
 	acceptErrAt atomic.Int64     // when an accept error was last logged (Unix ns)
 	badInput    rateLog          // logs refused messages
+
+	drainRetry atomic.Int64 // Retry-After seconds while draining, 0 when not (drain.go)
 
 	ready      chan struct{} // closed when both listeners are up
 	closing    chan struct{} // closed when Close starts
@@ -469,6 +475,9 @@ func (s *Server) localAddr(transport string, src netip.AddrPort) netip.AddrPort 
 	port := bound.Port()
 	if transport == "TLS" {
 		port = s.TLSAddr().Port()
+	}
+	if ip, ok := s.advertised(src); ok {
+		return netip.AddrPortFrom(ip, port)
 	}
 	if ip := bound.Addr().Unmap(); ip.IsValid() && !ip.IsUnspecified() {
 		return netip.AddrPortFrom(ip, port)

@@ -92,17 +92,45 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	setMemoryLimit(opt.Board, opt.Log)
 	opt.Started = time.Now()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	hurry := make(chan struct{})
+	opt.Hurry = hurry
+	var wg sync.WaitGroup
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	wg.Go(func() { handleSignals(sigs, cancel, hurry) })
+	defer func() { signal.Stop(sigs); close(sigs); wg.Wait() }()
 	// systemd: ready/stopping from each Box, watchdog pings for the process's
-	// whole life (across in-process restarts); no-ops outside systemd.
+	// whole life (across in-process restarts and a drain); no-ops outside systemd.
 	n := sdnotify.New(sdnotify.Options{Log: opt.Log.With("component", "sdnotify")})
 	opt.Notify = n
-	wdCtx, stopWD := context.WithCancel(ctx)
-	var wg sync.WaitGroup
+	wdCtx, stopWD := context.WithCancel(context.Background())
 	wg.Go(func() { n.Watchdog(wdCtx) })
-	defer func() { stopWD(); wg.Wait() }()
+	defer stopWD()
 	return serve(ctx, opt)
+}
+
+// handleSignals stops the box on the first signal: SIGTERM (systemd's
+// stop) after draining its calls (box.ErrDrain), SIGINT at once. Any later
+// signal cuts a drain short (hurry). It returns when sigs is closed.
+func handleSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, hurry chan struct{}) {
+	first := true
+	for sig := range sigs {
+		switch {
+		case first && sig == syscall.SIGTERM:
+			cancel(box.ErrDrain)
+		case first:
+			cancel(nil)
+		default:
+			select {
+			case <-hurry:
+			default:
+				close(hurry)
+			}
+		}
+		first = false
+	}
 }
 
 // serve runs boxes until ctx is done: when one returns box.ErrRestart it is
