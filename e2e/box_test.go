@@ -82,6 +82,7 @@ func promptOf(freq float64) string {
 type box struct {
 	t        *testing.T
 	dir      string
+	sipIP    string // "127.0.0.1" unless boxOpts.sipIP
 	sipPort  int
 	httpPort int
 	cmd      *exec.Cmd
@@ -98,13 +99,17 @@ type boxOpts struct {
 	dir     string            // the data directory to use ("": a new one)
 	ports   *box              // reuse this box's ports (a restart on the same data)
 	args    []string          // more flags, after the defaults (HTTPS is off unless args set -https)
+	sipIP   string            // the loopback address SIP (and so RTP) binds to ("": 127.0.0.1)
 }
 
 // startBox starts ivrbox on free loopback ports and waits until it serves.
 func startBox(t *testing.T, o boxOpts) *box {
 	t.Helper()
 	bin := ivrboxBin(t)
-	b := &box{t: t, dir: o.dir, exited: make(chan struct{})}
+	b := &box{t: t, dir: o.dir, sipIP: o.sipIP, exited: make(chan struct{})}
+	if b.sipIP == "" {
+		b.sipIP = "127.0.0.1"
+	}
 	if b.dir == "" {
 		b.dir = t.TempDir()
 	}
@@ -151,7 +156,7 @@ func startBox(t *testing.T, o boxOpts) *box {
 	}
 	rtpLow := 10000 + 200*rand.IntN(90) // 10000-27999: below SIPp's media ports and the ephemeral range
 	b.cmd = exec.Command(bin, "-data", b.dir, "-board", "sim", "-log-level", "debug",
-		"-sip", fmt.Sprintf("127.0.0.1:%d", b.sipPort),
+		"-sip", fmt.Sprintf("%s:%d", b.sipIP, b.sipPort),
 		"-http", fmt.Sprintf("127.0.0.1:%d", b.httpPort),
 		"-rtp", fmt.Sprintf("%d-%d", rtpLow, rtpLow+199), "-https", "off", "-sips", "off")
 	b.cmd.Args = append(b.cmd.Args, o.args...)

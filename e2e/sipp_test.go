@@ -228,7 +228,7 @@ func sipp(t *testing.T, b *box, number string, sc *scenario, p *peer, transport 
 	r := &sippRun{errF: filepath.Join(dir, "errors.log"), msgF: filepath.Join(dir, "messages.log"), done: make(chan error, 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
-	r.cmd = exec.CommandContext(ctx, "sipp", fmt.Sprintf("127.0.0.1:%d", b.sipPort),
+	r.cmd = exec.CommandContext(ctx, "sipp", fmt.Sprintf("%s:%d", b.sipIP, b.sipPort),
 		"-sf", f, "-m", "1", "-l", "1", "-s", number, "-t", t1,
 		"-i", "127.0.0.1", "-p", fmt.Sprint(freePort(t)), "-mp", fmt.Sprint(sippMediaPort()),
 		"-key", "rtpport", fmt.Sprint(rtpPort), "-key", "codec", fmt.Sprint(pt), "-key", "caller", "1000",

@@ -6,6 +6,7 @@
 //	ivrbox config import [-data DIR] FILE     validate FILE and replace the configuration
 //	ivrbox passwd [-data DIR]                 set the admin password (read from stdin)
 //	ivrbox cert [show|regenerate] [-data DIR] show or replace the HTTPS certificate
+//	ivrbox fleet push|drain|undrain|status    copy a box's config and prompts to others; drain a box
 //
 // See docs/CONFIG.md for the configuration format and docs/API-ADMIN.md for
 // the admin API. The box restarts in-process (same PID) when the admin API
@@ -50,6 +51,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(args) > 0 && args[0] == "cert" {
 		return runCert(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "fleet" {
+		return runFleet(args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "passwd" {
 		return runPasswd(args[1:], os.Stdin, stderr)
