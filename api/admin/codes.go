@@ -105,6 +105,19 @@ var messageCodes = map[string]msgCode{
 	"%q is not an IP address":   {"blocks.bad_address", []string{"value"}},
 	"%s is not blocked":         {"blocks.not_blocked", []string{"source"}},
 	"account %q is not banned":  {"blocks.not_banned", []string{"user"}},
+
+	"this box cannot drain": {"box.no_drain", nil},
+
+	// fleet bundles (fleet.go)
+	"not a fleet bundle (a gzipped tar): %v":               {"fleet.not_bundle", []string{"detail"}},
+	"not a fleet bundle: it must start with %s":            {"fleet.no_config", []string{"file"}},
+	"fleet bundle unreadable: %v":                          {"fleet.unreadable", []string{"detail"}},
+	"fleet bundle: unexpected entry %.80q":                 {"fleet.unexpected_entry", []string{"name"}},
+	"fleet bundle: more than %d prompt files":              {"fleet.too_many_files", []string{"max"}},
+	"fleet bundle: %.80q is not a prompt file name":        {"fleet.bad_name", []string{"name"}},
+	"fleet bundle: %.80q is not audio ivrbox can play: %v": {"fleet.not_audio", []string{"name", "detail"}},
+	"fleet bundle: %.80q is %d bytes, the limit is %d":     {"fleet.entry_too_large", []string{"name", "size", "max"}},
+	"fleet bundle: %.80q unreadable: %v":                   {"fleet.entry_unreadable", []string{"name", "detail"}},
 }
 
 // messageCode returns the code and params of format with args; "" when

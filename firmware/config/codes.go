@@ -115,6 +115,11 @@ var problemCodes = map[string]problemCode{
 	"%d must be between 0 (%d s) and %d":                                {"range.between0_seconds", []string{"value", "default", "max"}},
 	"%q is not a host name (letters, digits, hyphens and dots; \"*.\" first for every name below)": {"host.name_invalid", []string{"value"}},
 
+	"%d must be -1 (no wait), 0 (%d seconds) or up to %d":                        {"range.drain", []string{"value", "default", "max"}},
+	"%.64q is not an IP address (host names are not resolved)":                   {"ip.invalid", []string{"value"}},
+	"%s must be a unicast address":                                               {"ip.not_unicast", []string{"value"}},
+	"has %d networks, the limit is %d":                                           {"net.too_many", []string{"count", "max"}},
+	"%.64q is not a network in CIDR form (like 192.168.1.0/24)":                  {"net.invalid", []string{"value"}},
 	"%d must not be negative":                                                    {"range.negative", []string{"value"}},
 	"%d must not be negative (0 means no limit)":                                 {"range.negative", []string{"value"}},
 	"%d must not be negative (0 means %d)":                                       {"range.negative", []string{"value", "default"}},
