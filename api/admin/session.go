@@ -187,7 +187,7 @@ func (a *API) postPassword(w http.ResponseWriter, r *http.Request) error {
 func weakPassword(field string, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "auth: ")
 	return &HTTPError{Code: http.StatusUnprocessableEntity, Msg: msg, Err: err,
-		Problems: []Problem{{Field: field, Problem: msg}}}
+		Problems: []Problem{{Field: field, Problem: msg, Code: "password.weak"}}}
 }
 
 // lang picks the page language from Accept-Language: "zh" when Chinese is

@@ -331,6 +331,7 @@ const DICT = {
     'code.url.invalid': '“{value}” must be an http:// or https:// address.',
     'code.user.invalid': '“{value}” must be 1 to 64 letters, digits, or _ - . @',
     'code.password.weak': 'The password needs at least 8 characters, not all spaces.',
+    'pw.spaces': 'A password of spaces only is too easy to guess: choose another.',
   },
   zh: {
     'lang.switch': '切换语言', 'nav.menu': '菜单', 'nav.logout': '退出',
@@ -606,5 +607,6 @@ const DICT = {
     'code.trunk.type_required': '请选择中继类型。', 'code.trunk.type_unknown': '请选择中继类型。',
     'code.url.invalid': '“{value}”必须是 http:// 或 https:// 地址。',
     'code.user.invalid': '“{value}”必须是 1 到 64 个字母、数字或 _ - . @', 'code.password.weak': '密码至少 8 个字符，且不能全是空格。',
+    'pw.spaces': '全是空格的密码太容易猜到：请换一个。',
   },
 };

@@ -22,6 +22,7 @@ PAGES.setup = root => {
   const submit = async e => {
     e.preventDefault();
     if (pw.value.length < 8) return msgBox(msg, t('pw.short'));
+    if (!pw.value.trim()) return msgBox(msg, t('pw.spaces'));
     if (pw.value !== pw2.value) return msgBox(msg, t('pw.mismatch'));
     btn.disabled = true;
     try {

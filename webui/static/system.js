@@ -95,6 +95,7 @@ function passwordCard() {
   const submit = async e => {
     e.preventDefault();
     if (pw.value.length < 8) return msgBox(msg, t('pw.short'));
+    if (!pw.value.trim()) return msgBox(msg, t('pw.spaces'));
     if (pw.value !== pw2.value) return msgBox(msg, t('pw.mismatch'));
     try {
       await api('POST', 'password', {old: old.value, new: pw.value});

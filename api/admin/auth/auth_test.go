@@ -64,6 +64,9 @@ func TestSetupVerifyChange(t *testing.T) {
 	if err := s.Setup(ctx, "short"); !errors.Is(err, ErrWeakPassword) || !strings.Contains(err.Error(), "at least 8") {
 		t.Errorf("Setup short = %v", err)
 	}
+	if err := s.Setup(ctx, "        "); !errors.Is(err, ErrWeakPassword) || !strings.Contains(err.Error(), "only spaces") {
+		t.Errorf("Setup with eight spaces = %v", err)
+	}
 	if err := s.Setup(ctx, "correct horse"); err != nil {
 		t.Fatal(err)
 	}

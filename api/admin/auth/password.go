@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -48,6 +49,8 @@ func CheckPassword(pw string) error {
 	switch n := utf8.RuneCountInString(pw); {
 	case n < MinPasswordLen:
 		return fmt.Errorf("%w: %d characters, at least %d are needed", ErrWeakPassword, n, MinPasswordLen)
+	case strings.TrimSpace(pw) == "":
+		return fmt.Errorf("%w: only spaces", ErrWeakPassword)
 	case len(pw) > MaxPasswordLen:
 		return fmt.Errorf("%w: %d bytes, at most %d are allowed", ErrWeakPassword, len(pw), MaxPasswordLen)
 	}
