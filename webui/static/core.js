@@ -273,6 +273,16 @@ const thead = keys => h('thead', {}, h('tr', {}, keys.map(k => {
   const [key, cls] = k.split('|');
   return h('th', {class: cls}, key ? t(key) : '');
 })));
+// stacked marks a table whose rows become cards on a phone: each cell
+// gets its column's name (data-label) and the table the class stack.
+function stacked(table) {
+  const names = [...table.querySelectorAll('thead th')].map(th => th.textContent);
+  table.classList.add('stack');
+  for (const tr of table.querySelectorAll('tbody tr')) {
+    [...tr.cells].forEach((td, i) => { if (names[i] && td.colSpan === 1) td.dataset.label = names[i]; });
+  }
+  return table;
+}
 const emptyRow = (n, key) => h('tr', {}, h('td', {class: 'empty', colSpan: n}, t(key || 'none')));
 
 // Router: #/page/arg. PAGES is filled by the page files.

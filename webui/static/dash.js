@@ -51,6 +51,7 @@ function statusCards(el, s) {
 function callRows(body, count, list, reload) {
   count.textContent = list.length;
   if (!list.length) return clear(body, emptyRow(7, 'dash.nocalls'));
+  setTimeout(() => stacked(body.closest('table')));
   clear(body, list.map(c => h('tr', {'data-id': c.id},
     h('td', {}, c.from || '—'), h('td', {}, c.to || '—'),
     h('td', {class: 'num'}, fmtClock(c.started), ' ', h('span', {class: 'hint'}, '(' + since(c.started) + ')')),
@@ -58,11 +59,15 @@ function callRows(body, count, list, reload) {
       c.recordings ? [' ', h('span', {class: 'badge rec-n'}, t('dash.recs', c.recordings))] : null,
       c.forks ? [' ', h('span', {class: 'badge fork-n'}, t('dash.forks', c.forks))] : null),
     h('td', {}, c.codec || '—'), h('td', {}, c.source || '—'),
-    h('td', {}, confirmBtn(t('dash.hangup'), async () => {
+    h('td', {class: 'act'}, confirmBtn(t('dash.hangup'), async () => {
       try { await api('DELETE', 'calls/' + encodeURIComponent(c.id)); toast(t('dash.hungup')); } catch (e) { toast(errText(e)); }
       reload();
     }, {class: 'danger sm hangup'})))));
 }
+
+// halWord is a board's LED, pattern or button name in the page's language
+// where it is a common one (green, heartbeat, reset...), else as the board names it.
+const halWord = (kind, name) => (hasKey(kind + '.' + name) ? t(kind + '.' + name) : name);
 
 // halPanel shows the LEDs and buttons; false when the box has none (no more polling).
 async function halPanel(el) {
@@ -72,11 +77,11 @@ async function halPanel(el) {
   if (el.hidden) return false;
   const still = p => !p || ['on', 'off', 'solid', 'steady'].includes(p);
   clear(el, h('h2', {}, t('dash.leds')), h('div', {class: 'leds'}, (hal.leds || []).map(l =>
-    h('span', {class: 'led', title: l.pattern || ''}, h('i', {class: (l.on ? 'on' : '') + (still(l.pattern) ? '' : ' blink')}),
-      l.name, l.pattern && !still(l.pattern) ? h('span', {class: 'hint'}, l.pattern) : null))),
+    h('span', {class: 'led', 'data-led': l.name}, h('i', {class: (l.on ? 'on' : '') + (still(l.pattern) ? '' : ' blink')}),
+      halWord('led', l.name), l.pattern && !still(l.pattern) ? h('span', {class: 'hint'}, halWord('ledp', l.pattern)) : null))),
   (hal.buttons || []).length ? h('div', {class: 'actions'}, hal.buttons.map(b =>
     h('button', {type: 'button', onclick: async () => {
-      try { await api('POST', 'hal/buttons/' + encodeURIComponent(b.name) + '/press', {ms: 100}); toast(t('dash.pressed', b.name)); } catch (e) { toast(errText(e)); }
-    }}, t('dash.press', b.name)))) : null);
+      try { await api('POST', 'hal/buttons/' + encodeURIComponent(b.name) + '/press', {ms: 100}); toast(t('dash.pressed', halWord('btn', b.name))); } catch (e) { toast(errText(e)); }
+    }}, t('dash.press', halWord('btn', b.name))))) : null);
   return true;
 }

@@ -54,7 +54,20 @@ PAGES.trunks = main => {
 function stateBadge(tr) {
   const st = tr.state || 'unknown', key = 'tel.st.' + st;
   const cls = {registered: ' st-mounted', failed: ' st-error'}[st] || '';
-  return h('span', {class: 'badge tstate' + cls, 'data-state': st, title: tr.state_detail || ''}, DICT.en[key] ? t(key) : st);
+  return h('span', {class: 'tstate', 'data-state': st}, h('span', {class: 'badge' + cls}, DICT.en[key] ? t(key) : st),
+    tr.state_detail ? h('div', {class: 'hint tdetail'}, trunkDetail(tr.state_detail)) : null);
+}
+// trunkDetail is why a trunk is not registered, in the page's language
+// where the box's words are known (a SIP status, a timeout).
+function trunkDetail(d) {
+  let m;
+  if ((m = /^(?:SIP )?(\d{3})\b/.exec(d))) return t('tel.detail.status', m[1], hasKey('sip.' + m[1]) ? t('sip.' + m[1]) : d);
+  if (d === 'registration stopped') return t('tel.detail.stopped');
+  if (d === 'not registered') return t('tel.detail.none');
+  if (/timed? ?out|timeout|deadline/i.test(d)) return t('tel.detail.timeout') + ' (' + d + ')';
+  if (/refused/i.test(d)) return t('tel.detail.refused') + ' (' + d + ')';
+  if (/no such host|lookup/i.test(d)) return t('tel.detail.dns') + ' (' + d + ')';
+  return d;
 }
 
 function trunkCard(trunks, reload, msg) {
@@ -63,16 +76,16 @@ function trunkCard(trunks, reload, msg) {
   const rows = trunks.map(tr => h('tr', {'data-name': tr.name},
     h('td', {class: 'mono'}, tr.name), h('td', {}, t('tel.type.' + tr.type)), h('td', {class: 'mono'}, tr.host),
     h('td', {class: 'hide-sm'}, t(tr.has_password ? 'acc.isSet' : 'acc.notSet')),
-    h('td', {class: 'hide-sm'}, stateBadge(tr)),
-    h('td', {class: 'nowrap'}, h('button', {type: 'button', class: 'sm', onclick: () => edit(tr)}, t('tel.edit')), ' ',
+    h('td', {}, stateBadge(tr)),
+    h('td', {class: 'nowrap act'}, h('button', {type: 'button', class: 'sm edit', onclick: () => edit(tr)}, t('tel.edit')), ' ',
       confirmBtn(t('delete'), async () => {
         try { await api('DELETE', 'trunks/' + encodeURIComponent(tr.name)); toast(t('tel.deleted', tr.name)); reload(); } catch (e) { msgBox(msg, e, false, 'delete'); }
       }))));
   return h('div', {class: 'card'}, h('div', {class: 'row'}, h('h2', {class: 'grow'}, t('tel.trunks')),
     h('button', {type: 'button', class: 'pri', id: 'trunk-new', onclick: () => edit(null)}, t('tel.addTrunk'))),
-  h('div', {class: 'tw'}, h('table', {id: 'trunk-list'},
-    thead(['tel.name', 'tel.type', 'tel.host', 'tel.password|hide-sm', 'tel.state|hide-sm', '']),
-    h('tbody', {}, rows.length ? rows : emptyRow(6, 'tel.noTrunks')))), formBox);
+  h('div', {class: 'tw'}, stacked(h('table', {id: 'trunk-list'},
+    thead(['tel.name', 'tel.type', 'tel.host', 'tel.password|hide-sm', 'tel.state', '']),
+    h('tbody', {}, rows.length ? rows : emptyRow(6, 'tel.noTrunks'))))), formBox);
 }
 
 function trunkForm(tr, reload, close) {
@@ -222,14 +235,14 @@ PAGES.accounts = main => {
     const rows = (accts || []).map(a => h('tr', {'data-ext': a.ext}, h('td', {class: 'mono'}, a.ext), h('td', {}, a.name || ''),
       h('td', {class: 'mono'}, (a.outbound_routes || []).join(', ') || '—'),
       h('td', {class: 'hide-sm'}, t(a.has_password ? 'acc.isSet' : 'acc.notSet')),
-      h('td', {class: 'nowrap'}, h('button', {type: 'button', class: 'sm', onclick: () => edit(a)}, t('tel.edit')), ' ',
+      h('td', {class: 'nowrap act'}, h('button', {type: 'button', class: 'sm edit', onclick: () => edit(a)}, t('tel.edit')), ' ',
         confirmBtn(t('delete'), async () => {
           try { await api('DELETE', 'accounts/' + encodeURIComponent(a.ext)); toast(t('tel.deleted', a.ext)); load(); } catch (e) { msgBox(msg, e, false, 'delete'); }
         }))));
     clear(box, h('div', {class: 'card'}, h('div', {class: 'row'}, h('h2', {class: 'grow'}, t('nav.accounts')),
       h('button', {type: 'button', class: 'pri', id: 'acct-new', onclick: () => edit(null)}, t('tel.addAcct'))),
-    h('div', {class: 'tw'}, h('table', {id: 'acct-list'}, thead(['tel.ext', 'tel.name', 'tel.allowed', 'tel.password|hide-sm', '']),
-      h('tbody', {}, rows.length ? rows : emptyRow(5, 'tel.noAccts'))))), formBox);
+    h('div', {class: 'tw'}, stacked(h('table', {id: 'acct-list'}, thead(['tel.ext', 'tel.name', 'tel.allowed', 'tel.password|hide-sm', '']),
+      h('tbody', {}, rows.length ? rows : emptyRow(5, 'tel.noAccts')))))), formBox);
   };
   load();
 };
