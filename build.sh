@@ -131,6 +131,7 @@ cmd_test() {
 	cmd_build
 	log "unit tests (-race)"
 	CGO_ENABLED=1 go test -race -count=1 -timeout 15m $(go list ./... | grep -v /e2e)
+	fuzz_check
 	log "outbound transfer right after ANSWERED, 50 times (-race)"
 	CGO_ENABLED=1 go test -race -count=50 -timeout 10m -run '^TestTransferBridgesAndRefuses$' ./firmware/call/
 	log "end-to-end tests (binary + SIPp)"
@@ -140,6 +141,31 @@ cmd_test() {
 		go test -count=1 -timeout 15m ./e2e/...
 	arm_check
 	package_check
+}
+
+# fuzz_check runs every fuzz target for a bounded time (IVRBOX_FUZZTIME,
+# default 2s each, one after the other; about 3 min for the 37 targets). An input that fails is written by
+# go test under the package's testdata/fuzz/<target>/, where it stays as a
+# regression case of the plain unit tests once committed.
+fuzz_check() {
+	local t=${IVRBOX_FUZZTIME:-2s} t0=$SECONDS failed=() file pkg target out
+	out=$(mktemp)
+	log "fuzz targets ($t each)"
+	while IFS=: read -r file target; do
+		pkg=./$(dirname "$file")
+		target=${target#func }
+		target=${target%%(*}
+		if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$t" "$pkg" >"$out" 2>&1; then
+			cat "$out" >&2
+			failed+=("$pkg $target")
+		fi
+	done < <(git grep -n --no-color -E '^func Fuzz[A-Za-z0-9_]*\(' -- '*_test.go' | cut -d: -f1,3 | sort)
+	rm -f "$out"
+	if [ ${#failed[@]} -gt 0 ]; then
+		echo "fuzz: failing inputs kept in testdata/fuzz of: ${failed[*]}" >&2
+		return 1
+	fi
+	log "fuzz: ok ($((SECONDS - t0))s)"
 }
 
 # arm_check runs the ARM binaries and a selection of unit tests under qemu-user.
