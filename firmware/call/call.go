@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -135,8 +134,9 @@ type mediaFork struct {
 // plannedTransfer is a transfer target checked before the IVR engine hands
 // the call to Transfer.
 type plannedTransfer struct {
-	number string
-	tg     target
+	number  string
+	tg      target
+	outcome func(error) // a REFER's report of the new leg's outcome, or nil
 }
 
 // sdpState is what we last told the peer in SDP.
@@ -169,30 +169,6 @@ func newInboundCall(m *Manager, d *sip.Dialog, media sdp.Media, trunk string, lo
 	d.OnReInvite(c.reInvite)
 	d.OnRefer(c.refer)
 	return c
-}
-
-// refer carries out a blind transfer the caller asks for with REFER: the
-// Refer-To user is the number, with the call's own permissions.
-func (c *Call) refer(target string) error {
-	number := referNumber(target)
-	if number == "" {
-		return &sip.StatusError{Code: 400, Reason: "Bad Request", Err: fmt.Errorf("refer-to %q names no number", target)}
-	}
-	if err := c.m.Transfer(c.ctx, c.id, number, ""); err != nil {
-		return &sip.StatusError{Code: 403, Reason: "Forbidden", Err: err}
-	}
-	return nil
-}
-
-// referNumber is the user part of a Refer-To URI ("sip:6502@box" → "6502").
-func referNumber(uri string) string {
-	s := strings.TrimPrefix(strings.TrimPrefix(uri, "sips:"), "sip:")
-	user, _, ok := strings.Cut(s, "@")
-	if !ok {
-		return ""
-	}
-	user, _, _ = strings.Cut(user, ";")
-	return user
 }
 
 // causeOf maps the dialog's end reason to a call end cause.

@@ -31,6 +31,13 @@ func (m *Manager) SetMover(mv Mover) { m.mover = mv }
 // CodeUnknownCall, CodeNotUp, CodeNotRegistered, CodeNoTrunk,
 // CodeUnknownAccount, CodeNoRoute, CodeNotAllowed.
 func (m *Manager) Transfer(ctx context.Context, id, number, fromExt string) error {
+	return m.transfer(ctx, id, number, fromExt, nil)
+}
+
+// transfer is Transfer; with outcome (a REFER's report), an outside number
+// must be allowed to REFERs (referAllowed), and outcome gets the dial's
+// result (nil at once for an IVR).
+func (m *Manager) transfer(ctx context.Context, id, number, fromExt string, outcome func(error)) error {
 	c := m.Call(id)
 	if c == nil {
 		return fail(CodeUnknownCall, "transfer", nil, "%q", id)
@@ -47,8 +54,13 @@ func (m *Manager) Transfer(ctx context.Context, id, number, fromExt string) erro
 		if err != nil {
 			return err
 		}
+		if outcome != nil {
+			if err := c.referAllowed(number, tg); err != nil {
+				return err
+			}
+		}
 		c.mu.Lock()
-		c.planned = &plannedTransfer{number: number, tg: tg}
+		c.planned = &plannedTransfer{number: number, tg: tg, outcome: outcome}
 		c.mu.Unlock()
 	}
 	if err := m.mover.Transfer(c.id, number); err != nil {
@@ -59,6 +71,9 @@ func (m *Manager) Transfer(ctx context.Context, id, number, fromExt string) erro
 	}
 	if m.runner.Has(number) {
 		c.publish(event.Event{Kind: event.CallTransferred, IVR: number})
+		if outcome != nil {
+			outcome(nil) // moved: nothing to dial
+		}
 	}
 	c.log.Info("transfer requested", "number", number, "fromext", fromExt)
 	return nil
@@ -114,8 +129,9 @@ func (c *Call) Transfer(ctx context.Context, number string) error {
 	a := c.st
 	c.mu.Unlock()
 	var tg target
+	var outcome func(error)
 	if planned != nil && planned.number == number {
-		tg = planned.tg // checked and resolved by Manager.Transfer
+		tg, outcome = planned.tg, planned.outcome // checked and resolved by Manager.Transfer
 	} else {
 		var err error
 		if tg, err = c.resolve(ctx, number, ""); err != nil {
@@ -132,6 +148,9 @@ func (c *Call) Transfer(ctx context.Context, number string) error {
 	defer cancel()
 	cd, err := c.m.dialLeg(dctx, c, b, tg)
 	stopHold()
+	if outcome != nil {
+		outcome(err) // the REFER's final NOTIFY, before a failed call is hung up
+	}
 	if err != nil {
 		cause, _, reason := failureOf(dctx, err)
 		c.log.Info("transfer failed", "number", number, "cause", cause, "reason", reason)

@@ -161,6 +161,12 @@ type IVR struct {
 	Cloud *CloudIVR `json:"cloud,omitempty"`
 	// App holds the XML application of ControlXML (required with it).
 	App *XMLApp `json:"app,omitempty"`
+	// ReferOut lets a caller in this IVR transfer itself with REFER to
+	// numbers outside the box, through the outbound routes. Zero value: a
+	// REFER reaches IVRs and local accounts only, unless the trunk allows
+	// more (Trunk.ReferOut). Transfers by the IVR's own actions and the APIs
+	// are not affected.
+	ReferOut bool `json:"refer_out,omitempty"`
 }
 
 // ActionType says what an Action does.

@@ -87,6 +87,10 @@ type Trunk struct {
 	// MediaEncryption is SRTP for calls placed through the trunk:
 	// EncryptionOff, EncryptionOptional or EncryptionRequired; "" means off.
 	MediaEncryption string `json:"media_encryption,omitempty"`
+	// ReferOut lets a caller's REFER (a transfer the caller asks for) dial
+	// out through this trunk. Zero value: a REFER reaches IVRs and local
+	// accounts only, unless the caller's IVR allows more (IVR.ReferOut).
+	ReferOut bool `json:"refer_out,omitempty"`
 }
 
 // TrunkSecretKey is the store secrets key of a trunk's password: "trunk/<name>".

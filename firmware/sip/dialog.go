@@ -65,7 +65,7 @@ type Dialog struct {
 	reAcks       map[uint32]chan *sipmsg.Request // by CSeq: ACKs awaited for our 2xx to re-INVITEs
 	onReInvite   func(offer []byte) ([]byte, error)
 	onInfo       func(key byte)
-	onRefer      func(target string) error
+	onRefer      func(target string, report func(error)) error
 }
 
 // newDialog builds the dialog for a new INVITE: our To tag, the caller's

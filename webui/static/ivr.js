@@ -129,7 +129,9 @@ function ivrForm(ivr, form, nums) {
       form.field('ring', t('ivr.ring'), n('ring', 0, 600, '0'), t('ivr.ringHint')),
       keysOnly.slice(0, 3),
       form.field('record', t('ivr.record'), pickOf(['', 'mixed', 'stereo', 'split'], ivr.record || '', v => { ivr.record = v; },
-        v => t(v ? 'fmt.' + v : 'ivr.recordOff'), 'ivr-record'), t('ivr.recordHint')))),
+        v => t(v ? 'fmt.' + v : 'ivr.recordOff'), 'ivr-record'), t('ivr.recordHint')),
+      form.field('refer_out', t('ivr.referOut'), h('input', {type: 'checkbox', id: 'ivr-refer-out', checked: !!ivr.refer_out,
+        onchange: e => { ivr.refer_out = e.target.checked; }}), t('ivr.referOutHint')))),
     promptsCard, cloud, xml, keysOnly.slice(3));
 }
 
@@ -389,6 +391,7 @@ function ivrBody(d) {
     repeat: num(d.repeat), digit_timeout: num(d.digit_timeout), wait: num(d.wait), keys: {},
     timeout: actBody(d.timeout), invalid: actBody(d.invalid)};
   if (d.record) o.record = d.record;
+  if (d.refer_out) o.refer_out = true;
   const act = actBody;
   for (const k of Object.keys(d.keys)) if (d.keys[k] && d.keys[k].type) o.keys[k] = act(d.keys[k]);
   if (d.control === 'cloud') {

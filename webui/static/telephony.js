@@ -104,6 +104,7 @@ function trunkForm(tr, reload, close) {
   const caField = form.field('ca_pem', t('tel.caPEM'), ca, t('tel.caPEMHint'));
   const expiry = numInput(tr.expiry || '', 60, 3600, '300');
   expiry.id = 'trunk-expiry';
+  const referOut = h('input', {type: 'checkbox', id: 'trunk-refer-out', checked: !!tr.refer_out});
   const pw = pwInput('trunk-password', tr.has_password);
   const regOnly = [form.field('auth_user', t('tel.authUser'), f.auth_user, t('tel.authUserHint')),
     form.field('expiry', t('tel.expiry'), expiry, t('tel.expiryHint'))];
@@ -122,6 +123,7 @@ function trunkForm(tr, reload, close) {
         ca_pem: transport.value === 'tls' ? ca.value.trim() : ''};
       for (const k of ['user', 'auth_user', 'domain', 'from_user']) b[k] = f[k].value.trim();
       b.expiry = type.value === 'register' ? num(expiry.value) : 0;
+      b.refer_out = referOut.checked;
       pw.body(b);
       if (isNew) await api('POST', 'trunks', b); else await api('PUT', 'trunks/' + encodeURIComponent(tr.name), b);
       toast(t('saved'));
@@ -138,7 +140,8 @@ function trunkForm(tr, reload, close) {
       form.field('user', t('tel.user'), f.user, t('tel.userHint')),
       form.field('password', t('tel.password'), pw.pw, t('acc.keepHint')),
       regOnly[0], form.field('from_user', t('tel.fromUser'), f.from_user, t('tel.fromUserHint')),
-      form.field('domain', t('tel.domain'), f.domain, t('tel.domainHint')), regOnly[1]),
+      form.field('domain', t('tel.domain'), f.domain, t('tel.domainHint')), regOnly[1],
+      form.field('refer_out', t('tel.referOut'), referOut, t('tel.referOutHint'))),
     pw.extra, h('p'), msg,
     h('div', {class: 'row'}, save, h('button', {type: 'button', onclick: close}, t('tel.cancel'))));
   sync();
