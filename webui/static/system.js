@@ -4,7 +4,7 @@
 // restore, restart, and factory reset (typed confirmation).
 
 PAGES.system = main => {
-  add(main, h('h1', {}, t('nav.system')), settingsCard(), certCard(), passwordCard(), backupCard(), restartCard(), resetCard());
+  add(main, h('h1', {}, t('nav.system')), settingsCard(), certCard(), blocksCard(), passwordCard(), backupCard(), restartCard(), resetCard());
 };
 
 function settingsCard() {
@@ -170,4 +170,27 @@ function resetCard() {
   });
   return h('div', {class: 'card'}, h('h2', {}, t('sys.reset')), h('p', {class: 'hint'}, t('sys.resetHint')),
     h('label', {for: 'reset-confirm'}, t('sys.resetType')), h('div', {class: 'row'}, word, btn), h('p'), msg);
+}
+
+// blocksCard lists the SIP sources the box blocked (floods, password
+// guessing) and the accounts it banned, each with a button that lifts it.
+function blocksCard() {
+  const msg = h('div', {class: 'msg', role: 'alert', id: 'blocks-msg'});
+  const body = h('tbody');
+  const lift = b => b.source ? 'blocks/sources/' + encodeURIComponent(b.source) : 'blocks/users/' + encodeURIComponent(b.user);
+  const load = async () => {
+    let list;
+    try { list = ((await api('GET', 'blocks')) || {}).blocks || []; } catch (e) { return msgBox(msg, e); }
+    clear(body, list.length ? list.map(b => h('tr', {}, h('td', {class: 'mono'}, b.source || t('blocks.account', b.user)),
+      h('td', {}, t('blocks.reason.' + b.reason.replace(' ', '_'))), h('td', {class: 'hide-sm'}, fmtTime(b.since)),
+      h('td', {}, fmtTime(b.until)), h('td', {class: 'hide-sm'}, String(b.dropped)),
+      h('td', {}, confirmBtn(t('blocks.lift'), async () => {
+        try { await api('DELETE', lift(b)); toast(t('blocks.lifted')); load(); } catch (e) { msgBox(msg, e, false, 'delete'); }
+      })))) : emptyRow(6, 'blocks.none'));
+  };
+  load();
+  return h('div', {class: 'card', id: 'blocks'}, h('h2', {}, t('blocks.title')), h('p', {class: 'hint'}, t('blocks.hint')),
+    msg, h('div', {class: 'tw'}, h('table', {id: 'blocks-list'},
+      thead(['blocks.who', 'blocks.why', 'blocks.since|hide-sm', 'blocks.until', 'blocks.dropped|hide-sm', '']), body)),
+    h('p'), h('button', {type: 'button', id: 'blocks-refresh', onclick: load}, t('blocks.refresh')));
 }
