@@ -48,7 +48,7 @@ func (b *Box) openBoard() error {
 // bus until ctx ends; the returned func waits for it to stop.
 func (b *Box) watchStatus(ctx context.Context) (wait func()) {
 	b.Status.SetReady()
-	b.Status.SetCalls(len(b.Calls.Calls()))
+	b.Status.SetCalls(b.Calls.Len())
 	b.Disks.Apply(b.Store.Config().Disks)
 	changed, unsubscribe := b.Store.Subscribe()
 	sub := b.Bus.Subscribe(256)
@@ -71,7 +71,7 @@ func (b *Box) watchStatus(ctx context.Context) (wait func()) {
 				b.applyGuard(cfg)
 			case e := <-sub.C():
 				if e.Kind == event.CallStarted || e.Kind == event.CallEnded {
-					b.Status.SetCalls(len(b.Calls.Calls()))
+					b.Status.SetCalls(b.Calls.Len())
 				}
 			}
 		}

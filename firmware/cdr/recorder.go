@@ -19,6 +19,10 @@ const (
 	staleAfter = 24 * time.Hour
 	// batch is the most records written in one transaction.
 	batch = 128
+	// commitWindow is how long a finished call's record may wait for
+	// others to share its transaction (one disk sync each): at 300 calls a
+	// second, thirty records a write instead of one.
+	commitWindow = 100 * time.Millisecond
 	// subBuffer is the subscription's buffer, in events.
 	subBuffer = 4096
 )
@@ -66,6 +70,10 @@ func (r *Recorder) run() {
 	defer close(r.done)
 	sweep := time.NewTicker(10 * time.Minute)
 	defer sweep.Stop()
+	window := time.NewTimer(commitWindow)
+	window.Stop()
+	defer window.Stop()
+	waiting := false // window runs: records are ready
 	for {
 		select {
 		case e, ok := <-r.sub.C():
@@ -74,9 +82,18 @@ func (r *Recorder) run() {
 				return
 			}
 			r.apply(e)
-			if len(r.ready) >= batch || (len(r.ready) > 0 && len(r.sub.C()) == 0) {
+			switch {
+			case len(r.ready) >= batch:
 				r.flush()
+				window.Stop()
+				waiting = false
+			case len(r.ready) > 0 && !waiting:
+				window.Reset(commitWindow)
+				waiting = true
 			}
+		case <-window.C:
+			r.flush()
+			waiting = false
 		case <-sweep.C:
 			r.sweep()
 		}

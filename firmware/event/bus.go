@@ -1,6 +1,7 @@
 package event
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -56,8 +57,8 @@ func (b *Bus) Publish(e Event) Event {
 	if e.Time.IsZero() {
 		e.Time = b.now()
 	}
-	if b.log != nil {
-		b.log.Info("event", "event", e)
+	if b.log != nil && b.log.Enabled(context.Background(), slog.LevelDebug) {
+		b.log.Debug("event", "event", e) // debug: six lines a call cost more than the call at INFO
 	}
 	for _, h := range b.hooks {
 		h(e)

@@ -328,10 +328,11 @@ func TestGotoWhileRinging(t *testing.T) {
 }
 
 // TestLogLines checks that every step logs one line tagged with the call id
-// and the IVR.
+// and the IVR (the steps every call takes at debug level, so INFO costs a
+// busy box little).
 func TestLogLines(t *testing.T) {
 	var buf bytes.Buffer
-	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f := newFakeCall("logged", join(keys("1", "5", "#"), []outcome{{block: true, goTo: "6502"}}))
 	e := New(Options{Config: defaults, Log: log, Clock: newFakeClock()})
 	f.eng = e

@@ -58,14 +58,14 @@ func (s *session) run(ctx context.Context, number string) error {
 		s.hangup(ctx, CauseNoIVR)
 		return fmt.Errorf("ivr: call %q: %w: %q", s.id, ErrUnknownIVR, number)
 	}
-	s.log.Info("call start", "ivr", number, "from", s.c.Var(config.VarCallerID), "to", s.c.Var(config.VarCallee))
+	s.log.Debug("call start", "ivr", number, "from", s.c.Var(config.VarCallerID), "to", s.c.Var(config.VarCallee))
 	if d := ivr.RingTime(); d > 0 {
 		s.log.Info("ring", "ivr", number, "for", d)
 		if err := s.c.Ring(ctx, d); err != nil {
 			return s.end(ctx, fmt.Errorf("ring: %w", err))
 		}
 	}
-	s.log.Info("answer", "ivr", number)
+	s.log.Debug("answer", "ivr", number)
 	if err := s.c.Answer(ctx); err != nil {
 		return s.end(ctx, fmt.Errorf("answer: %w", err))
 	}
@@ -138,7 +138,7 @@ func (s *session) enter(ctx context.Context, number string) (config.Action, erro
 	} else {
 		s.leave()
 		s.cur, s.invalids = number, 0
-		s.log.Info("enter", "ivr", number, "name", ivr.DisplayName())
+		s.log.Debug("enter", "ivr", number, "name", ivr.DisplayName())
 		s.publish(event.Event{Kind: event.IVREntered, IVR: number})
 		s.recordCall(ivr)
 	}
@@ -171,7 +171,7 @@ func (s *session) leave() {
 	if s.cur == "" {
 		return
 	}
-	s.log.Info("leave", "ivr", s.cur)
+	s.log.Debug("leave", "ivr", s.cur)
 	s.publish(event.Event{Kind: event.IVRLeft, IVR: s.cur})
 	s.cur = ""
 }
@@ -204,7 +204,7 @@ func (s *session) hangup(ctx context.Context, cause string) error {
 func (s *session) end(ctx context.Context, err error) error {
 	switch {
 	case s.callEnded():
-		s.log.Info("call ended", "ivr", s.cur)
+		s.log.Debug("call ended", "ivr", s.cur)
 		return nil
 	case ctx.Err() != nil:
 		s.log.Info("engine stopped: hanging up", "ivr", s.cur, "err", context.Cause(ctx))

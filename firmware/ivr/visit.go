@@ -23,7 +23,7 @@ const minHoldLoop = time.Second
 func (s *session) visit(ctx context.Context, ivr config.IVR) (config.Action, error) {
 	rounds := ivr.Rounds()
 	for r := 1; r <= rounds; r++ {
-		s.log.Info("play prompts", "ivr", ivr.Number, "round", r, "of", rounds, "prompts", ivr.Prompts)
+		s.log.Debug("play prompts", "ivr", ivr.Number, "round", r, "of", rounds, "prompts", ivr.Prompts)
 		key, err := s.c.Play(ctx, ivr.Prompts, true)
 		if err != nil {
 			return config.Action{}, fmt.Errorf("play: %w", err)

@@ -53,7 +53,7 @@ func (d *Dialog) Answer(ctx context.Context, sdp []byte) (ackBody []byte, err er
 		d.end(cause)
 		return nil, fmt.Errorf("sip: send 200: %w", err)
 	}
-	d.srv.log.Info("call answered", "call_id", d.callID)
+	d.srv.log.Debug("call answered", "call_id", d.callID)
 	ack, err := d.awaitAck(ctx, d.tx, res, d.acks)
 	if err != nil {
 		return nil, err

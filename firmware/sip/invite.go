@@ -49,7 +49,7 @@ func (s *Server) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		return
 	}
 	s.register(d)
-	s.log.Info("call", "call_id", d.callID, "from", d.from, "to", d.to, "source", d.source.String(), "transport", d.transport)
+	s.log.Debug("call", "call_id", d.callID, "from", d.from, "to", d.to, "source", d.source.String(), "transport", d.transport)
 	panicked := s.callHandler(d)
 	s.finish(d, panicked)
 }
