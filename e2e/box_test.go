@@ -100,6 +100,7 @@ type boxOpts struct {
 	ports   *box              // reuse this box's ports (a restart on the same data)
 	args    []string          // more flags, after the defaults (HTTPS is off unless args set -https)
 	sipIP   string            // the loopback address SIP (and so RTP) binds to ("": 127.0.0.1)
+	prefix  []string          // a command that runs the binary (e.g. prlimit with its options)
 }
 
 // startBox starts ivrbox on free loopback ports and waits until it serves.
@@ -160,6 +161,9 @@ func startBox(t *testing.T, o boxOpts) *box {
 		"-http", fmt.Sprintf("127.0.0.1:%d", b.httpPort),
 		"-rtp", fmt.Sprintf("%d-%d", rtpLow, rtpLow+199), "-https", "off", "-sips", "off")
 	b.cmd.Args = append(b.cmd.Args, o.args...)
+	if len(o.prefix) > 0 {
+		b.cmd = exec.Command(o.prefix[0], append(o.prefix[1:], b.cmd.Args...)...)
+	}
 	stderr, err := b.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ivrbox/ivrbox/firmware/sip/sipptest"
 )
 
 // TestLargeUDPAnswer: an INVITE over UDP with a large Record-Route set (its
@@ -93,5 +96,66 @@ func TestTCPTrailingJunk(t *testing.T) {
 			t.Fatalf("got %q, want 200 to one of %v", head, want)
 		}
 		delete(want, r.callID)
+	}
+}
+
+// TestIdleConnectionsLowFDLimit: a box limited to 256 file descriptors
+// gets 2000 idle connections, SIP over TCP and HTTP, from 20 addresses:
+// those over the caps are refused at once, the rest reaped (nothing sent
+// within 10 s), the process lives on and answers a SIPp call over TCP and
+// an HTTP request afterwards.
+func TestIdleConnectionsLowFDLimit(t *testing.T) {
+	t.Parallel()
+	sipptest.NeedTool(t, "prlimit")
+	b := startBox(t, boxOpts{prefix: []string{"prlimit", "--nofile=256:256"}})
+	b.waitLog(5*time.Second, "connection limits", "fd_limit=256", "sip_conns=64", "http_conns=64")
+	const perAddr, addrs = 50, 20 // 1000 SIP and 1000 HTTP connections
+	closed := make(chan struct{}, 2*perAddr*addrs)
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := range addrs {
+		local := &net.TCPAddr{IP: net.IPv4(127, 0, 1, byte(2+i))}
+		d := net.Dialer{LocalAddr: local, Timeout: 5 * time.Second}
+		for _, port := range []int{b.sipPort, b.httpPort} {
+			for range perAddr {
+				c, err := d.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+				if err != nil {
+					t.Fatalf("dial %d from %s: %v", port, local.IP, err)
+				}
+				conns = append(conns, c)
+				go func() { // reports the box's close of c
+					_ = c.SetReadDeadline(time.Now().Add(40 * time.Second))
+					_, _ = c.Read(make([]byte, 1))
+					closed <- struct{}{}
+				}()
+			}
+		}
+	}
+	for n := range len(conns) {
+		select {
+		case <-closed:
+		case <-b.exited:
+			t.Fatalf("ivrbox exited with %d of %d connections closed", n, len(conns))
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%d of %d idle connections still open after 30 s", len(conns)-n, len(conns))
+		}
+	}
+	b.waitLog(time.Second, "connections refused: too many connections")
+	b.waitLog(time.Second, "http connections refused: too many connections")
+	sipp(t, b, "6500", new(scenario).invite(false).answered(false).bye(), newPeer(t, 0), "tcp").wait(t)
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", b.httpPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("healthz: %s", resp.Status)
+	}
+	if strings.Contains(b.logs(), "too many open files") {
+		t.Error("the box ran out of file descriptors")
 	}
 }

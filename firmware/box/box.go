@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/ivrbox/ivrbox/api/admin"
@@ -32,6 +33,7 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/guard"
 	"github.com/ivrbox/ivrbox/firmware/ivr"
+	"github.com/ivrbox/ivrbox/firmware/netlimit"
 	"github.com/ivrbox/ivrbox/firmware/outbox"
 	"github.com/ivrbox/ivrbox/firmware/sip"
 	"github.com/ivrbox/ivrbox/firmware/status"
@@ -125,6 +127,9 @@ type Box struct {
 	http    *http.Server
 	https   *http.Server
 	debug   *http.Server
+
+	httpLimitsOnce sync.Once
+	httpLimits     *netlimit.Limits // the HTTP listeners' connection slots
 
 	recorder *cdr.Recorder
 	outbox   *outbox.Outbox
@@ -406,7 +411,8 @@ func (b *Box) startHTTP() error {
 
 // serve runs an HTTP server on ln until Close shuts it down.
 func (b *Box) serve(ln net.Listener, h http.Handler) *http.Server {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpServer(h)
+	ln = b.httpListener(ln)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			b.log.Error("http server stopped", "addr", ln.Addr(), "err", err)

@@ -76,9 +76,11 @@ func (b *Box) startHTTPS(h http.Handler) error {
 	if err != nil {
 		return fmt.Errorf("https: %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: httpReadHeaderTimeout, TLSConfig: b.Certs.ServerTLS(),
-		// Failed handshakes and dropped connections are the clients' business.
-		ErrorLog: slog.NewLogLogger(b.log.With("component", "https").Handler(), slog.LevelDebug)}
+	srv := httpServer(h)
+	srv.TLSConfig = b.Certs.ServerTLS()
+	// Failed handshakes and dropped connections are the clients' business.
+	srv.ErrorLog = slog.NewLogLogger(b.log.With("component", "https").Handler(), slog.LevelDebug)
+	ln = b.httpListener(ln)
 	b.https = srv
 	go func() {
 		if err := srv.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -17,9 +17,11 @@ type serverTLS interface{ ServerTLS() *tls.Config }
 
 // sipOptions is how the box's SIP server listens: UDP and TCP on SIPAddr,
 // TLS on SIPSAddr (":5061" when empty, none when "off") with the box's
-// certificate, the connection bounds at their defaults (package sip).
+// certificate, the connection bounds from the process's fd limit
+// (netlimits.go).
 func (b *Box) sipOptions(ua string) sip.Options {
 	o := sip.Options{Addr: b.opt.SIPAddr, UserAgent: ua, Log: b.log.With("component", "sip"), Guard: b.Guard}
+	b.sipBounds(&o)
 	addr := b.opt.SIPSAddr
 	if addr == "" {
 		addr = DefaultSIPSAddr
