@@ -2,6 +2,7 @@ package sip
 
 import (
 	"bytes"
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -119,4 +120,26 @@ func FuzzFramer(f *testing.F) {
 			t.Fatalf("handed on %d bytes of %d", len(out), len(data))
 		}
 	})
+}
+
+// TestLibLog: sipgo's errors come out as WARN, once a second per text,
+// long attributes cut; debug lines pass.
+func TestLibLog(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(newLibLog(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	long := strings.Repeat("x", 500)
+	for range 5 {
+		l.Error("failed to parse", "data", long)
+	}
+	l.Debug("keep alive")
+	out := buf.String()
+	if n := strings.Count(out, "failed to parse"); n != 1 {
+		t.Errorf("%d lines of the same error in a second, want 1:\n%s", n, out)
+	}
+	if strings.Contains(out, "level=ERROR") || strings.Contains(out, long) {
+		t.Errorf("error not demoted or not cut:\n%s", out)
+	}
+	if !strings.Contains(out, "keep alive") {
+		t.Errorf("debug line lost:\n%s", out)
+	}
 }

@@ -158,24 +158,25 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 		regList: make(map[*Registration]struct{})}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	s.trust = &trustStore{roots: opts.TLSRoots}
+	lib := slog.New(newLibLog(log.Handler())) // sipgo's logs (liblog.go)
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(opts.UserAgent),
 		sipgo.WithUserAgenTLSConfig(clientTLS(s.trust)),
 		sipgo.WithUserAgentTransactionLayerOptions(
-			sipmsg.WithTransactionLayerLogger(log),
+			sipmsg.WithTransactionLayerLogger(lib),
 			sipmsg.WithTransactionLayerUnhandledResponseHandler(func(r *sipmsg.Response) {
 				log.Debug("unmatched response", "status", r.StatusCode, "call_id", callID(r))
 			}),
 		),
-		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log),
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(lib),
 			sipmsg.WithTransportLayerReadFilter(s.filterRead)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("sip: user agent: %w", err)
 	}
 	s.ua = ua
-	if s.sg, err = sipgo.NewServer(ua, sipgo.WithServerLogger(log)); err == nil {
-		s.client, err = sipgo.NewClient(ua, sipgo.WithClientLogger(log))
+	if s.sg, err = sipgo.NewServer(ua, sipgo.WithServerLogger(lib)); err == nil {
+		s.client, err = sipgo.NewClient(ua, sipgo.WithClientLogger(lib))
 	}
 	if err != nil {
 		ua.Close()
@@ -509,5 +510,5 @@ func SetLibraryLogger(l *slog.Logger) {
 	if l == nil {
 		l = slog.New(slog.DiscardHandler)
 	}
-	sipmsg.SetDefaultLogger(l.With("component", "sipgo"))
+	sipmsg.SetDefaultLogger(slog.New(newLibLog(l.Handler())).With("component", "sipgo"))
 }
