@@ -86,9 +86,16 @@ var cryptoLine = regexp.MustCompile(`a=crypto:(\d+) (AES_CM_128_HMAC_SHA1_\d+) i
 // peer the key it carries (the a=crypto line that is not the caller's).
 func boxKey(t *testing.T, r *sippRun, p *peer, callerKey string) string {
 	t.Helper()
+	return boxKeyIn(t, r.msgF, p, callerKey)
+}
+
+// boxKeyIn is boxKey on a SIPp message log: the box's answer, or its
+// offer (whose first key has tag 1, AES_CM_128_HMAC_SHA1_80).
+func boxKeyIn(t *testing.T, msgF string, p *peer, callerKey string) string {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		msgs, _ := os.ReadFile(r.msgF)
+		msgs, _ := os.ReadFile(msgF)
 		for _, m := range cryptoLine.FindAllStringSubmatch(string(msgs), -1) {
 			if m[3] != callerKey {
 				if m[2] != "AES_CM_128_HMAC_SHA1_80" || m[1] != "1" {
@@ -229,4 +236,71 @@ func TestSRTPWrongKey(t *testing.T) {
 	boxKey(t, r2, p2, key2)
 	p2.waitHeard(5*time.Second, "ok")
 	r2.wait(t)
+}
+
+// uasSecureAnswer is uasAnswer answering with SDP media: the profile and
+// more lines (a=crypto), or plain RTP/AVP for "".
+func uasSecureAnswer(profile, media string) *scenario {
+	sdp := uasAnswerSDP
+	if profile != "" {
+		sdp = strings.Replace(sdp, " RTP/AVP ", " "+profile+" ", 1)
+	}
+	s := new(scenario)
+	s.recv(`request="INVITE"`)
+	s.send(uasReply("100 Trying", "", ""), "")
+	s.send(uasReply("200 OK", "", sdp+media), `retrans="500"`)
+	s.recv(`request="ACK"`)
+	return s.awaitBye(30 * time.Second)
+}
+
+// srtpTrunkCall sets up a box whose outbound route goes to a SIPp trunk
+// with media encryption policy, answering with uas, and places a call
+// through it from IVR 6500. It returns the box and the trunk.
+func srtpTrunkCall(t *testing.T, policy string, uas *scenario, p *peer) (*box, *trunkSIPp) {
+	t.Helper()
+	b := startBox(t, boxOpts{tones: true})
+	far := sippUAS(t, "127.0.0.2", 0, uas, p, 1)
+	tr := peerTrunk("secure", far.addr())
+	tr["media_encryption"] = policy
+	configure(t, admin(t, b), nil, pbxSetup{
+		trunks:   []map[string]any{tr},
+		outbound: []map[string]any{outRoute("out", "secure", 0, "10086")},
+		accounts: []map[string]any{account("1000", "out")},
+	})
+	api := newPBX(t, b, "")
+	api.mustLogin()
+	api.ok("ivr/dial_outbound", map[string]string{"ivrid": "6500", "outto": "10086", "fromext": "1000"})
+	return b, far
+}
+
+// TestSRTPTrunkRequiredRefusesPlain: a trunk with media encryption
+// required gets an RTP/SAVP offer with keys; it answers plain RTP/AVP, so
+// the box hangs the leg up (BYE) and the call ends with 488.
+func TestSRTPTrunkRequiredRefusesPlain(t *testing.T) {
+	t.Parallel()
+	b, far := srtpTrunkCall(t, "required", uasSecureAnswer("", ""), nil)
+	far.wait(t, 20*time.Second)
+	b.waitLog(10*time.Second, "outbound call failed", "status=488", "plain RTP answer and media encryption is required")
+	msgs, _ := os.ReadFile(far.msgF)
+	if !strings.Contains(string(msgs), "RTP/SAVP 0 8 101") || len(cryptoLine.FindAllString(string(msgs), -1)) != 2 {
+		t.Errorf("the box's offer is not RTP/SAVP with two keys:\n%s", msgs)
+	}
+	b.waitLog(5*time.Second, "event.kind=call.ended", "event.status=488")
+}
+
+// TestSRTPTrunkCall: a trunk with media encryption optional answers the
+// box's offer with its own key: the call is SRTP both ways, and the far
+// end hears 6500's prompts through decryption.
+func TestSRTPTrunkCall(t *testing.T) {
+	t.Parallel()
+	p := newPeer(t, 0)
+	key := newKey(t)
+	p.mu.Lock()
+	p.sec = &peerSRTP{enc: srtpContext(t, key)}
+	p.mu.Unlock()
+	b, far := srtpTrunkCall(t, "optional", uasSecureAnswer("RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"+key+"\n"), p)
+	boxKeyIn(t, far.msgF, p, key)
+	p.waitHeard(10*time.Second, "notice", "confirm")
+	b.waitLog(5*time.Second, "media encrypted", "srtp=AES_CM_128_HMAC_SHA1_80")
+	far.wait(t, 30*time.Second)
 }
