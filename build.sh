@@ -116,7 +116,7 @@ cmd_run() {
 }
 
 cmd_test() {
-	need_pkgs sipp sip-tester kamailio kamailio qemu-arm-static qemu-user-static chromium chromium smbd samba prlimit util-linux
+	need_pkgs sipp sip-tester kamailio kamailio qemu-arm-static qemu-user-static chromium chromium smbd samba prlimit util-linux baresip baresip
 	need_debs fonts-wqy-microhei # Chinese text in the browser tests' screenshots
 	log "gofmt"
 	local unformatted
