@@ -208,10 +208,13 @@ cmd_bench() {
 	go test -run '^$' -bench . -benchmem -benchtime 2000x ./media/... ./firmware/sdp/...
 	mkdir -p dist
 	build_one "$(go env GOOS)" "$(go env GOARCH)" "" dist/ivrbox-bench
-	log "call load run"
-	# Arguments go to the load generator: -calls N, -window D, and the modes
-	# -record mixed|stereo|split, -fork, -keys (see e2e/loadgen/main.go).
-	go run ./e2e/loadgen -bin dist/ivrbox-bench "$@"
+	log "call load run (load generator and SIPp at each level; results in dist/bench/)"
+	# Arguments go to the load generator: -levels N,N,... (default 200,400,600),
+	# -window D, -rate N, the box's addresses -sip/-http/-debug (free ports by
+	# default; a port in use is refused), and the modes -record
+	# mixed|stereo|split, -fork, -keys (see e2e/loadgen/main.go).
+	[ $# -eq 0 ] && set -- -levels 200,400,600
+	go run ./e2e/loadgen -bin dist/ivrbox-bench -out dist/bench "$@"
 }
 
 main() {

@@ -26,6 +26,8 @@ type lcall struct {
 	failed   atomic.Bool
 	byeOK    atomic.Bool
 	rx       atomic.Int64 // RTP packets received from the box
+	sentAt   time.Time    // the first INVITE's sending; set before the call is shared
+	setup    atomic.Int64 // INVITE (first sent) to 200, in ns; 0 until answered
 	keys     keyState     // -keys: the call's key presses
 }
 
@@ -40,6 +42,9 @@ type result struct {
 	expected                       int64
 	byeOK                          int
 	modes                          *modes
+	window                         time.Duration   // the measuring window
+	setup                          []time.Duration // INVITE to 200 of the answered calls, sorted
+	resent                         int64           // INVITE retransmissions
 }
 
 func (r result) print(idle float64) {
@@ -86,6 +91,8 @@ type gen struct {
 	byID   map[string]*lcall
 	byPort [65536]atomic.Pointer[lcall] // box RTP port -> call
 	keys   *keyer                       // -keys; nil: no key presses
+	pend   *pending                     // INVITEs awaiting a response (retrans.go)
+	resent atomic.Int64                 // INVITE retransmissions sent
 	frame  atomic.Uint64                // RTP ticks handled: the audio frame last sent (its RTP sequence number and timestamp)
 }
 
@@ -106,7 +113,8 @@ func loadRun(ctx context.Context, b *box, o options) (result, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
+	go func() { defer wg.Done(); g.retransmit(ctx) }()
 	go func() { defer wg.Done(); g.readSIP(ctx) }()
 	go func() { defer wg.Done(); g.readRTP(ctx) }()
 	go func() { defer wg.Done(); g.sendRTP(ctx) }()
@@ -118,7 +126,7 @@ func loadRun(ctx context.Context, b *box, o options) (result, error) {
 	defer m.close()
 
 	calls := g.ramp(ctx, o)
-	answered := g.waitAnswered(ctx, calls, 15*time.Second)
+	answered := g.waitAnswered(ctx, calls, timerB+5*time.Second)
 	fmt.Printf("ramped %d calls, %d answered\n", len(calls), answered)
 	if err := m.prepare(ctx, calls); err != nil {
 		return result{}, err
@@ -151,6 +159,7 @@ func loadRun(ctx context.Context, b *box, o options) (result, error) {
 	if len(rx) > 0 {
 		res.rxMin, res.rxMedian = rx[0], rx[len(rx)/2]
 	}
+	res.window, res.setup, res.resent = window, setupTimes(calls), g.resent.Load()
 	m.end(ctx)
 	res.byeOK = g.hangupAll(ctx, calls)
 	m.after(ctx, answered, window)
@@ -175,7 +184,7 @@ func newGen(boxAddr string) (*gen, error) {
 		_ = c.SetReadBuffer(16 << 20)
 		_ = c.SetWriteBuffer(16 << 20)
 	}
-	g := &gen{sip: s, rtp: r, box: box, byID: map[string]*lcall{}}
+	g := &gen{sip: s, rtp: r, box: box, byID: map[string]*lcall{}, pend: newPending()}
 	g.msgs = sipMsgs{local: s.LocalAddr().String(), remote: boxAddr,
 		rtpPort: r.LocalAddr().(*net.UDPAddr).Port, number: benchIVR}
 	return g, nil
@@ -192,18 +201,20 @@ func (g *gen) ramp(ctx context.Context, o options) []*lcall {
 			return calls
 		case <-tick.C:
 		}
-		c := &lcall{id: fmt.Sprintf("lg-%d-%d", time.Now().UnixNano(), i)}
+		c := &lcall{id: fmt.Sprintf("lg-%d-%d", time.Now().UnixNano(), i), sentAt: time.Now()}
 		g.mu.Lock()
 		g.byID[c.id] = c
 		g.mu.Unlock()
 		calls = append(calls, c)
+		g.pend.sent(c, c.sentAt)
 		_, _ = g.sip.WriteToUDPAddrPort(g.msgs.invite(c.id, 1), g.box)
 	}
 	return calls
 }
 
-// waitAnswered resends INVITEs that got no answer and waits up to d for all
-// calls to be answered or failed; it returns the number answered.
+// waitAnswered waits up to d for all calls to be answered or failed (the
+// retransmitter resends INVITEs without a response and fails them at
+// timer B); it returns the number answered.
 func (g *gen) waitAnswered(ctx context.Context, calls []*lcall, d time.Duration) int {
 	deadline := time.Now().Add(d)
 	for {
@@ -215,7 +226,7 @@ func (g *gen) waitAnswered(ctx context.Context, calls []*lcall, d time.Duration)
 			case !c.failed.Load():
 				pending++
 				if time.Now().After(deadline) {
-					c.failed.Store(true)
+					c.failed.Store(true) // a provisional response, and no final one
 				}
 			}
 		}
@@ -285,7 +296,11 @@ func (g *gen) handle(c *lcall, m msg, from netip.AddrPort) {
 	case m.status == 0 && m.method == "BYE":
 		c.ended.Store(true)
 		_, _ = g.sip.WriteToUDPAddrPort(ok(m), from)
+	case m.status >= 100 && m.method == "INVITE" && m.status < 200:
+		g.pend.answered(c) // timer A stops on a provisional response
 	case m.status == 200 && m.method == "INVITE":
+		g.pend.answered(c)
+		c.setup.CompareAndSwap(0, int64(max(time.Since(c.sentAt), 1)))
 		if c.toTag == "" {
 			c.toTag = m.toTag
 			c.boxRTP = net.UDPAddrFromAddrPort(netip.AddrPortFrom(g.box.Addr(), uint16(m.rtpPort)))
@@ -294,6 +309,7 @@ func (g *gen) handle(c *lcall, m msg, from netip.AddrPort) {
 		_, _ = g.sip.WriteToUDPAddrPort(g.msgs.inDialog("ACK", c.id, c.toTag, 1, 9), g.box)
 		c.answered.Store(true)
 	case m.status >= 300 && m.method == "INVITE":
+		g.pend.answered(c)
 		c.failed.Store(true)
 		_, _ = g.sip.WriteToUDPAddrPort(g.msgs.inDialog("ACK", c.id, m.toTag, 1, 1), g.box)
 	case m.status == 200 && m.method == "BYE":
@@ -364,4 +380,34 @@ func (g *gen) sendRTP(ctx context.Context) {
 			batch = batch[:0]
 		}
 	}
+}
+
+// retransmit resends, every 10 ms, the INVITEs whose timer A fired, until
+// ctx is done.
+func (g *gen) retransmit(ctx context.Context) {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			resent, _ := g.pend.poll(now, func(c *lcall) {
+				_, _ = g.sip.WriteToUDPAddrPort(g.msgs.invite(c.id, 1), g.box)
+			})
+			g.resent.Add(int64(resent))
+		}
+	}
+}
+
+// setupTimes returns the INVITE-to-200 times of the answered calls, sorted.
+func setupTimes(calls []*lcall) []time.Duration {
+	var out []time.Duration
+	for _, c := range calls {
+		if d := c.setup.Load(); d > 0 {
+			out = append(out, time.Duration(d))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
 }

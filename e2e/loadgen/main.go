@@ -33,13 +33,20 @@ import (
 type options struct {
 	bin    string
 	calls  int
-	hold   time.Duration
-	rate   int
-	sipp   int
-	window time.Duration
-	record string // "": no recording; else the IVR's whole-call recording format
-	fork   bool
-	keys   bool
+	levels []int  // concurrent calls of each level; nil: just calls
+	out    string // folder of the results' JSON file
+
+	// The box's addresses: free ones unless given; one given must be free.
+	sipAddr, httpAddr, debugAddr string
+	rtp                          string // the box's RTP port range
+	sippMedia                    int    // SIPp's first media port
+	hold                         time.Duration
+	rate                         int
+	sipp                         int
+	window                       time.Duration
+	record                       string // "": no recording; else the IVR's whole-call recording format
+	fork                         bool
+	keys                         bool
 }
 
 // check refuses options the box or the load generator cannot run.
@@ -57,10 +64,17 @@ func (o options) check() error {
 func main() {
 	var o options
 	flag.StringVar(&o.bin, "bin", "dist/ivrbox-bench", "ivrbox binary")
-	flag.IntVar(&o.calls, "calls", 2000, "concurrent calls")
+	flag.IntVar(&o.calls, "calls", 2000, "concurrent calls (one level; see -levels)")
+	levels := flag.String("levels", "", "comma-separated concurrent-call levels, each run by the load generator and by SIPp (e.g. 200,400,600)")
+	flag.StringVar(&o.out, "out", "dist/bench", "folder for the results (JSON)")
+	flag.StringVar(&o.sipAddr, "sip", "", "the box's SIP address (default: a free 127.0.0.1 port; a port in use is refused)")
+	flag.StringVar(&o.httpAddr, "http", "", "the box's HTTP address (default: a free 127.0.0.1 port)")
+	flag.StringVar(&o.debugAddr, "debug", "", "the box's pprof address (default: a free 127.0.0.1 port)")
+	flag.StringVar(&o.rtp, "rtp", "20000-31999", "the box's RTP port range (busy ports are skipped)")
+	flag.IntVar(&o.sippMedia, "sipp-media", 40000, "SIPp's first media port")
 	flag.DurationVar(&o.hold, "hold", 40*time.Second, "how long each call lasts")
 	flag.IntVar(&o.rate, "rate", 200, "new calls per second while ramping up")
-	flag.IntVar(&o.sipp, "sipp", 100, "calls for the SIPp cross-check run (0: skip)")
+	flag.IntVar(&o.sipp, "sipp", 1, "run SIPp at every level beside the load generator, the same scenario (0: skip)")
 	flag.DurationVar(&o.window, "window", 10*time.Second, "steady-state measuring window")
 	flag.StringVar(&o.record, "record", "", "record every call: mixed, stereo or split (empty: no recording)")
 	flag.BoolVar(&o.fork, "fork", false, "fork every call's media (both directions) to a UDP sink")
@@ -68,7 +82,13 @@ func main() {
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	err := o.check()
+	err := o.parseLevels(*levels)
+	if err == nil {
+		err = o.check()
+	}
+	if err == nil {
+		err = o.pickAddrs()
+	}
 	if err == nil {
 		err = run(ctx, o)
 	}
@@ -105,43 +125,62 @@ func benchConfig(o options, appURL string) ([]byte, error) {
 }
 
 func run(ctx context.Context, o options) error {
+	var all []levelResult
+	for _, n := range o.levels {
+		lo := o
+		lo.calls = n
+		r, err := runLoadgen(ctx, lo)
+		if err != nil {
+			return err
+		}
+		all = append(all, r)
+		if o.sipp > 0 {
+			r, err := runSIPp(ctx, lo)
+			if err != nil {
+				fmt.Println("SIPp run:", err)
+			} else {
+				all = append(all, r)
+			}
+		}
+	}
+	printTable(os.Stdout, all)
+	return writeResults(o.out, all)
+}
+
+// runLoadgen runs one level with the load generator on a fresh box.
+func runLoadgen(ctx context.Context, o options) (levelResult, error) {
 	dir, err := os.MkdirTemp("", "ivrbox-bench")
 	if err != nil {
-		return err
+		return levelResult{}, err
 	}
 	defer os.RemoveAll(dir)
 	var sink *eventSink
 	if o.keys {
 		if sink, err = startEventSink(); err != nil {
-			return err
+			return levelResult{}, err
 		}
 		defer sink.close()
 	}
 	b, err := startBox(ctx, o, dir, sink.url())
 	if err != nil {
-		return err
+		return levelResult{}, err
 	}
 	defer b.stop()
 	b.events = sink
-	time.Sleep(2 * time.Second)
 	idle := b.rssMB()
-	fmt.Printf("ivrbox idle RSS: %.1f MB\n", idle)
-	if o.sipp > 0 {
-		if err := sippRun(ctx, b, o.sipp, o.hold/2); err != nil {
-			fmt.Println("SIPp cross-check:", err)
-		}
-	}
+	fmt.Printf("== load generator, %d calls: ivrbox idle RSS %.1f MB\n", o.calls, idle)
 	res, err := loadRun(ctx, b, o)
 	if err != nil {
-		return err
+		return levelResult{}, err
 	}
 	res.print(idle)
-	return nil
+	return res.level(o), nil
 }
 
 // box is the ivrbox process under load.
 type box struct {
 	cmd      *exec.Cmd
+	exited   chan struct{} // closed when the process has ended
 	sipAddr  string
 	httpAddr string
 	dataDir  string
@@ -160,24 +199,32 @@ func startBox(ctx context.Context, o options, dir, appURL string) (*box, error) 
 	if out, err := exec.CommandContext(ctx, o.bin, "config", "import", "-data", dir, cfg).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("config import: %v: %s", err, out)
 	}
-	b := &box{sipAddr: "127.0.0.1:25060", httpAddr: "127.0.0.1:28080", dataDir: dir}
+	b := &box{sipAddr: o.sipAddr, httpAddr: o.httpAddr, dataDir: dir, exited: make(chan struct{})}
 	b.cmd = exec.CommandContext(ctx, o.bin, "-data", dir, "-board", "sim", "-log-level", "warn",
-		"-sip", b.sipAddr, "-http", b.httpAddr, "-https", "off", "-sips", "off", "-rtp", "30000-65000", "-debug", "127.0.0.1:28081")
+		"-sip", b.sipAddr, "-http", b.httpAddr, "-https", "off", "-sips", "off", "-rtp", o.rtp, "-debug", o.debugAddr)
 	b.cmd.Stderr = os.Stderr
 	if err := b.cmd.Start(); err != nil {
 		return nil, err
 	}
-	return b, waitHTTP("http://"+b.httpAddr+"/healthz", 20*time.Second)
+	go func() { _ = b.cmd.Wait(); close(b.exited) }()
+	if err := waitHTTP("http://"+b.httpAddr+"/healthz", 20*time.Second); err != nil {
+		b.stop()
+		return nil, err
+	}
+	select {
+	case <-b.exited: // what answered is not ours: it could not bind
+		return nil, fmt.Errorf("ivrbox exited at start (an address taken since it was checked?)")
+	default:
+	}
+	return b, nil
 }
 
 func (b *box) stop() {
 	_ = b.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = b.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-b.exited:
 	case <-time.After(20 * time.Second):
 		_ = b.cmd.Process.Kill()
-		<-done
+		<-b.exited
 	}
 }

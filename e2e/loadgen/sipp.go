@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -38,7 +40,7 @@ a=ptime:20
 ]]></send>
 <recv response="100" optional="true"/>
 <recv response="180" optional="true"/>
-<recv response="200" rrs="true"/>
+<recv response="200" rrs="true" rtd="true"/>
 <send><![CDATA[
 ACK [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
@@ -65,47 +67,90 @@ Content-Length: 0
 </scenario>
 `
 
-// sippRun places n calls with SIPp (all up at once for hold), measures the
-// box's CPU while they are up, and prints SIPp's verdict.
-func sippRun(ctx context.Context, b *box, n int, hold time.Duration) error {
+// runSIPp runs one level with SIPp on a fresh box, the load generator's
+// scenario: o.calls calls placed at o.rate, each streaming 20 ms µ-law
+// packets while the box plays to it, held through the ramp and the window.
+// The box's CPU is measured over the window once every call is up; the
+// INVITE-to-200 times are SIPp's (whole milliseconds).
+func runSIPp(ctx context.Context, o options) (levelResult, error) {
 	if _, err := exec.LookPath("sipp"); err != nil {
-		return fmt.Errorf("sipp not installed")
+		return levelResult{}, fmt.Errorf("sipp not installed")
 	}
 	dir, err := os.MkdirTemp("", "ivrbox-sipp")
 	if err != nil {
-		return err
+		return levelResult{}, err
 	}
 	defer os.RemoveAll(dir)
+	b, err := startBox(ctx, o, dir, "")
+	if err != nil {
+		return levelResult{}, err
+	}
+	defer b.stop()
+	fmt.Printf("== SIPp, %d calls: ivrbox idle RSS %.1f MB\n", o.calls, b.rssMB())
 	silence := filepath.Join(dir, "silence.ulaw")
 	if err := os.WriteFile(silence, bytes.Repeat([]byte{0xFF}, 8000), 0o644); err != nil {
-		return err
+		return levelResult{}, err
 	}
+	ramp := time.Duration(o.calls) * time.Second / time.Duration(max(o.rate, 1))
+	hold := ramp + o.window + 4*time.Second
 	sf := filepath.Join(dir, "load.xml")
 	if err := os.WriteFile(sf, fmt.Appendf(nil, sippScenario, silence, hold.Milliseconds()), 0o644); err != nil {
-		return err
+		return levelResult{}, err
 	}
-	rate := max(n/5, 1)
-	cmd := exec.CommandContext(ctx, "sipp", b.sipAddr, "-sf", sf, "-s", "7000", "-m", fmt.Sprint(n),
-		"-l", fmt.Sprint(n), "-r", fmt.Sprint(rate), "-i", "127.0.0.1", "-mi", "127.0.0.1", "-mp", "40000",
-		"-timeout", fmt.Sprint(int(hold.Seconds())+60)+"s",
-		"-nostdin", "-trace_stat", "-stf", filepath.Join(dir, "stat.csv"))
+	cmd := exec.CommandContext(ctx, "sipp", b.sipAddr, "-sf", sf, "-s", benchIVR, "-m", fmt.Sprint(o.calls),
+		"-l", fmt.Sprint(o.calls), "-r", fmt.Sprint(o.rate), "-i", "127.0.0.1", "-mi", "127.0.0.1",
+		"-mp", fmt.Sprint(o.sippMedia), "-timeout", fmt.Sprint(int(hold.Seconds())+60)+"s",
+		"-nostdin", "-trace_rtt", "-rtt_freq", "1")
 	cmd.Dir = dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		return err
+		return levelResult{}, err
 	}
-	time.Sleep(6*time.Second + hold/4) // ramp (5 s) then measure mid-hold
-	cpu := b.cpuPercent(hold / 4)
-	rss := b.rssMB()
+	time.Sleep(ramp + 2*time.Second) // every call up
+	cpu := b.measureCPU(o.window)
+	r := levelResult{Generator: "sipp", Calls: o.calls, CPUPercent: cpu.box, RSSMB: b.rssMB(),
+		PPSFromBox: -1, PPSToBox: -1, Resent: -1}
+	if o := cpu.others(); o > 20 {
+		r.Warning = fmt.Sprintf("other processes used %.0f%% of a core", o)
+	}
 	err = cmd.Wait()
-	verdict := "all calls succeeded"
+	setup, answered := sippSetupTimes(dir)
+	r.Answered = answered
 	if err != nil {
-		verdict = "failed calls: " + lastLines(out.String(), 5)
+		r.Failed = o.calls - answered
+		fmt.Println("SIPp:", lastLines(out.String(), 5))
 	}
-	fmt.Printf("SIPp cross-check: %d calls, ivrbox CPU %.1f%% (%.0f calls per core), RSS %.1f MB, %s\n",
-		n, cpu, float64(n)/(cpu/100), rss, verdict)
-	return nil
+	if r.CPUPercent > 0 {
+		r.CallsPerCore = float64(o.calls) / (r.CPUPercent / 100)
+	}
+	r.SetupP50, r.SetupP95 = percentileMs(setup, 0.50), percentileMs(setup, 0.95)
+	r.SetupP99, r.SetupMax = percentileMs(setup, 0.99), percentileMs(setup, 1)
+	return r, nil
+}
+
+// sippSetupTimes reads the INVITE-to-200 times of SIPp's -trace_rtt file
+// in dir (sorted) and their number.
+func sippSetupTimes(dir string) ([]time.Duration, int) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*_rtt.csv"))
+	var out []time.Duration
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			fields := strings.Split(line, ";")
+			if len(fields) < 2 {
+				continue
+			}
+			if ms, err := strconv.ParseFloat(fields[1], 64); err == nil {
+				out = append(out, time.Duration(ms*float64(time.Millisecond)))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, len(out)
 }
 
 func lastLines(s string, n int) string {
