@@ -294,10 +294,12 @@ function sessionEnded() {
   if (!S.loggedIn) return;
   S.loggedIn = false;
   S.diskProbe = null;
+  cleanForm();
   stopLive();
   location.hash = '#/login';
 }
 function route() {
+  if (!leaveOK()) return;
   if (S.cleanup) { try { S.cleanup(); } catch (e) { console.error(e); } S.cleanup = null; }
   const [name, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
   const arg = rest.map(decodeURIComponent).join('/');
@@ -337,6 +339,7 @@ function shell(cur) {
 async function logout() {
   try { await api('POST', 'logout', {}); } catch (e) { /* gone anyway */ }
   S.loggedIn = false;
+  cleanForm();
   liveLoggedOut();
   stopLive();
   location.hash = '#/login';

@@ -353,6 +353,9 @@ const DICT = {
     'ledp.fast-blink': 'fast blink', 'ledp.heartbeat': 'heartbeat', 'ledp.flash': 'flash',
     'btn.button': 'button', 'btn.reset': 'reset button', 'btn.wps': 'WPS button', 'btn.user': 'user button',
     'btn.power': 'power button',
+    'unsaved.title': 'Unsaved changes',
+    'unsaved.ask': 'This form has changes that are not saved. Leave without saving them?',
+    'unsaved.stay': 'Stay and keep editing', 'unsaved.leave': 'Leave without saving',
   },
   zh: {
     'lang.switch': '切换语言', 'nav.menu': '菜单', 'nav.logout': '退出',
@@ -645,5 +648,7 @@ const DICT = {
     'led.act': '活动灯', 'ledp.blink': '闪烁', 'ledp.slow-blink': '慢闪', 'ledp.fast-blink': '快闪',
     'ledp.heartbeat': '心跳闪烁', 'ledp.flash': '短闪', 'btn.button': '按钮', 'btn.reset': '复位按钮', 'btn.wps': 'WPS 按钮',
     'btn.user': '用户按钮', 'btn.power': '电源按钮',
+    'unsaved.title': '未保存的更改', 'unsaved.ask': '此表单有未保存的更改。不保存就离开吗？', 'unsaved.stay': '留下继续编辑',
+    'unsaved.leave': '不保存并离开',
   },
 };

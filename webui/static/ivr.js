@@ -79,7 +79,7 @@ async function ivrEditor(main, number) {
   const form = new Form(/^ivrs\[\d+\]\.?/);
   ivrPrompts = prompts || [];
   main.append(h('datalist', {id: 'dl-prompts'}, ivrPrompts.map(p => h('option', {value: p.name, label: p.disk ? t('pr.disk', p.disk) : null}))),
-    ivrForm(ivr, form, nums), saveBar(ivr, form, number, isNew));
+    trackDirty(ivrForm(ivr, form, nums)), saveBar(ivr, form, number, isNew));
 }
 
 // bind makes input edit obj[key]: as a number when how is true, a
@@ -458,6 +458,7 @@ function saveBar(ivr, form, number, isNew) {
     try {
       if (isNew) await api('POST', 'ivrs', body); else await api('PUT', 'ivrs/' + encodeURIComponent(number), body);
       ivrDraft = null;
+      cleanForm();
       toast(t('saved'));
       msgBox(msg, t('ivr.saved', body.number), true);
       if (body.number !== number) location.hash = '#/ivrs/' + encodeURIComponent(body.number);
@@ -470,6 +471,7 @@ function saveBar(ivr, form, number, isNew) {
     try {
       await api('DELETE', 'ivrs/' + encodeURIComponent(number));
       ivrDraft = null;
+      cleanForm();
       toast(t('ivr.deleted', number));
       location.hash = '#/ivrs';
     } catch (e) { msgBox(msg, e, false, 'delete'); }

@@ -126,6 +126,7 @@ function trunkForm(tr, reload, close) {
       b.refer_out = referOut.checked;
       pw.body(b);
       if (isNew) await api('POST', 'trunks', b); else await api('PUT', 'trunks/' + encodeURIComponent(tr.name), b);
+      cleanForm();
       toast(t('saved'));
       reload();
     });
@@ -143,7 +144,8 @@ function trunkForm(tr, reload, close) {
       form.field('domain', t('tel.domain'), f.domain, t('tel.domainHint')), regOnly[1],
       form.field('refer_out', t('tel.referOut'), referOut, t('tel.referOutHint'))),
     pw.extra, h('p'), msg,
-    h('div', {class: 'row'}, save, h('button', {type: 'button', onclick: close}, t('tel.cancel'))));
+    h('div', {class: 'row'}, save, h('button', {type: 'button', onclick: () => { cleanForm(); close(); }}, t('tel.cancel'))));
+  trackDirty(el);
   sync();
   setTimeout(() => el.scrollIntoView({block: 'nearest'}));
   return el;
@@ -209,11 +211,12 @@ function routesCard(routes, trunks, ivrs) {
       outbound: outb.map(r => ({name: r.name.trim(), patterns: words(r.patterns), strip: num(r.strip),
         prefix: (r.prefix || '').trim(), trunks: r.trunks.filter(Boolean)}))};
     await api('PUT', 'routes', body);
+    cleanForm();
     msgBox(msg, t('saved'), true);
   }));
   redrawIn();
   drawOut();
-  return h('div', {class: 'card', id: 'routes'},
+  return trackDirty(h('div', {class: 'card', id: 'routes'},
     h('h2', {}, t('tel.inbound')), h('p', {class: 'hint'}, t('tel.inHint')),
     h('div', {class: 'tw'}, h('table', {id: 'in-table', class: 'routes'}, thead(['tel.name', 'tel.trunk', 'tel.did', 'tel.ivr', '']), inBody)),
     h('button', {type: 'button', id: 'in-add', onclick: () => { inb.push({name: '', trunk: '', did: '', ivr: ''}); redrawIn(); }}, '+ ' + t('tel.addRoute')),
@@ -222,7 +225,7 @@ function routesCard(routes, trunks, ivrs) {
     h('button', {type: 'button', id: 'out-add', onclick: () => {
       outb.push({name: '', patterns: '', strip: 0, prefix: '', trunks: trunks.length ? [trunks[0].name] : []}); drawOut();
     }}, '+ ' + t('tel.addRoute')),
-    h('p'), msg, h('div', {class: 'row'}, save));
+    h('p'), msg, h('div', {class: 'row'}, save)));
 }
 
 PAGES.accounts = main => {
@@ -266,6 +269,7 @@ function accountForm(a, routeNames, reload, close) {
     saving(save, msg, form, async () => {
       const b = pw.body({ext: ext.value.trim(), name: name.value.trim(), outbound_routes: boxes.filter(x => x.checked).map(x => x.value)});
       if (isNew) await api('POST', 'accounts', b); else await api('PUT', 'accounts/' + encodeURIComponent(a.ext), b);
+      cleanForm();
       toast(t('saved'));
       reload();
     });
@@ -274,7 +278,8 @@ function accountForm(a, routeNames, reload, close) {
     h('h2', {}, isNew ? t('tel.newAcct') : t('tel.acctTitle', a.ext)),
     h('div', {class: 'form'}, form.field('ext', t('tel.ext'), ext, t('tel.extHint')), form.field('name', t('tel.name'), name),
       form.field('password', t('tel.password'), pw.pw, t('acc.keepHint')), form.field('outbound_routes', t('tel.allowed'), allowed, t('tel.allowedHint'), true)),
-    pw.extra, h('p'), msg, h('div', {class: 'row'}, save, h('button', {type: 'button', onclick: close}, t('tel.cancel'))));
+    pw.extra, h('p'), msg, h('div', {class: 'row'}, save, h('button', {type: 'button', onclick: () => { cleanForm(); close(); }}, t('tel.cancel'))));
+  trackDirty(el);
   setTimeout(() => el.scrollIntoView({block: 'nearest'}));
   return el;
 }
