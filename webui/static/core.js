@@ -257,7 +257,7 @@ function confirmBtn(label, fn, props) {
   let armed = 0;
   b.addEventListener('click', async () => {
     if (!armed) {
-      b.textContent = t('sure');
+      b.textContent = b.dataset.sure || t('sure');
       armed = setTimeout(() => { armed = 0; b.textContent = label; }, 4000);
       return;
     }

@@ -32,16 +32,57 @@ async function ivrList(main) {
   const body = h('tbody');
   add(main, h('div', {class: 'row'}, h('h1', {class: 'grow'}, t('nav.ivrs')),
     h('a', {class: 'btn pri', href: '#/ivrs/new', id: 'ivr-new'}, t('ivr.new'))), msg,
-  h('div', {class: 'card tw'}, h('table', {id: 'ivr-list'}, thead(['ivr.number', 'ivr.name', 'ivr.prompts', 'ivr.keys']), body)));
-  let list;
-  try { list = (await api('GET', 'ivrs')) || []; } catch (e) { return msgBox(msg, e); }
+  h('div', {class: 'card tw'}, h('table', {id: 'ivr-list'}, thead(['ivr.number', 'ivr.name', 'ivr.prompts', 'ivr.flow', 'ivr.from']), body)));
+  let list, routes;
+  try {
+    [list, routes, ivrPrompts] = await Promise.all([api('GET', 'ivrs'), api('GET', 'routes').catch(() => ({})),
+      api('GET', 'prompts').catch(() => [])]);
+  } catch (e) { return msgBox(msg, e); }
+  list = list || [];
+  ivrPrompts = ivrPrompts || [];
   clear(body, list.length ? list.map(i => h('tr', {'data-number': i.number},
     h('td', {}, h('a', {href: '#/ivrs/' + encodeURIComponent(i.number)}, h('b', {}, i.number))),
     h('td', {}, i.name || ''),
-    h('td', {class: 'mono'}, (i.prompts || []).join(', ')),
-    h('td', {}, i.control ? h('span', {class: 'badge'}, ctlLabel(i.control)) : null, Object.keys(i.keys || {}).sort().map(k => h('div', {}, k + ' → ' + actText(i.keys[k]))),
-      i.collect ? h('div', {}, h('span', {class: 'badge'}, t('ivr.collectShort', i.collect.terminator || '#'))) : null))) :
-    emptyRow(4, 'ivr.none'));
+    h('td', {class: 'mono'}, (i.prompts || []).map((p, n) => [n ? ', ' : '', promptMissing(p) ? h('span', {class: 'warn', title: t('ivr.missingPrompt')}, p + ' ⚠') : p]),
+      (i.prompts || []).some(promptMissing) ? h('div', {class: 'warn'}, t('ivr.missingN', i.prompts.filter(promptMissing).length)) : null),
+    h('td', {class: 'flow'}, ivrFlow(i)), h('td', {class: 'from'}, ivrSources(i, list, (routes && routes.inbound) || [])))) :
+    emptyRow(5, 'ivr.none'));
+  stacked($('#ivr-list', main));
+}
+
+// ivrFlow says what an IVR does: its keys, the digit string, and what
+// happens on no key and on a wrong key.
+function ivrFlow(i) {
+  if (i.control) return [h('span', {class: 'badge'}, ctlLabel(i.control)), i.control === 'xml' && i.app && i.app.url ? h('div', {class: 'mono'}, i.app.url) : null];
+  const keys = Object.keys(i.keys || {}).sort();
+  const c = i.collect;
+  return [keys.map(k => h('div', {}, k + ' → ' + actText(i.keys[k]))),
+    c ? h('div', {class: 'collect'}, t('ivr.collectWords', c.min_len || 1, c.max_len || 32, c.terminator || '#',
+      c.after && c.after.type ? actText(c.after) : t('ivr.afterDefault'))) : null,
+    h('div', {class: 'hint'}, t('ivr.noKey', i.timeout && i.timeout.type ? actText(i.timeout) : t('ivr.timeoutDefault'))),
+    keys.length || c ? h('div', {class: 'hint'}, t('ivr.wrongKey', i.invalid && i.invalid.type ? actText(i.invalid) : t('ivr.invalidDefault'))) : null];
+}
+
+// ivrSources lists what leads into IVR i: inbound routes, other IVRs'
+// actions; with nothing, how callers can still reach it.
+function ivrSources(i, all, inbound) {
+  const from = [];
+  for (const r of inbound) {
+    if (r.ivr === i.number) from.push(h('div', {}, t('ivr.fromRoute', r.did || t('tel.anyNumber'), r.trunk || t('tel.anyTrunk'))));
+  }
+  const leads = (a, depth) => !!a && depth < 4 && ((a.type === 'ivr' && a.target === i.number) || leads(a.next, depth + 1) ||
+    leads(a.api && a.api.fallback, depth + 1));
+  for (const o of all) {
+    if (o.number === i.number) continue;
+    const how = [];
+    for (const k of Object.keys(o.keys || {})) if (leads(o.keys[k], 0)) how.push(t('ivr.viaKey', k));
+    if (leads(o.timeout, 0)) how.push(t('ivr.viaTimeout'));
+    if (leads(o.invalid, 0)) how.push(t('ivr.viaInvalid'));
+    if (o.collect && leads(o.collect.after, 0)) how.push(t('ivr.viaCollect'));
+    if (o.cloud && (leads(o.cloud.next, 0) || leads(o.cloud.fallback, 0))) how.push(t('ivr.viaCloud'));
+    if (how.length) from.push(h('div', {}, h('a', {href: '#/ivrs/' + encodeURIComponent(o.number)}, 'IVR ' + o.number), ' ', how.join(', ')));
+  }
+  return from.length ? from : h('div', {class: 'hint only'}, t('ivr.reachedOnly', i.number));
 }
 
 function blankIVR() {
@@ -202,12 +243,14 @@ function promptList(arr, path, form) {
     for (const k of [...form.fields.keys()]) if (k.startsWith(path + '[')) form.fields.delete(k);
     const items = arr.map((name, i) => {
       const e = h('div', {class: 'err'});
-      const li = h('li', {'data-name': name},
-        bind(h('input', {value: name, list: 'dl-prompts', 'aria-label': t('ivr.prompt') + ' ' + (i + 1)}), arr, i),
+      const warn = h('div', {class: 'warn', hidden: !promptMissing(name)}, t('ivr.missingPrompt'));
+      const input = bind(h('input', {value: name, list: 'dl-prompts', 'aria-label': t('ivr.prompt') + ' ' + (i + 1)}), arr, i);
+      input.addEventListener('input', () => { warn.hidden = !promptMissing(input.value.trim()); });
+      const li = h('li', {'data-name': name}, input,
         h('button', {type: 'button', class: 'sm up', title: t('ivr.up'), 'aria-label': t('ivr.up'), disabled: i === 0, onclick: () => move(i, i - 1)}, '↑'),
         h('button', {type: 'button', class: 'sm down', title: t('ivr.down'), 'aria-label': t('ivr.down'), disabled: i === arr.length - 1, onclick: () => move(i, i + 1)}, '↓'),
         h('button', {type: 'button', class: 'sm danger remove', title: t('ivr.remove'), 'aria-label': t('ivr.remove'),
-          onclick: () => { arr.splice(i, 1); draw(); }}, '✕'), e);
+          onclick: () => { arr.splice(i, 1); draw(); }}, '✕'), warn, e);
       form.slot(path + '[' + i + ']', li, e);
       return li;
     });
@@ -218,6 +261,10 @@ function promptList(arr, path, form) {
   draw();
   return box;
 }
+
+// promptMissing says whether no known prompt has name (a name with
+// ${...} is made per call: not checked).
+const promptMissing = name => !!name && ivrPrompts.length > 0 && !name.includes('${') && !ivrPrompts.some(p => p.name === name);
 
 // promptSelect lists the known prompts grouped (built-in, uploaded, each
 // network disk); choosing one adds it with added(name).

@@ -7,33 +7,61 @@ const MAX_UPLOAD = 20 << 20;
 PAGES.prompts = main => {
   const msg = h('div', {class: 'msg', role: 'alert'});
   const body = h('tbody');
-  add(main, h('h1', {}, t('nav.prompts')), uploadCard(() => load()), msg,
+  const known = {list: []};
+  add(main, h('h1', {}, t('nav.prompts')), uploadCard(() => load(), known), msg,
     h('div', {class: 'card tw'}, h('table', {id: 'prompt-list'},
-      thead(['pr.name', 'pr.kind', 'pr.duration', 'pr.size|hide-sm', 'pr.modified|hide-sm', '']), body)));
+      thead(['pr.name', 'pr.kind', 'pr.duration', 'pr.usedBy', 'pr.size|hide-sm', 'pr.modified|hide-sm', '']), body)));
   async function load(highlight) {
-    let list;
-    try { list = (await api('GET', 'prompts')) || []; } catch (e) { return msgBox(msg, e); }
+    let list, ivrs;
+    try { [list, ivrs] = await Promise.all([api('GET', 'prompts'), api('GET', 'ivrs').catch(() => [])]); } catch (e) { return msgBox(msg, e); }
+    list = list || [];
+    known.list = list;
+    const uses = promptUses(ivrs || []);
     list.sort((a, b) => (a.builtin - b.builtin) || ((a.disk || 0) - (b.disk || 0)) || a.name.localeCompare(b.name));
-    clear(body, list.length ? list.map(p => promptRow(p, load, msg)) : emptyRow(6));
+    clear(body, list.length ? list.map(p => promptRow(p, load, msg, uses.get(p.name) || [])) : emptyRow(7));
     if (highlight) { const r = body.querySelector('tr[data-name="' + CSS.escape(highlight) + '"]'); if (r) r.scrollIntoView({block: 'center'}); }
   }
   load();
 };
 
-function promptRow(p, reload, msg) {
-  const play = h('td', {class: 'play'});
+// promptUses maps each prompt name to the IVRs that play it (prompts, hold
+// prompts, digit-string hold prompts, the XML fallback prompt).
+function promptUses(ivrs) {
+  const uses = new Map();
+  const use = (name, ivr) => {
+    if (!name || name.includes('${')) return;
+    if (!uses.has(name)) uses.set(name, []);
+    if (!uses.get(name).includes(ivr)) uses.get(name).push(ivr);
+  };
+  for (const i of ivrs) {
+    const names = [...(i.prompts || []), ...((i.cloud || {}).hold || []), ...((i.collect || {}).hold_prompts || []), (i.app || {}).fallback_prompt];
+    names.forEach(n => use(n, i.number));
+  }
+  return uses;
+}
+const ivrLinks = nums => nums.map((n, i) => [i ? ', ' : '', h('a', {href: '#/ivrs/' + encodeURIComponent(n)}, n)]);
+
+// onePlayer keeps one prompt playing at a time on the page.
+document.addEventListener('play', e => {
+  document.querySelectorAll('audio').forEach(a => { if (a !== e.target) a.pause(); });
+}, true);
+
+function promptRow(p, reload, msg, usedBy) {
+  const play = h('span', {class: 'player'});
   const listen = h('button', {type: 'button', class: 'sm listen', onclick: () => {
     clear(play, h('audio', {controls: true, autoplay: true, preload: 'auto', src: promptAudio(p)}));
   }}, '▶ ' + t('pr.listen'));
   add(play, listen);
+  // Deleting a prompt an IVR plays asks in words what it breaks.
   const del = p.builtin || p.disk ? null : confirmBtn(t('delete'), async () => {
     try { await api('DELETE', 'prompts/' + enc(p.name)); toast(t('pr.deleted', p.name)); reload(); } catch (e) { msgBox(msg, e, false, 'delete'); }
-  }, {class: 'danger sm delete'});
+  }, {class: 'danger sm delete', 'data-sure': usedBy.length ? t('pr.delUsed', usedBy.join(', ')) : null});
   return h('tr', {'data-name': p.name}, h('td', {class: 'mono nowrap'}, p.name, p.error ? h('div', {class: 'err'}, t('pr.bad', p.error)) : null),
     h('td', {}, h('span', {class: 'badge'}, p.disk ? t('pr.disk', p.disk) : t(p.builtin ? 'pr.builtin' : 'pr.local'))),
     h('td', {class: 'num'}, p.duration_ms == null ? '—' : (p.duration_ms / 1000).toFixed(1) + ' s'),
+    h('td', {class: 'used'}, usedBy.length ? ivrLinks(usedBy) : h('span', {class: 'hint'}, t('pr.unused'))),
     h('td', {class: 'num hide-sm'}, fmtBytes(p.size)), h('td', {class: 'hide-sm'}, fmtTime(p.modified)),
-    add(play, ' ', del));
+    h('td', {class: 'play act'}, play, ' ', del));
 }
 
 // promptAudio is where the browser listens to a prompt: a disk file through
@@ -44,13 +72,16 @@ function promptAudio(p) {
   return '/api/admin/prompts/' + enc(p.name) + '/audio';
 }
 
-function uploadCard(reload) {
+function uploadCard(reload, known) {
   const file = h('input', {type: 'file', id: 'upload-file', accept: 'audio/*,.wav,.mp3,.ulaw,.alaw,.sln,.ul,.al'});
   const name = h('input', {id: 'upload-name', autocomplete: 'off', placeholder: t('pr.namePh')});
   const bar = h('progress', {id: 'upload-progress', max: 1, value: 0, hidden: true});
   const msg = h('div', {class: 'msg', role: 'alert', id: 'upload-msg'});
   const btn = h('button', {type: 'submit', class: 'pri', id: 'upload-btn'}, t('pr.upload'));
+  const unarm = () => { delete btn.dataset.replace; btn.textContent = t('pr.upload'); msgBox(msg); };
+  name.addEventListener('input', unarm);
   file.addEventListener('change', () => {
+    unarm();
     const f = file.files[0];
     if (f && !name.value) name.placeholder = f.name.replace(/\.[^.]*$/, '');
   });
@@ -59,6 +90,15 @@ function uploadCard(reload) {
     const f = file.files[0];
     if (!f) return msgBox(msg, t('pr.choose'));
     if (f.size > MAX_UPLOAD) return msgBox(msg, t('pr.tooBig', fmtBytes(f.size)));
+    const target = name.value.trim() || f.name.replace(/\.[^.]*$/, '');
+    const same = known.list.find(p => p.name === target && !p.disk);
+    if (same && btn.dataset.replace !== target) {
+      btn.dataset.replace = target;
+      btn.textContent = t('pr.replace');
+      return msgBox(msg, t(same.builtin ? 'pr.overBuiltin' : 'pr.overUpload', target));
+    }
+    delete btn.dataset.replace;
+    btn.textContent = t('pr.upload');
     btn.disabled = true;
     bar.hidden = false;
     bar.value = 0;
