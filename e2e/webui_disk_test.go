@@ -280,7 +280,9 @@ func TestWebUIDisksPage(t *testing.T) {
 	f.mu.Lock()
 	f.disks[0]["status"] = map[string]any{"state": "error", "error": "read tcp: i/o timeout"}
 	f.mu.Unlock()
-	br.route("dashboard", "Dashboard")
+	br.do("leave the edited IVR", chromedp.Evaluate[chromedp.Void](`location.hash = "#/dashboard"`),
+		chromedp.WaitVisible(chromedp.ID("leave-go")), chromedp.Click(chromedp.ID("leave-go")))
+	br.untilText("#main h1", "Dashboard")
 	br.untilText("#disk-fault", "read tcp: i/o timeout")
 	br.shot("webui-fake-disk-fault")
 

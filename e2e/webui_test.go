@@ -340,7 +340,8 @@ func TestWebUIEditIVR(t *testing.T) {
 
 // TestWebUIUploadPrompt: a tone WAV uploaded through the file input is
 // listed, put into IVR 6502 from the page, and heard by the next call; a
-// file that is not audio gets a clear message.
+// file that is not audio gets a clear message, and replacing the built-in
+// prompt of the same name is asked first.
 func TestWebUIUploadPrompt(t *testing.T) {
 	t.Parallel()
 	b := startBox(t, boxOpts{tones: true})
@@ -358,11 +359,14 @@ func TestWebUIUploadPrompt(t *testing.T) {
 
 	br.do("upload text", chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{txt}),
 		chromedp.Click(chromedp.ID("upload-btn")))
-	br.untilText("#upload-msg", "not an audio file")
+	br.untilText("#upload-msg", "“notes.wav” is not audio")
 	br.shot("webui-upload-refused")
 
 	br.do("upload wav", chromedp.SetUploadFiles(chromedp.ID("upload-file"), []string{wav}),
 		chromedp.Click(chromedp.ID("upload-btn")))
+	// beep is a built-in prompt's name: the page asks before replacing it.
+	br.untilText("#upload-msg", "“beep” is a built-in prompt")
+	br.do("replace it", chromedp.Click(chromedp.ID("upload-btn")))
 	br.untilText("#upload-msg", "Uploaded")
 	br.until("beep listed", 10*time.Second, `document.querySelector("#prompt-list tr[data-name='beep']")`)
 	br.untilText("#prompt-list tr[data-name='beep']", "uploaded")
