@@ -31,6 +31,7 @@ type framer struct {
 	reply  func([]byte)              // writes an answer on the connection
 	junk   func(why string, data []byte)
 	ua     string // the Server header of an answer
+	buf    []byte // read buffer, made at the first read
 }
 
 // read returns the next bytes for sipgo: the rest of a framed message, or
@@ -52,9 +53,11 @@ func (f *framer) read(p []byte, raw func([]byte) (int, error)) (int, error) {
 		if done {
 			continue
 		}
-		buf := make([]byte, 16<<10)
-		n, err := raw(buf)
-		f.in = append(f.in, buf[:n]...)
+		if f.buf == nil {
+			f.buf = make([]byte, 4<<10) // most messages fit; a larger one takes more reads
+		}
+		n, err := raw(f.buf)
+		f.in = append(f.in, f.buf[:n]...)
 		if err != nil {
 			if n > 0 {
 				continue // frame what came first; the error comes back on the next read
@@ -98,7 +101,7 @@ func (f *framer) next() (bool, error) {
 		}
 		return false, nil
 	}
-	n, err := contentLength(head)
+	n, err := contentLength(headerLines(head))
 	if err != nil || n < 0 { // RFC 3261 section 18.3: mandatory on a stream
 		why := "no Content-Length"
 		if err != nil {

@@ -49,8 +49,9 @@ func (s *Server) screen(data []byte, udp bool) screenResult {
 	if !ok {
 		return screenResult{why: "no end of headers"}
 	}
+	lines := headerLines(head)
 	if udp {
-		n, err := contentLength(head)
+		n, err := contentLength(lines)
 		switch {
 		case err != nil:
 			return s.refuse(head, 400, "Bad Content-Length", err.Error())
@@ -60,10 +61,13 @@ func (s *Server) screen(data []byte, udp bool) screenResult {
 			data = data[:len(data)-len(body)+n]
 		}
 	}
+	if bytes.HasPrefix(head, []byte("SIP/")) {
+		return screenResult{pass: data} // a response is never answered: sipgo drops a bad one
+	}
 	if code, reason := checkStartLine(head); code != 0 {
 		return s.refuse(head, code, reason, reason)
 	}
-	if reason := checkAddresses(head); reason != "" {
+	if reason := checkAddresses(lines); reason != "" {
 		return s.refuse(head, 400, reason, reason)
 	}
 	if _, err := rawParser.ParseSIP(data); err != nil {
@@ -133,11 +137,12 @@ func headerName(line string) (name, value string, ok bool) {
 	return name, strings.TrimSpace(value), true
 }
 
-// contentLength returns the Content-Length of head, -1 without one; more
+// contentLength returns the Content-Length of a message's header lines,
+// -1 without one; more
 // than one, or one that is not a number, is an error.
-func contentLength(head []byte) (int, error) {
+func contentLength(lines []string) (int, error) {
 	n := -1
-	for _, l := range headerLines(head) {
+	for _, l := range lines {
 		name, v, ok := headerName(l)
 		if !ok || name != "content-length" {
 			continue
@@ -200,8 +205,8 @@ var addressHeaders = map[string]bool{"contact": true, "from": true, "to": true, 
 // checkAddresses refuses an address header whose URI carries headers ("?")
 // outside angle brackets (RFC 3261 section 20: such a URI must be in
 // brackets; parsers differ on where it ends).
-func checkAddresses(head []byte) string {
-	for _, l := range headerLines(head) {
+func checkAddresses(lines []string) string {
+	for _, l := range lines {
 		name, v, ok := headerName(l)
 		if !ok || !addressHeaders[name] || strings.Contains(v, "<") {
 			continue

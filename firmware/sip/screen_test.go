@@ -3,6 +3,7 @@ package sip
 import (
 	"bytes"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -26,7 +27,8 @@ func TestScreen(t *testing.T) {
 		{"spaces", strings.Replace(okOptions, "OPTIONS sip", "OPTIONS  sip", 1), "", "SIP/2.0 400"},
 		{"length", strings.Replace(okOptions, "Content-Length: 0", "Content-Length: 10", 1), "", "SIP/2.0 400"},
 		{"two lengths", strings.Replace(okOptions, "Content-Length: 0", "l: 0\r\nContent-Length: 0", 1), "", "SIP/2.0 400"},
-		{"a response is never answered", "SIP/2.0 99999 x\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK\r\n\r\n", "", ""},
+		{"a response is passed, never answered", "SIP/2.0 99999 x\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK\r\n\r\n",
+			"SIP/2.0 99999 x\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK\r\n\r\n", ""},
 		{"no Via: nothing to answer to", "OPTIONS foo:x SIP/2.0\r\nCall-ID: x\r\n\r\n", "", ""},
 	}
 	for _, c := range cases {
@@ -141,5 +143,23 @@ func TestLibLog(t *testing.T) {
 	}
 	if !strings.Contains(out, "keep alive") {
 		t.Errorf("debug line lost:\n%s", out)
+	}
+}
+
+// BenchmarkScreen: the cost screening adds to each datagram (an INVITE with
+// SDP, as a call's first message).
+func BenchmarkScreen(b *testing.B) {
+	sdp := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0 8 101\r\n" +
+		"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\n"
+	inv := strings.Replace(strings.Replace(okOptions, "OPTIONS", "INVITE", -1), "Content-Length: 0\r\n\r\n",
+		"Contact: <sip:a@127.0.0.1:5070>\r\nContent-Type: application/sdp\r\nContent-Length: "+
+			strconv.Itoa(len(sdp))+"\r\n\r\n"+sdp, 1)
+	s := &Server{opts: Options{UserAgent: "ivrbox/test"}}
+	data := []byte(inv)
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := s.screen(data, true); r.pass == nil {
+			b.Fatal(r.why)
+		}
 	}
 }
