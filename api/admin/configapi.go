@@ -181,6 +181,9 @@ type systemJSON struct {
 	Recording *recordingConf `json:"recording"`
 	Fork      *forkConf      `json:"fork"`
 	HTTPHosts *[]string      `json:"http_hosts"`
+	// MediaEncryption is SRTP for calls to the box: off, optional or
+	// required; left out of a PUT: unchanged.
+	MediaEncryption *string `json:"media_encryption"`
 }
 
 // recordingConf is system.recording with every field shown.
@@ -201,7 +204,8 @@ func (a *API) getSystem(w http.ResponseWriter, r *http.Request) error {
 	s := a.opt.Store.Config().System
 	f := s.Fork
 	hosts := append([]string{}, s.HTTPHosts...)
-	writeJSON(w, http.StatusOK, systemJSON{Name: s.Name, SN: s.SN, MaxCalls: s.MaxCalls, HTTPHosts: &hosts,
+	enc := s.Encryption()
+	writeJSON(w, http.StatusOK, systemJSON{Name: s.Name, SN: s.SN, MaxCalls: s.MaxCalls, HTTPHosts: &hosts, MediaEncryption: &enc,
 		Recording: &recordingConf{MaxMB: s.Recording.MaxMB},
 		Fork: &forkConf{MaxPerCall: f.MaxPerCall, MaxTotal: f.MaxTotal, AllowLoopback: f.AllowLoopback,
 			AllowMulticast: f.AllowMulticast, LANOnly: f.LANOnly}})
@@ -224,6 +228,9 @@ func (a *API) putSystem(w http.ResponseWriter, r *http.Request) error {
 		}
 		if body.HTTPHosts != nil {
 			c.System.HTTPHosts = *body.HTTPHosts
+		}
+		if body.MediaEncryption != nil {
+			c.System.MediaEncryption = *body.MediaEncryption
 		}
 		return nil
 	})

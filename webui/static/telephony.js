@@ -99,6 +99,7 @@ function trunkForm(tr, reload, close) {
   const type = h('select', {id: 'trunk-type'}, opts([['register', t('tel.type.register')], ['peer', t('tel.type.peer')]], tr.type));
   const transport = h('select', {id: 'trunk-transport'}, opts([['', 'UDP'], ['tcp', 'TCP'], ['tls', 'TLS']],
     ['tcp', 'tls'].includes(tr.transport) ? tr.transport : ''));
+  const srtp = h('select', {id: 'trunk-srtp'}, opts(['off', 'optional', 'required'].map(v => [v, t('srtp.' + v)]), tr.media_encryption || 'off'));
   const ca = h('textarea', {id: 'trunk-ca-pem', rows: 4, spellcheck: false, autocomplete: 'off', style: 'width: 100%; font-family: monospace',
     placeholder: '-----BEGIN CERTIFICATE-----'}, tr.ca_pem || '');
   const caField = form.field('ca_pem', t('tel.caPEM'), ca, t('tel.caPEMHint'));
@@ -124,6 +125,7 @@ function trunkForm(tr, reload, close) {
       for (const k of ['user', 'auth_user', 'domain', 'from_user']) b[k] = f[k].value.trim();
       b.expiry = type.value === 'register' ? num(expiry.value) : 0;
       b.refer_out = referOut.checked;
+      b.media_encryption = srtp.value;
       pw.body(b);
       if (isNew) await api('POST', 'trunks', b); else await api('PUT', 'trunks/' + encodeURIComponent(tr.name), b);
       cleanForm();
@@ -138,6 +140,7 @@ function trunkForm(tr, reload, close) {
       form.field('type', t('tel.type'), type, t('tel.typeHint')),
       form.field('host', t('tel.host'), f.host, t('tel.hostHint')),
       form.field('transport', t('tel.transport'), transport, t('tel.transportHint')), caField,
+      form.field('media_encryption', t('tel.srtp'), srtp, t('tel.srtpHint')),
       form.field('user', t('tel.user'), f.user, t('tel.userHint')),
       form.field('password', t('tel.password'), pw.pw, t('acc.keepHint')),
       regOnly[0], form.field('from_user', t('tel.fromUser'), f.from_user, t('tel.fromUserHint')),
