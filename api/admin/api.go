@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -130,6 +131,13 @@ type Options struct {
 	HTTPSPort string
 	// Guard is the SIP abuse guard; nil: the blocks endpoints answer 501.
 	Guard Guard
+
+	// Traces are the recent calls' SIP and RTP traces; nil: the trace
+	// endpoints answer 501.
+	Traces Traces
+	// Metrics writes the Prometheus metrics for GET /metrics
+	// (MetricsHandler); nil: it answers 501.
+	Metrics func(w io.Writer)
 
 	authParams auth.Params // tests: cheaper argon2id
 }

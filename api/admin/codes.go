@@ -99,6 +99,7 @@ var messageCodes = map[string]msgCode{
 	"this box runs no conferences":                 {"box.no_conferences", nil},
 	"this box keeps no log":                        {"box.no_log", nil},
 	"this box keeps no call traces":                {"box.no_traces", nil},
+	"this box keeps no metrics":                    {"box.no_metrics", nil},
 
 	// SIP blocks (blocks.go)
 	"this box has no SIP guard": {"box.no_guard", nil},

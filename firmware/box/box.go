@@ -33,11 +33,13 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/guard"
 	"github.com/ivrbox/ivrbox/firmware/ivr"
+	"github.com/ivrbox/ivrbox/firmware/metrics"
 	"github.com/ivrbox/ivrbox/firmware/netlimit"
 	"github.com/ivrbox/ivrbox/firmware/outbox"
 	"github.com/ivrbox/ivrbox/firmware/sip"
 	"github.com/ivrbox/ivrbox/firmware/status"
 	"github.com/ivrbox/ivrbox/firmware/store"
+	"github.com/ivrbox/ivrbox/firmware/trace"
 	"github.com/ivrbox/ivrbox/firmware/trunk"
 	"github.com/ivrbox/ivrbox/firmware/version"
 	"github.com/ivrbox/ivrbox/firmware/xmlivr"
@@ -114,6 +116,8 @@ type Box struct {
 	Calls   *call.Manager
 	IVR     *ivr.Engine
 	Records *cdr.Store
+	Metrics *metrics.Metrics // the /metrics figures (diag.go)
+	Traces  *trace.Store     // the recent calls' SIP and RTP traces (diag.go)
 	SIP     *sip.Server
 	Admin   *admin.API
 	Status  *status.Status // the board's LEDs and button gestures
@@ -223,6 +227,7 @@ func New(opt Options) (b *Box, err error) {
 		return nil, err
 	}
 	b.recorder = cdr.NewRecorder(b.Records, b.Bus, opt.Log.With("component", "cdr"))
+	b.openDiag()
 	if err = b.openBoard(); err != nil {
 		return nil, err
 	}
@@ -241,6 +246,7 @@ func New(opt Options) (b *Box, err error) {
 		Restart: b.Restart, Drain: b, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
 		TrunkState: b.trunkState, Delivery: b.deliveryStats, Recordings: b.Rec, Cloud: b.Cloud,
 		Conferences: b.confAdmin(), Certs: b.Certs, HTTPSPort: b.httpsPort(), Guard: b.Guard,
+		Traces: b.Traces, Metrics: b.Metrics.WritePrometheus,
 		Log: opt.Log.With("component", "admin"),
 	})
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))
@@ -374,6 +380,7 @@ func (b *Box) startHTTP() error {
 		fmt.Fprintf(w, "ok %s calls=%d\n", version.Version, len(b.Calls.Calls()))
 	})
 	mux.Handle(admin.Prefix, b.Admin.Handler())
+	mux.Handle("GET /metrics", b.Admin.MetricsHandler())
 	mux.Handle(pbx.Root, b.PBX.Handler()) // every other /api/ path answers the PBX API's JSON (10003)
 	cloudAPI := b.Cloud.Handler()
 	for _, p := range []string{"/remote/", "/media/", "/event/", cloud.Prefix + "/"} {

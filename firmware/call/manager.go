@@ -341,9 +341,10 @@ func (m *Manager) finish(c *Call) {
 	c.stopForks("hangup")
 	c.closeMedia()
 	m.remove(c)
+	rtp := c.RTP()
 	c.mu.Lock()
 	c.ended = true
-	ev := event.Event{Kind: event.CallEnded, IVR: c.ivr, Cause: c.cause, Status: c.status, Reason: c.reason}
+	ev := event.Event{Kind: event.CallEnded, IVR: c.ivr, Cause: c.cause, Status: c.status, Reason: c.reason, RTP: &rtp}
 	in := c.infoLocked()
 	c.mu.Unlock()
 	ev.Call = &in

@@ -86,6 +86,25 @@ type Event struct {
 	Recording *Recording `json:"recording,omitempty"` // Recording* events
 	Fork      *Fork      `json:"fork,omitempty"`      // Fork* events
 	Conf      *Conf      `json:"conf,omitempty"`      // Conf* events
+	RTP       *RTP       `json:"rtp,omitempty"`       // CallEnded: what the call's RTP stream counted
+}
+
+// RTP is what a call's RTP stream counted and measured (CallEnded's RTP,
+// and the admin API's call traces).
+type RTP struct {
+	Codec      string    `json:"codec"`                // PCMU or PCMA
+	LocalPort  int       `json:"local_port,omitempty"` // the box's RTP port
+	Remote     string    `json:"remote,omitempty"`     // the address the far end sends from (learned)
+	PacketsIn  uint64    `json:"packets_in"`
+	PacketsOut uint64    `json:"packets_out"`
+	BytesIn    uint64    `json:"bytes_in"`
+	BytesOut   uint64    `json:"bytes_out"`
+	Lost       int64     `json:"lost"`               // packets missing by sequence number
+	JitterMS   float64   `json:"jitter_ms"`          // interarrival jitter (RFC 3550)
+	Dropped    uint64    `json:"dropped"`            // packets refused: other sources, not RTP, probation, SRTP failures
+	FirstIn    time.Time `json:"first_in,omitzero"`  // the first packet received
+	FirstOut   time.Time `json:"first_out,omitzero"` // the first packet sent
+	First      string    `json:"first,omitempty"`    // who sent first: "remote" or "local" (the box)
 }
 
 // Directions of a call (Call.Dir).

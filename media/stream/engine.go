@@ -164,6 +164,9 @@ func (e *Engine) isClosed() bool {
 // forget removes a closed stream.
 func (e *Engine) forget(s *Stream) {
 	e.mu.Lock()
+	if _, ok := e.streams[s]; ok {
+		s.sh.retire(s)
+	}
 	delete(e.streams, s)
 	e.mu.Unlock()
 }

@@ -3,6 +3,7 @@ package stream
 import (
 	"encoding/binary"
 	"net/netip"
+	"time"
 
 	"github.com/ivrbox/ivrbox/media/dtmf"
 )
@@ -75,6 +76,7 @@ func (s *Stream) handle(b []byte, from netip.AddrPort) {
 	}
 	s.stats.packetsIn.Add(1)
 	s.stats.bytesIn.Add(uint64(len(b)))
+	s.quality.arrive(m.hdr.SequenceNumber, m.hdr.Timestamp, m.hdr.SSRC, time.Now())
 	if m.dtmfPT != 0 && m.hdr.PayloadType == m.dtmfPT {
 		s.event(payload)
 		return

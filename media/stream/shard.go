@@ -48,6 +48,7 @@ type shard struct {
 
 	afterTick func()        // test hook: called after each tick; nil in production
 	skipped   atomic.Uint64 // frames skipped because the shard fell behind (late.go)
+	retired   retired       // closed streams' counters (quality.go)
 }
 
 func newShard(id int, clock Clock, log *slog.Logger) *shard {

@@ -40,6 +40,7 @@ type Stream struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 	stats     counters
+	quality   quality // received RTP's loss and jitter (quality.go)
 
 	// polled and rtcpPolled report that the RTP and RTCP sockets are
 	// registered with the shard's poller, so they are read when readable

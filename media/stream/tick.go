@@ -231,6 +231,6 @@ func (s *Stream) write(f outFrame) {
 		}
 		return
 	}
-	s.stats.packetsOut.Add(1)
+	s.quality.sent(s.stats.packetsOut.Add(1))
 	s.stats.bytesOut.Add(uint64(n))
 }
