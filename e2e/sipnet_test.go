@@ -159,3 +159,33 @@ func TestIdleConnectionsLowFDLimit(t *testing.T) {
 		t.Error("the box ran out of file descriptors")
 	}
 }
+
+// TestUDPReceived: the answer to a UDP request whose Via names a host other
+// than its source carries received= with the source address (RFC 3261
+// section 18.2.1).
+func TestUDPReceived(t *testing.T) {
+	t.Parallel()
+	b := startBox(t, boxOpts{})
+	c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", b.sipPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	port := c.LocalAddr().(*net.UDPAddr).Port
+	req := fmt.Sprintf("OPTIONS sip:6500@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP phone.example.com:%d;branch=z9hG4bK-rcv\r\n"+
+		"From: <sip:p@example.com>;tag=1\r\nTo: <sip:6500@127.0.0.1>\r\nCall-ID: rcv-1\r\nCSeq: 1 OPTIONS\r\n"+
+		"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n", port)
+	if _, err := c.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 65535)
+	n, err := c.Read(buf)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	via := headerValue(buf[:n], "via", "v")
+	if !strings.Contains(via, "received=127.0.0.1") {
+		t.Fatalf("Via %q of the answer has no received=127.0.0.1:\n%s", via, buf[:n])
+	}
+}

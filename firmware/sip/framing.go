@@ -101,6 +101,12 @@ func (f *framer) next() (bool, error) {
 		}
 		return false, nil
 	}
+	return f.message(head, body)
+}
+
+// message frames the message whose headers f.in starts with, once its
+// body (Content-Length bytes) is in.
+func (f *framer) message(head, body []byte) (bool, error) {
 	n, err := contentLength(headerLines(head))
 	if err != nil || n < 0 { // RFC 3261 section 18.3: mandatory on a stream
 		why := "no Content-Length"

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	sipmsg "github.com/emiago/sipgo/sip"
 )
 
 // sipgo logs what peers do wrong (a message it cannot match, a connection
@@ -86,4 +88,15 @@ func (m *libLimit) allow(msg string, t time.Time) (int, bool) {
 	n := m.n[msg]
 	m.last[msg], m.n[msg] = t, 0
 	return n, true
+}
+
+// SetLibraryLogger sets the logger sipgo uses for the few messages it logs
+// outside any user agent (connection reference counting, lazy header
+// parsing). sipgo keeps it in a global: call this once, before NewServer;
+// otherwise those messages go to slog.Default.
+func SetLibraryLogger(l *slog.Logger) {
+	if l == nil {
+		l = slog.New(slog.DiscardHandler)
+	}
+	sipmsg.SetDefaultLogger(slog.New(newLibLog(l.Handler())).With("component", "sipgo"))
 }

@@ -237,3 +237,37 @@ func (s *Server) acceptFailed(err error) {
 	}
 	s.log.Error("accept failed; pausing the listener", "error", err, "connections", s.conns.Used())
 }
+
+// localAddr finds our address as the peer at src reaches it: the bound IP
+// if there is one, else the local end of the caller's TCP connection, else
+// the source address the kernel would use to reach src over UDP.
+func (s *Server) localAddr(transport string, src netip.AddrPort) netip.AddrPort {
+	bound := s.Addr()
+	port := bound.Port()
+	if transport == "TLS" {
+		port = s.TLSAddr().Port()
+	}
+	if ip, ok := s.advertised(src); ok {
+		return netip.AddrPortFrom(ip, port)
+	}
+	if ip := bound.Addr().Unmap(); ip.IsValid() && !ip.IsUnspecified() {
+		return netip.AddrPortFrom(ip, port)
+	}
+	if !src.IsValid() {
+		return netip.AddrPortFrom(netip.IPv4Unspecified(), port)
+	}
+	if transport != "UDP" {
+		if conn, err := s.ua.TransportLayer().GetConnection(transport, src.String()); err == nil {
+			defer conn.TryClose() // GetConnection took a reference
+			if a, ok := conn.LocalAddr().(*net.TCPAddr); ok {
+				return netip.AddrPortFrom(a.AddrPort().Addr().Unmap(), port)
+			}
+		}
+	}
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(src)) // a route lookup; sends nothing
+	if err != nil {
+		return netip.AddrPortFrom(netip.IPv4Unspecified(), port)
+	}
+	defer c.Close()
+	return netip.AddrPortFrom(c.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap(), port)
+}
