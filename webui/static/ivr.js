@@ -510,6 +510,7 @@ function saveBar(ivr, form, number, isNew) {
       msgBox(msg, t('ivr.saved', body.number), true);
       if (body.number !== number) location.hash = '#/ivrs/' + encodeURIComponent(body.number);
     } catch (e) {
+      if (e.code === 'ivr.number_taken') form.show([{field: 'number', problem: e.message, code: e.code, params: e.params}]);
       if ((e.problems || []).length) e.problems = form.show(e.problems);
       msgBox(msg, e);
     } finally { save.disabled = false; }

@@ -9,7 +9,7 @@
 // a tab keeps its own stream only while it is visible. The live dot is
 // green only while events or the box's heartbeats (every 15 s) arrive.
 
-const KINDS = ['call.started', 'call.ringing', 'call.answered', 'call.ended', 'call.transferred', 'dtmf.digit', 'dtmf.string',
+const KINDS = ['call.started', 'call.refused', 'call.ringing', 'call.answered', 'call.ended', 'call.transferred', 'dtmf.digit', 'dtmf.string',
   'prompt.finished', 'prompt.skipped', 'ivr.entered', 'ivr.left', 'control.offered', 'control.accepted', 'control.ended',
   'command.finished', 'recording.started', 'recording.finished', 'fork.started', 'fork.stopped'];
 const LIVE_STALE = 40000; // ms without an event or a heartbeat: not live
