@@ -29,8 +29,11 @@ type levelResult struct {
 	SetupP99   float64 `json:"invite_200_p99_ms"`
 	SetupMax   float64 `json:"invite_200_max_ms"`
 	RSSMB      float64 `json:"rss_mb"`
-	Resent     int64   `json:"invite_retransmissions"` // -1: not counted
-	Warning    string  `json:"warning,omitempty"`      // why the figures may not be representative
+	// JitterP99 is the 99th percentile of how far the gaps between a call's
+	// packets from the box stray from 20 ms, in ms; -1: not measured.
+	JitterP99 float64 `json:"rtp_gap_jitter_p99_ms"`
+	Resent    int64   `json:"invite_retransmissions"` // -1: not counted
+	Warning   string  `json:"warning,omitempty"`      // why the figures may not be representative
 }
 
 // parseLevels reads -levels ("" means the one level -calls).
@@ -76,7 +79,7 @@ func percentileMs(sorted []time.Duration, p float64) float64 {
 func (r result) level(o options) levelResult {
 	sec := r.window.Seconds()
 	l := levelResult{Generator: "loadgen", Calls: o.calls, Answered: r.answered, Failed: r.failed,
-		CPUPercent: r.cpu, RSSMB: r.rss, Resent: r.resent, Warning: r.overload(),
+		CPUPercent: r.cpu, RSSMB: r.rss, Resent: r.resent, Warning: r.overload(), JitterP99: r.jitterP99,
 		SetupP50: percentileMs(r.setup, 0.50), SetupP95: percentileMs(r.setup, 0.95),
 		SetupP99: percentileMs(r.setup, 0.99), SetupMax: percentileMs(r.setup, 1)}
 	if r.cpu > 0 {
@@ -90,8 +93,8 @@ func (r result) level(o options) levelResult {
 
 // printTable prints the levels side by side.
 func printTable(w io.Writer, rs []levelResult) {
-	fmt.Fprintf(w, "\n%-8s %6s %6s %6s %7s %9s %9s %9s %8s %8s %8s %7s %6s\n", "gen", "calls", "ok", "failed",
-		"cpu%", "calls/core", "pps<-box", "pps->box", "inv p50", "inv p95", "inv p99", "rss MB", "resent")
+	fmt.Fprintf(w, "\n%-8s %6s %6s %6s %7s %9s %9s %9s %8s %8s %8s %7s %6s %7s\n", "gen", "calls", "ok", "failed",
+		"cpu%", "calls/core", "pps<-box", "pps->box", "inv p50", "inv p95", "inv p99", "rss MB", "resent", "jit p99")
 	pps := func(v float64) string {
 		if v < 0 {
 			return "-"
@@ -103,9 +106,9 @@ func printTable(w io.Writer, rs []levelResult) {
 		if r.Resent >= 0 {
 			resent = strconv.FormatInt(r.Resent, 10)
 		}
-		fmt.Fprintf(w, "%-8s %6d %6d %6d %7.1f %9.0f %9s %9s %7.1fms %7.1fms %7.1fms %7.1f %6s\n", r.Generator, r.Calls,
+		fmt.Fprintf(w, "%-8s %6d %6d %6d %7.1f %9.0f %9s %9s %7.1fms %7.1fms %7.1fms %7.1f %6s %7s\n", r.Generator, r.Calls,
 			r.Answered, r.Failed, r.CPUPercent, r.CallsPerCore, pps(r.PPSFromBox), pps(r.PPSToBox),
-			r.SetupP50, r.SetupP95, r.SetupP99, r.RSSMB, resent)
+			r.SetupP50, r.SetupP95, r.SetupP99, r.RSSMB, resent, pps(r.JitterP99))
 		if r.Warning != "" {
 			fmt.Fprintf(w, "         WARNING: %s\n", r.Warning)
 		}

@@ -28,6 +28,7 @@ type lcall struct {
 	rx       atomic.Int64 // RTP packets received from the box
 	sentAt   time.Time    // the first INVITE's sending; set before the call is shared
 	setup    atomic.Int64 // INVITE (first sent) to 200, in ns; 0 until answered
+	lastRx   int64        // when its last RTP packet was read (ns); readRTP's
 	keys     keyState     // -keys: the call's key presses
 }
 
@@ -45,6 +46,8 @@ type result struct {
 	window                         time.Duration   // the measuring window
 	setup                          []time.Duration // INVITE to 200 of the answered calls, sorted
 	resent                         int64           // INVITE retransmissions
+	jitterP99                      float64         // ms: 99th percentile of the packets' gaps' distance from 20 ms
+	jitterN                        int64           // gaps measured
 }
 
 func (r result) print(idle float64) {
@@ -57,6 +60,7 @@ func (r result) print(idle float64) {
 	fmt.Printf("loadgen RTP ticks:  %d of %d in the window\n", r.ticks, r.ticksWant)
 	fmt.Printf("ivrbox RSS:         %.1f MB under load, %.1f MB idle\n", r.rss, idle)
 	fmt.Printf("RTP rx per call:    min %d, median %d (expected about %d)\n", r.rxMin, r.rxMedian, r.expected)
+	fmt.Printf("RTP from the box:   p99 gap %.1f ms off 20 ms (%d gaps; the generator's read delays included)\n", r.jitterP99, r.jitterN)
 	if r.modes != nil {
 		r.modes.print()
 	}
@@ -93,6 +97,7 @@ type gen struct {
 	keys   *keyer                       // -keys; nil: no key presses
 	pend   *pending                     // INVITEs awaiting a response (retrans.go)
 	resent atomic.Int64                 // INVITE retransmissions sent
+	jitter jitterHist                   // gaps between a call's packets from the box (jitter.go)
 	frame  atomic.Uint64                // RTP ticks handled: the audio frame last sent (its RTP sequence number and timestamp)
 }
 
@@ -138,6 +143,7 @@ func loadRun(ctx context.Context, b *box, o options) (result, error) {
 		rx0[i] = c.rx.Load()
 	}
 	res := result{calls: len(calls), answered: answered, modes: m}
+	g.jitter.reset()
 	m.begin()
 	frame0 := g.frame.Load()
 	res.cpuAll = b.measureCPU(o.window)
@@ -160,6 +166,7 @@ func loadRun(ctx context.Context, b *box, o options) (result, error) {
 		res.rxMin, res.rxMedian = rx[0], rx[len(rx)/2]
 	}
 	res.window, res.setup, res.resent = window, setupTimes(calls), g.resent.Load()
+	res.jitterP99, res.jitterN = g.jitter.percentile(0.99)
 	m.end(ctx)
 	res.byeOK = g.hangupAll(ctx, calls)
 	m.after(ctx, answered, window)
@@ -332,10 +339,15 @@ func (g *gen) readRTP(ctx context.Context) {
 			}
 			continue
 		}
+		now := time.Now().UnixNano()
 		for _, m := range msgs[:n] {
 			if a, ok := m.Addr.(*net.UDPAddr); ok {
 				if c := g.byPort[a.Port].Load(); c != nil {
 					c.rx.Add(1)
+					if c.lastRx != 0 {
+						g.jitter.add(time.Duration(now - c.lastRx))
+					}
+					c.lastRx = now
 				}
 			}
 		}

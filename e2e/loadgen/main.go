@@ -1,9 +1,15 @@
 // Command loadgen measures how many concurrent IVR calls ivrbox carries: it
 // starts the binary with a benchmark IVR that plays prompts without end,
-// places N calls from one SIP socket, sends 20 ms RTP for every call from one
-// RTP socket with batched I/O (sendmmsg/recvmmsg), and reports the box's CPU
-// and memory, failed calls and RTP packets received per call. All traffic
-// stays on 127.0.0.1; every loop is bounded in count and time.
+// places N calls from one SIP socket (an unanswered INVITE is retransmitted
+// on RFC 3261 timer A and fails at timer B), sends 20 ms RTP for every call
+// from one RTP socket with batched I/O (sendmmsg/recvmmsg), and reports the
+// box's CPU and memory, failed calls, packets per call each way, INVITE to
+// 200 percentiles and the gaps of the box's RTP. With -levels it runs each
+// level on a fresh box, then the same scenario with SIPp on another, prints
+// a table and keeps the results as JSON under -out. The box listens on free
+// loopback ports unless -sip, -http and -debug say otherwise (a port in use
+// is refused: the bench never measures another box). All traffic stays on
+// 127.0.0.1; every loop is bounded in count and time.
 //
 // Optional modes load the box's newer paths too (each is off by default):
 //   - -record mixed|stereo|split: the IVR records every call; the recordings'

@@ -110,7 +110,7 @@ func runSIPp(ctx context.Context, o options) (levelResult, error) {
 	time.Sleep(ramp + 2*time.Second) // every call up
 	cpu := b.measureCPU(o.window)
 	r := levelResult{Generator: "sipp", Calls: o.calls, CPUPercent: cpu.box, RSSMB: b.rssMB(),
-		PPSFromBox: -1, PPSToBox: -1, Resent: -1}
+		PPSFromBox: -1, PPSToBox: -1, Resent: -1, JitterP99: -1}
 	if o := cpu.others(); o > 20 {
 		r.Warning = fmt.Sprintf("other processes used %.0f%% of a core", o)
 	}

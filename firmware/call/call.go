@@ -61,7 +61,7 @@ type Call struct {
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
 
-	inbox       chan msg      // commands and control changes for the executor
+	inbox       chan *msg     // commands and control changes for the executor
 	keyIn       chan keyIn    // keys from the media shard and SIP INFO
 	exited      chan struct{} // closed when the executor has finished every command
 	x           executor      // owned by the executor goroutine
@@ -152,7 +152,7 @@ func newCall(m *Manager, dir, from, to string, log *slog.Logger) *Call {
 	c := &Call{
 		m: m, log: log.With("id", id), id: id, leg: leg, dir: dir, from: from, to: to,
 		start: time.Now(), ctx: ctx, cancel: cancel,
-		inbox: make(chan msg, inboxSize), keyIn: make(chan keyIn, keyQueue), exited: make(chan struct{}),
+		inbox: make(chan *msg, inboxSize), keyIn: make(chan keyIn, keyQueue), exited: make(chan struct{}),
 		local: sdpState{sessID: uint64(time.Now().UnixNano()) & 0x7fffffffffff, version: 1},
 	}
 	c.base = &Control{c: c, id: 1, name: ControllerIVR, done: make(chan struct{})}
