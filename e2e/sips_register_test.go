@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -82,4 +84,53 @@ func TestPhoneRegisterTLS(t *testing.T) {
 		t.Error("the phone did not hear the caller")
 	}
 	b.waitLog(5*time.Second, "event.kind=call.transferred")
+}
+
+// TestSIPSCallSRTP: encrypted everywhere: a softphone calls sips:6502 over
+// TLS with an RTP/SAVP offer while the box requires SRTP; the box answers
+// with its key over TLS, and the caller hears 6502's prompt through
+// decryption.
+func TestSIPSCallSRTP(t *testing.T) {
+	t.Parallel()
+	b := startBox(t, boxOpts{tones: true, args: sipsArgs})
+	admin(t, b).must("PUT", "system", map[string]any{"media_encryption": "required"}, http.StatusOK, nil)
+	addr := b.sipsAddr()
+	ca := sipsBoxCA(t, b, addr)
+	caller := startSIPServer(t, "127.0.0.1", nil, sip.HandlerFunc(func(context.Context, *sip.Dialog) {}))
+	p := newPeer(t, 0)
+	ours, err := sdp.NewCrypto(1, sdp.SuiteAES80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := base64.StdEncoding.EncodeToString(ours.Key)
+	p.mu.Lock()
+	p.sec = &peerSRTP{enc: srtpContext(t, key)}
+	p.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	offer := sdp.Offer(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(p.port())), 1, 1, ours)
+	cd, err := caller.Dial(ctx, sip.DialOptions{Target: "sips:6502@" + addr, Transport: "TLS", From: "1001", CA: ca, SDP: offer})
+	if err != nil {
+		t.Fatalf("call over TLS: %v", err)
+	}
+	ans, err := sdp.ParseAnswer(cd.RemoteSDP())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, theirs, ok, err := sdp.Accepted([]sdp.Crypto{ours}, ans)
+	if !ok || err != nil || !ans.Secure() {
+		t.Fatalf("the box answered %s without SRTP keys: %v", ans.Profile, err)
+	}
+	p.mu.Lock()
+	p.sec.dec = srtpContext(t, base64.StdEncoding.EncodeToString(theirs.Key))
+	p.mu.Unlock()
+	select {
+	case <-cd.Done():
+	case <-ctx.Done():
+		t.Fatal("no BYE from the box over TLS")
+	}
+	if got := p.heard(); strings.Join(got, ",") != "ok" {
+		t.Errorf("heard %v, want [ok] through SRTP", got)
+	}
+	b.waitLog(5*time.Second, "media encrypted")
 }
