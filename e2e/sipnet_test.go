@@ -39,6 +39,37 @@ func TestLargeUDPAnswer(t *testing.T) {
 	}
 }
 
+// TestLargeUDPRequest: the box's own BYE in a dialog with a large route
+// set (10 Route headers: over 1300 bytes) reaches a UDP caller.
+func TestLargeUDPRequest(t *testing.T) {
+	t.Parallel()
+	b := startBox(t, boxOpts{tones: true})
+	var rr strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&rr, "Record-Route: <sip:proxy%d-with-a-rather-long-name.example.net@[local_ip]:[local_port];lr;ftag=[pid]SIPpTag00[call_number]>\n", i)
+	}
+	sc := new(scenario)
+	sc.cseq = 1
+	sc.send(inviteHead+rr.String()+"Content-Type: application/sdp\nContent-Length: [len]\n"+sc.sdp(), `retrans="500"`)
+	sc.answered(false).awaitBye(20 * time.Second) // 6502 plays "ok" and hangs up
+	run := sipp(t, b, "6502", sc, newPeer(t, 0), "udp")
+	run.wait(t)
+	msgs, err := os.ReadFile(run.msgF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(msgs), "BYE sip:")
+	if i < 0 {
+		t.Fatal("no BYE in SIPp's log")
+	}
+	head, _, _ := strings.Cut(string(msgs[i:]), "\n\n")
+	if n := len(head) + strings.Count(head, "\n") + 4; n <= 1300 {
+		t.Fatalf("the BYE is %d bytes, want over 1300 for the test to mean anything", n)
+	} else {
+		t.Logf("the BYE is %d bytes", n)
+	}
+}
+
 // okSize finds the first 200 OK to the INVITE in SIPp's message log and
 // returns its size (header lines counted with CRLF, plus the body).
 func okSize(log string) int {
