@@ -257,3 +257,23 @@ func exchange(t *testing.T, conn *net.UDPConn, to *net.UDPAddr, msg string, d ti
 		}
 	}
 }
+
+// TestNoPorts503: with every RTP port pair taken, a new call gets 503 with
+// Retry-After (the capacity's), and the next call after the first ends is
+// answered.
+func TestNoPorts503(t *testing.T) {
+	t.Parallel()
+	low := freePort(t) &^ 1
+	b := startBox(t, boxOpts{tones: true, config: fmt.Sprintf(guardConfig, `, "capacity": {"retry_after": 9}`),
+		args: []string{"-rtp", fmt.Sprintf("%d-%d", low, low+1)}})
+	p := newPeer(t, 0)
+	first := sipp(t, b, "6500", new(scenario).invite(false).answered(false).pause(2*time.Second).bye(), p, "udp")
+	p.waitMedia(5 * time.Second)
+	sc := new(scenario).invite(false)
+	sc.recv(`response="100" optional="true"`)
+	sc.steps = append(sc.steps, `<recv response="503"><action><ereg regexp="Retry-After: 9" search_in="msg" check_it="true" assign_to="ra"/></action></recv>`, `<Reference variables="ra"/>`)
+	sipp(t, b, "6500", sc.ackFailure(), nil, "udp").wait(t)
+	first.wait(t)
+	b.waitLog(10*time.Second, "event.kind=call.ended") // published once its media is closed
+	sipp(t, b, "6500", new(scenario).invite(false).answered(false).pause(500*time.Millisecond).bye(), newPeer(t, 0), "udp").wait(t)
+}

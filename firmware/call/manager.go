@@ -288,6 +288,9 @@ func (m *Manager) newInbound(d *sip.Dialog, trunk string, log *slog.Logger) (*Ca
 	if err := c.openMedia(m.localIP(d, media.Addr.Addr())); err != nil {
 		m.remove(c)
 		c.cancel(errEnded)
+		if errors.Is(err, stream.ErrNoPorts) { // over capacity too: say when to retry
+			err = fmt.Errorf("%w: %w", errShed, err)
+		}
 		return nil, 503, err
 	}
 	m.total.Add(1)
