@@ -184,6 +184,8 @@ type systemJSON struct {
 	// MediaEncryption is SRTP for calls to the box: off, optional or
 	// required; left out of a PUT: unchanged.
 	MediaEncryption *string `json:"media_encryption"`
+	// RTPLearnAny is system.rtp_learn_any; left out (null): unchanged.
+	RTPLearnAny *bool `json:"rtp_learn_any"`
 }
 
 // recordingConf is system.recording with every field shown.
@@ -203,10 +205,11 @@ type forkConf struct {
 func (a *API) getSystem(w http.ResponseWriter, r *http.Request) error {
 	s := a.opt.Store.Config().System
 	f := s.Fork
-	hosts := append([]string{}, s.HTTPHosts...)
+	hosts, learnAny := append([]string{}, s.HTTPHosts...), s.RTPLearnAny
 	enc := s.Encryption()
 	writeJSON(w, http.StatusOK, systemJSON{Name: s.Name, SN: s.SN, MaxCalls: s.MaxCalls, HTTPHosts: &hosts, MediaEncryption: &enc,
-		Recording: &recordingConf{MaxMB: s.Recording.MaxMB},
+		RTPLearnAny: &learnAny,
+		Recording:   &recordingConf{MaxMB: s.Recording.MaxMB},
 		Fork: &forkConf{MaxPerCall: f.MaxPerCall, MaxTotal: f.MaxTotal, AllowLoopback: f.AllowLoopback,
 			AllowMulticast: f.AllowMulticast, LANOnly: f.LANOnly}})
 	return nil
@@ -231,6 +234,9 @@ func (a *API) putSystem(w http.ResponseWriter, r *http.Request) error {
 		}
 		if body.MediaEncryption != nil {
 			c.System.MediaEncryption = *body.MediaEncryption
+		}
+		if body.RTPLearnAny != nil {
+			c.System.RTPLearnAny = *body.RTPLearnAny
 		}
 		return nil
 	})

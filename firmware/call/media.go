@@ -32,6 +32,8 @@ func (c *Call) openMedia(local netip.Addr) error {
 		InbandDTMF: dtmfPT == 0, // Asterisk's dtmf_mode=auto
 		OnDigit:    c.offerKey,
 		Crypto:     crypto,
+		Signal:     c.source.Addr(), // strict RTP: learn from the SDP address or this IP
+		LearnAny:   c.m.opt.Config().System.RTPLearnAny,
 	})
 	if err != nil {
 		return fmt.Errorf("media: %w", err)

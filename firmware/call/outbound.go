@@ -166,6 +166,7 @@ func (m *Manager) dialTrunks(ctx context.Context, c *Call, trunks []config.Trunk
 // early media. On answer st is pointed at the callee.
 func (m *Manager) dialLeg(ctx context.Context, c *Call, st *stream.Stream, tg target) (*sip.ClientDialog, error) {
 	local := netip.AddrPortFrom(m.localIPFor(tg.dest), uint16(st.LocalPort()))
+	st.SetSignal(tg.dest.Addr()) // strict RTP: the callee's SDP address or this IP
 	c.mu.Lock()
 	c.local.version++
 	if st == c.st {
@@ -278,10 +279,11 @@ func (c *Call) attach(cd *sip.ClientDialog) {
 // comes with the callee's answer.
 func (c *Call) openOutMedia() error {
 	st, err := c.m.opt.Media.Open(stream.Config{
-		Local:   c.m.bindIP(),
-		Codec:   stream.PCMU,
-		DTMFPT:  sdp.OfferDTMFPT,
-		OnDigit: c.offerKey,
+		Local:    c.m.bindIP(),
+		Codec:    stream.PCMU,
+		DTMFPT:   sdp.OfferDTMFPT,
+		OnDigit:  c.offerKey,
+		LearnAny: c.m.opt.Config().System.RTPLearnAny,
 	})
 	if err != nil {
 		return fmt.Errorf("media: %w", err)

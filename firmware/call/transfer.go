@@ -138,7 +138,8 @@ func (c *Call) Transfer(ctx context.Context, number string) error {
 			return err
 		}
 	}
-	b, err := c.m.opt.Media.Open(stream.Config{Local: c.m.bindIP(), Codec: stream.PCMU, DTMFPT: sdp.OfferDTMFPT})
+	b, err := c.m.opt.Media.Open(stream.Config{Local: c.m.bindIP(), Codec: stream.PCMU, DTMFPT: sdp.OfferDTMFPT,
+		LearnAny: c.m.opt.Config().System.RTPLearnAny})
 	if err != nil {
 		return fail(CodeInternal, "transfer", err, "media")
 	}

@@ -96,6 +96,12 @@ type System struct {
 	// host gets 421 (DNS rebinding). A name, or "*.example.com" for every
 	// name below example.com. Zero value: none.
 	HTTPHosts []string `json:"http_hosts,omitempty"`
+	// RTPLearnAny lets a call's media source be learned from any address,
+	// for callers behind a NAT that sends their media from another public
+	// address than their signalling. Zero value: only from the address the
+	// SDP gives or the signalling's IP (strict RTP: a stranger spraying the
+	// port range gets nothing).
+	RTPLearnAny bool `json:"rtp_learn_any,omitempty"`
 	// Guard holds the SIP abuse limits (guard.go). Zero value: the defaults.
 	Guard Guard `json:"guard,omitzero"`
 	// Capacity is admission control (guard.go). Zero value: no limit but

@@ -125,7 +125,7 @@ func benchTick(b *testing.B, taps int) {
 	}
 	defer src.Close()
 	// The shard never ticks (fake clock): the benchmark drives the stream.
-	s, err := e.Open(Config{Local: localhost, Codec: PCMU, DTMFPT: 101, InbandDTMF: true,
+	s, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU, DTMFPT: 101, InbandDTMF: true,
 		Remote: sink.LocalAddr().(*net.UDPAddr).AddrPort(), OnDigit: func(byte, string) {}})
 	if err != nil {
 		b.Fatal(err)
@@ -179,7 +179,7 @@ func BenchmarkTickSendOnly(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer sink.Close()
-	s, err := e.Open(Config{Local: localhost, Codec: PCMU, Remote: sink.LocalAddr().(*net.UDPAddr).AddrPort()})
+	s, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU, Remote: sink.LocalAddr().(*net.UDPAddr).AddrPort()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -205,11 +205,11 @@ func BenchmarkTickBridged(b *testing.B) {
 	}
 	defer src.Close()
 	remote := sink.LocalAddr().(*net.UDPAddr).AddrPort()
-	x, err := e.Open(Config{Local: localhost, Codec: PCMU, DTMFPT: 101, InbandDTMF: true, Remote: remote})
+	x, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU, DTMFPT: 101, InbandDTMF: true, Remote: remote})
 	if err != nil {
 		b.Fatal(err)
 	}
-	y, err := e.Open(Config{Local: localhost, Codec: PCMA, Remote: remote})
+	y, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMA, Remote: remote})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -294,7 +294,7 @@ func TestBridgeClose(t *testing.T) {
 
 func TestBridgeErrors(t *testing.T) {
 	l := openLegs(t, Config{Codec: PCMU}, Config{Codec: PCMA})
-	c, err := l.e.Open(Config{Local: localhost, Codec: PCMU})
+	c, err := l.e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +331,7 @@ func TestBridgeStreamClose(t *testing.T) {
 	if !bytes.Equal(pkts[0].Payload, bytesOf(g711.SilenceULaw, 160)) || !bytes.Equal(pkts[1].Payload, clip[:160]) {
 		t.Fatal("B did not go back to its playback")
 	}
-	c, err := l.e.Open(Config{Local: localhost, Codec: PCMU})
+	c, err := l.e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +353,7 @@ func TestBridgeConcurrent(t *testing.T) {
 	}
 	sink := newPeer(t)
 	open := func() *Stream {
-		s, err := e.Open(Config{Local: localhost, Codec: PCMU, DTMFPT: 101, Remote: sink.addr()})
+		s, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU, DTMFPT: 101, Remote: sink.addr()})
 		if err != nil {
 			t.Error(err)
 		}

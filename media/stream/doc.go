@@ -26,7 +26,9 @@
 // shard's goroutine only.
 //
 // Received media is checked strictly: a source address is learned only from
-// two consecutive valid packets, and from then on packets from any other
+// the SDP's address, the signalling's IP (Config.Signal, any port) or, with
+// Config.LearnAny, anywhere, from two consecutive valid packets; its SSRC is
+// then locked (learn.go); and from then on packets from any other
 // address are counted and dropped, never decoded (strict RTP) — except from
 // the remote address the SDP named, which takes the stream over with two
 // consecutive packets of its own (a stray sender that got in first does not

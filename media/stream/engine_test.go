@@ -22,18 +22,18 @@ func TestPorts(t *testing.T) {
 	}
 	defer busy.Close()
 
-	a, err := e.Open(Config{Local: localhost, Codec: PCMU})
+	a, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := e.Open(Config{Local: localhost, Codec: PCMU})
+	b, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a.LocalPort() != low || b.LocalPort() != low+4 {
 		t.Errorf("ports %d, %d; want %d, %d (skipping the busy pair)", a.LocalPort(), b.LocalPort(), low, low+4)
 	}
-	if _, err := e.Open(Config{Local: localhost, Codec: PCMU}); !errors.Is(err, ErrNoPorts) {
+	if _, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU}); !errors.Is(err, ErrNoPorts) {
 		t.Fatalf("third Open: %v, want ErrNoPorts", err)
 	}
 	if n := e.Streams(); n != 2 {
@@ -49,7 +49,7 @@ func TestPorts(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	c, err := e.Open(Config{Local: localhost, Codec: PCMU})
+	c, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU})
 	if err != nil {
 		t.Fatalf("Open after a Close: %v", err)
 	}
@@ -108,7 +108,7 @@ func TestCloseLeaksNothing(t *testing.T) {
 	var streams []*Stream
 	var plays []<-chan struct{}
 	for range 3 {
-		s, err := e.Open(Config{Local: localhost, Codec: PCMU, Remote: netip.AddrPortFrom(localhost, 9)})
+		s, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU, Remote: netip.AddrPortFrom(localhost, 9)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +155,7 @@ func TestConcurrentControl(t *testing.T) {
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {
-			s, err := e.Open(Config{Local: localhost, Codec: PCMU, DTMFPT: 101, InbandDTMF: true,
+			s, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU, DTMFPT: 101, InbandDTMF: true,
 				Remote: p.addr(), OnDigit: func(byte, string) {}})
 			if err != nil {
 				t.Error(err)

@@ -17,6 +17,7 @@ func offlineStream(cfg Config) *Stream {
 	s.media.hdr.CSRC = make([]uint32, 0, 15)
 	s.media.in, s.media.out, s.media.pcm = new(shard).buffers()
 	s.media.ticks = 1
+	s.media.learnAny = true // any sender may be learned, as the fuzzer sends from anywhere
 	return s
 }
 

@@ -21,11 +21,11 @@ func TestTwoStreams(t *testing.T) {
 	}
 	defer e.Close()
 	var got digits
-	a, err := e.Open(Config{Local: localhost, Codec: PCMU, DTMFPT: 101})
+	a, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU, DTMFPT: 101})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := e.Open(Config{Local: localhost, Codec: PCMU, DTMFPT: 101, InbandDTMF: true, OnDigit: got.on,
+	b, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU, DTMFPT: 101, InbandDTMF: true, OnDigit: got.on,
 		Remote: netip.AddrPortFrom(localhost, uint16(a.LocalPort()))})
 	if err != nil {
 		t.Fatal(err)

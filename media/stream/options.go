@@ -43,6 +43,14 @@ type Config struct {
 	OnDigit func(key byte, source string)
 	// Crypto, if set, makes the stream SRTP from the start (see SetCrypto).
 	Crypto *Crypto
+	// Signal is the IP address the call's signalling comes from (see
+	// SetSignal): a source is learned only from Remote, from this IP, or
+	// from anywhere with LearnAny. Invalid: from Remote only.
+	Signal netip.Addr
+	// LearnAny lets the source be learned from any address (a NAT that
+	// sends the caller's media from another public address than its
+	// signalling). Strangers then can get in before the caller sends.
+	LearnAny bool
 }
 
 // Digit sources passed to Config.OnDigit.

@@ -13,6 +13,9 @@ func openTo(t *testing.T, e *Engine, p *peer, cfg Config) *Stream {
 	t.Helper()
 	cfg.Remote = p.addr()
 	cfg.Local = localhost
+	if !cfg.Signal.IsValid() {
+		cfg.Signal = localhost // the call's signalling came from the peers' IP
+	}
 	s, err := e.Open(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +140,7 @@ func TestHold(t *testing.T) {
 func TestLateRemote(t *testing.T) {
 	e, clock := newTestEngine(t, 2)
 	p := newPeer(t)
-	s, err := e.Open(Config{Local: localhost, Codec: PCMU})
+	s, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func newShardBench(b *testing.B, n int) *shardBench {
 	b.Cleanup(func() { _ = src.Close() })
 	sb := &shardBench{sh: sh, src: src, pkt: marshal(rtp.Header{Version: 2, PayloadType: 0}, make([]byte, 160))}
 	for range n {
-		s, err := e.Open(Config{Local: localhost, Codec: PCMU, DTMFPT: 101, InbandDTMF: true})
+		s, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU, DTMFPT: 101, InbandDTMF: true})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -167,7 +167,7 @@ func TestReadyAddRemove(t *testing.T) {
 			defer conn.Close()
 			for r := range rounds {
 				got := make(chan byte, 4)
-				s, err := e.Open(Config{Local: localhost, Codec: PCMU, DTMFPT: 101,
+				s, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU, DTMFPT: 101,
 					OnDigit: func(key byte, _ string) { got <- key }})
 				if err != nil {
 					t.Error(err)
@@ -298,7 +298,7 @@ func waiting(t *testing.T, so *sock) bool {
 // reach the stream that took its slot; a key tells RTP from RTCP.
 func TestStaleKey(t *testing.T) {
 	e, sh := newManualEngine(t, 4)
-	a, err := e.Open(Config{Local: localhost, Codec: PCMU})
+	a, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +309,7 @@ func TestStaleKey(t *testing.T) {
 	stale := sh.slots[a.slot].key(a.slot, false)
 	sh.mu.Unlock()
 	_ = a.Close()
-	b, err := e.Open(Config{Local: localhost, Codec: PCMU})
+	b, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,7 +430,7 @@ func TestNoReadAfterClose(t *testing.T) {
 // there.
 func TestClosedNotRead(t *testing.T) {
 	e, sh := newManualEngine(t, 2)
-	s, err := e.Open(Config{Local: localhost, Codec: PCMU})
+	s, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU})
 	if err != nil {
 		t.Fatal(err)
 	}

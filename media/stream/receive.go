@@ -55,7 +55,7 @@ func (s *Stream) drainRTCP(reads int) {
 func (s *Stream) handle(b []byte, from netip.AddrPort) {
 	m := &s.media
 	takeover := m.source.IsValid() && from != m.source && from == m.remote
-	if m.source.IsValid() && from != m.source && !takeover {
+	if m.source.IsValid() && from != m.source && !takeover || !m.source.IsValid() && !m.mayLearn(from) {
 		s.stats.strangers.Add(1)
 		return
 	}
@@ -72,6 +72,10 @@ func (s *Stream) handle(b []byte, from netip.AddrPort) {
 	}
 	if (!m.source.IsValid() || takeover) && !s.learn(from) {
 		s.stats.probation.Add(1)
+		return
+	}
+	if !m.ssrcOK() {
+		s.stats.strangers.Add(1) // another SSRC from the source's address: spoofed
 		return
 	}
 	s.stats.packetsIn.Add(1)
@@ -140,6 +144,7 @@ func (s *Stream) learn(from netip.AddrPort) bool {
 	}
 	m.source = from
 	m.cands = [learnSlots]candidate{}
+	m.lock = ssrcLock{}
 	s.mu.Lock()
 	s.learned = from
 	s.mu.Unlock()

@@ -121,7 +121,7 @@ func TestSinksWhileTicking(t *testing.T) {
 	p := newPeer(t)
 	var feeds []*feeder
 	for range 2 {
-		s, err := e.Open(Config{Local: localhost, Codec: PCMU, DTMFPT: 101, InbandDTMF: true, Remote: p.addr()})
+		s, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU, DTMFPT: 101, InbandDTMF: true, Remote: p.addr()})
 		if err != nil {
 			t.Fatal(err)
 		}

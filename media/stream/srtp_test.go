@@ -71,7 +71,7 @@ func testSRTPLoopback(t *testing.T, suite Suite) {
 	e, clock := newTestEngine(t, 2)
 	pr := newPeer(t)
 	ours, theirs := keyOf(1), keyOf(100)
-	s, err := e.Open(Config{Local: localhost, Codec: PCMU, Remote: pr.addr(),
+	s, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU, Remote: pr.addr(),
 		Crypto: &Crypto{Suite: suite, Send: ours, Recv: theirs}})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func testSRTPLoopback(t *testing.T, suite Suite) {
 func TestSRTPWrongKeySilence(t *testing.T) {
 	e, clock := newTestEngine(t, 2)
 	pr := newPeer(t)
-	s, err := e.Open(Config{Local: localhost, Codec: PCMU, Remote: pr.addr(),
+	s, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU, Remote: pr.addr(),
 		Crypto: &Crypto{Suite: AES128SHA1_80, Send: keyOf(1), Recv: keyOf(100)}})
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func TestSRTPWrongKeySilence(t *testing.T) {
 func TestSetCrypto(t *testing.T) {
 	e, clock := newTestEngine(t, 2)
 	pr := newPeer(t)
-	s, err := e.Open(Config{Local: localhost, Codec: PCMU, Remote: pr.addr()})
+	s, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU, Remote: pr.addr()})
 	if err != nil {
 		t.Fatal(err)
 	}

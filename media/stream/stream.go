@@ -73,6 +73,7 @@ type Stream struct {
 	dtmfPT  uint8
 	sending bool
 	relearn bool           // the remote changed: learn the source again
+	signal  netip.Addr     // the signalling's IP (SetSignal)
 	learned netip.AddrPort // copy of the learned source, for Stats
 	play    playback
 	digits  digitQueue
@@ -123,6 +124,10 @@ type media struct {
 	remote netip.AddrPort // copy of the SDP address, which may take the source over
 	cands  [learnSlots]candidate
 	nextC  int // slot the next new candidate replaces
+	// Where a source may be learned from (learn.go), and its SSRC.
+	signal   netip.Addr
+	learnAny bool
+	lock     ssrcLock
 
 	seq       uint16
 	ts        uint32 // RTP timestamp of the next frame
@@ -143,6 +148,7 @@ func newStream(e *Engine, sh *shard, cfg Config, rtpSock, rtcpSock *sock, port i
 		log:     e.log.With("rtp_port", port),
 		onDigit: cfg.OnDigit,
 		remote:  cfg.Remote,
+		signal:  cfg.Signal.Unmap(),
 		codec:   cfg.Codec,
 		dtmfPT:  cfg.DTMFPT,
 		sending: true,
@@ -157,6 +163,7 @@ func newStream(e *Engine, sh *shard, cfg Config, rtpSock, rtcpSock *sock, port i
 	m.ts = rand.Uint32()
 	m.marker = true
 	m.codec, m.dtmfPT = cfg.Codec, cfg.DTMFPT
+	m.learnAny = cfg.LearnAny
 	return s
 }
 

@@ -206,7 +206,7 @@ func TestTapOut(t *testing.T) {
 	}
 
 	// No remote yet: nothing is sent, the frames come all the same.
-	q, err := e.Open(Config{Local: localhost, Codec: PCMU})
+	q, err := e.Open(Config{Local: localhost, Signal: localhost, Codec: PCMU})
 	if err != nil {
 		t.Fatal(err)
 	}

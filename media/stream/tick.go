@@ -98,7 +98,7 @@ func (s *Stream) sync() {
 	m := &s.media
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m.codec, m.dtmfPT, m.remote = s.codec, s.dtmfPT, s.remote
+	m.codec, m.dtmfPT, m.remote, m.signal = s.codec, s.dtmfPT, s.remote, s.signal
 	if s.secureSet {
 		s.secureSet = false
 		m.secure = s.secure
@@ -106,7 +106,7 @@ func (s *Stream) sync() {
 	if s.relearn {
 		s.relearn = false
 		s.learned = netip.AddrPort{}
-		m.source, m.cands = netip.AddrPort{}, [learnSlots]candidate{}
+		m.source, m.cands, m.lock = netip.AddrPort{}, [learnSlots]candidate{}, ssrcLock{}
 		m.receiver.Reset()
 		m.detector.Reset()
 	}

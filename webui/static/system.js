@@ -15,6 +15,7 @@ function settingsCard() {
   max.id = 'sys-max';
   const hosts = h('input', {id: 'sys-hosts', maxLength: 2000, placeholder: 'ivr.example.lan'});
   const srtp = h('select', {id: 'sys-srtp'}, opts(['off', 'optional', 'required'].map(v => [v, t('srtp.' + v)]), 'off'));
+  const learnAny = h('input', {type: 'checkbox', id: 'sys-rtp-any'});
   const about = h('div', {class: 'cards', id: 'about'});
   const media = mediaFields(form);
   const btn = h('button', {type: 'submit', class: 'pri', id: 'sys-save'}, t('save'));
@@ -26,7 +27,8 @@ function settingsCard() {
     btn.disabled = true;
     try {
       await api('PUT', 'system', Object.assign({}, sys, {name: name.value.trim(), max_calls: num(max.value),
-        http_hosts: hosts.value.split(/[\s,]+/).filter(Boolean), media_encryption: srtp.value}, media.body()));
+        http_hosts: hosts.value.split(/[\s,]+/).filter(Boolean), media_encryption: srtp.value,
+        rtp_learn_any: learnAny.checked}, media.body()));
       msgBox(msg, t('saved'), true);
     } catch (err) {
       if ((err.problems || []).length) err.problems = form.show(err.problems);
@@ -41,6 +43,7 @@ function settingsCard() {
       max.value = sys.max_calls || '';
       hosts.value = (sys.http_hosts || []).join(' ');
       srtp.value = sys.media_encryption || 'off';
+      learnAny.checked = !!sys.rtp_learn_any;
       media.fill(sys, use);
       const stat = (key, v) => h('div', {class: 'stat'}, h('span', {}, t(key)), h('b', {}, v || '—'));
       clear(about, stat('dash.version', st.version), stat('dash.board', st.board), stat('sys.sn', sys.sn),
@@ -51,7 +54,8 @@ function settingsCard() {
     form.field('name', t('sys.name'), name),
     form.field('max_calls', t('sys.maxCalls'), max, t('sys.maxCallsHint')),
     form.field('http_hosts', t('sys.hosts'), hosts, t('sys.hostsHint')),
-    form.field('media_encryption', t('sys.srtp'), srtp, t('sys.srtpHint'))), media.el, h('p'), msg, btn);
+    form.field('media_encryption', t('sys.srtp'), srtp, t('sys.srtpHint')),
+    form.field('rtp_learn_any', t('sys.rtpAny'), learnAny, t('sys.rtpAnyHint'))), media.el, h('p'), msg, btn);
 }
 
 // mediaFields are the recording and media fork settings: fill(sys, use)
