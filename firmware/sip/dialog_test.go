@@ -175,7 +175,8 @@ func outOfDialog(t *testing.T, u *uac, method sipmsg.RequestMethod, toTag bool, 
 }
 
 // TestOutOfDialog: requests for unknown dialogs get 481; OPTIONS gets 200
-// with Allow and Accept; unknown methods 405; unsupported extensions 420.
+// with Allow and Accept; methods we know but do not serve 405 (unknown ones 501);
+// unsupported extensions 420.
 func TestOutOfDialog(t *testing.T) {
 	for _, tp := range transports {
 		t.Run(tp, func(t *testing.T) {
