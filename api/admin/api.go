@@ -135,6 +135,11 @@ type Options struct {
 	// Traces are the recent calls' SIP and RTP traces; nil: the trace
 	// endpoints answer 501.
 	Traces Traces
+	// Registrations are the local accounts' phones registered now; nil:
+	// GET registrations answers 501.
+	Registrations func() []Registration
+	// Storage is the data folder's free and total bytes; nil: not shown.
+	Storage func() (free, total uint64, err error)
 	// Metrics writes the Prometheus metrics for GET /metrics
 	// (MetricsHandler); nil: it answers 501.
 	Metrics func(w io.Writer)

@@ -100,6 +100,7 @@ var messageCodes = map[string]msgCode{
 	"this box keeps no log":                        {"box.no_log", nil},
 	"this box keeps no call traces":                {"box.no_traces", nil},
 	"this box keeps no metrics":                    {"box.no_metrics", nil},
+	"this box takes no registrations":              {"box.no_registrations", nil},
 
 	// SIP blocks (blocks.go)
 	"this box has no SIP guard": {"box.no_guard", nil},

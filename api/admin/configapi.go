@@ -263,6 +263,9 @@ type DeliveryStats struct {
 	Delivered uint64 `json:"delivered"`
 	Retried   uint64 `json:"retried"`
 	Dropped   uint64 `json:"dropped"`
+	// LastError is the last failed delivery's error ("" when none failed);
+	// shown on the dashboard, not in GET api-access.
+	LastError string `json:"-"`
 }
 
 func (a *API) getAPIAccess(w http.ResponseWriter, r *http.Request) error {

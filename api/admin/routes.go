@@ -112,7 +112,7 @@ func (a *API) routes() []route {
 		{"POST", "factory-reset", false, a.postFactoryReset},
 		{"GET", "hal", false, a.getHAL},
 		{"POST", "hal/buttons/{name}/press", false, a.postPress},
-	}, slices.Concat(a.confRoutes(), a.certRoutes(), a.debugRoutes(), a.guardRoutes(), a.scaleRoutes(), a.diagRoutes())...)
+	}, slices.Concat(a.confRoutes(), a.certRoutes(), a.debugRoutes(), a.guardRoutes(), a.scaleRoutes(), a.diagRoutes(), a.dashRoutes())...)
 }
 
 // buildHandler mounts the routes behind the security layers: headers on

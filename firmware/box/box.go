@@ -246,7 +246,7 @@ func New(opt Options) (b *Box, err error) {
 		Restart: b.Restart, Drain: b, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
 		TrunkState: b.trunkState, Delivery: b.deliveryStats, Recordings: b.Rec, Cloud: b.Cloud,
 		Conferences: b.confAdmin(), Certs: b.Certs, HTTPSPort: b.httpsPort(), Guard: b.Guard,
-		Traces: b.Traces, Metrics: b.Metrics.WritePrometheus,
+		Traces: b.Traces, Metrics: b.Metrics.WritePrometheus, Registrations: b.registrations, Storage: b.storage,
 		Log: opt.Log.With("component", "admin"),
 	})
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))

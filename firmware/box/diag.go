@@ -1,6 +1,11 @@
 package box
 
 import (
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ivrbox/ivrbox/api/admin"
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/metrics"
 	"github.com/ivrbox/ivrbox/firmware/sip"
@@ -68,4 +73,26 @@ func (b *Box) outboxMetrics() metrics.Outbox {
 	st := b.outbox.Stats()
 	return metrics.Outbox{Queued: st.Queued, Pending: st.Pending, Delivered: st.Delivered,
 		Retried: st.Retried, Dropped: st.Dropped}
+}
+
+// registrations lists the phones registered to local accounts.
+func (b *Box) registrations() []admin.Registration {
+	if b.SIP == nil {
+		return nil
+	}
+	var out []admin.Registration
+	for _, p := range b.SIP.Phones() {
+		out = append(out, admin.Registration{User: p.User, Contact: p.Contact, Source: p.Source.String(),
+			Transport: strings.ToLower(p.Transport), UserAgent: p.UserAgent, Expires: p.Expires.UTC()})
+	}
+	return out
+}
+
+// storage is the data folder's free and total bytes.
+func (b *Box) storage() (free, total uint64, err error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(b.opt.DataDir, &st); err != nil {
+		return 0, 0, err
+	}
+	return st.Bavail * uint64(st.Bsize), st.Blocks * uint64(st.Bsize), nil
 }

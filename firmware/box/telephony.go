@@ -62,7 +62,8 @@ func (b *Box) deliveryStats() admin.DeliveryStats {
 		return admin.DeliveryStats{}
 	}
 	st := b.outbox.Stats()
-	return admin.DeliveryStats{Pending: st.Pending, Delivered: st.Delivered, Retried: st.Retried, Dropped: st.Dropped}
+	return admin.DeliveryStats{Pending: st.Pending, Delivered: st.Delivered, Retried: st.Retried, Dropped: st.Dropped,
+		LastError: st.LastError}
 }
 
 // trunkChanged shows the trunks' registration state on the LEDs.

@@ -59,6 +59,7 @@ type binding struct {
 	transport string
 	expires   time.Time
 	updated   time.Time
+	userAgent string // the phone's User-Agent, cut short (registrations.go)
 }
 
 // SetRegistrar makes the server a registrar for r's accounts: REGISTER

@@ -129,7 +129,7 @@ func (reg *registrar) update(user string, req *sipmsg.Request) (int, string, []s
 			reg.bindings[user] = make(map[string]*binding)
 		}
 		reg.bindings[user][ch.contact] = &binding{contact: ch.contact, source: src, transport: transport,
-			expires: now.Add(ch.expiry), updated: now}
+			expires: now.Add(ch.expiry), updated: now, userAgent: userAgent(req)}
 	}
 	reg.expireLocked(user)
 	hdrs := []sipmsg.Header{sipmsg.NewHeader("Date", now.UTC().Format(time.RFC1123))}
