@@ -109,24 +109,11 @@ func bundleFile(tw *tar.Writer, root *os.Root, file string) error {
 // changes nothing). The box keeps its own serial number, admin
 // credentials and stored passwords.
 func (a *API) putBundle(w http.ResponseWriter, r *http.Request) error {
-	zr, err := gzip.NewReader(http.MaxBytesReader(w, r.Body, maxBundle))
-	if err != nil {
-		return httpErr(http.StatusBadRequest, "not a fleet bundle (a gzipped tar): %v", err)
-	}
-	tr := tar.NewReader(zr)
-	hdr, err := tr.Next()
-	if err != nil || hdr.Name != bundleConfig {
-		return httpErr(http.StatusBadRequest, "not a fleet bundle: it must start with %s", bundleConfig)
-	}
-	doc, err := readEntry(tr, hdr, maxConfigBody)
-	if err != nil {
+	save := func(name, ext string, data []byte) error {
+		_, err := a.savePrompt(name, ext, data)
 		return err
 	}
-	c, err := config.Import(doc)
-	if err != nil {
-		return importError(err, "bundle "+bundleConfig)
-	}
-	kept, err := a.readBundlePrompts(tr)
+	c, kept, err := parseBundle(http.MaxBytesReader(w, r.Body, maxBundle), save)
 	if err != nil {
 		return err
 	}
@@ -142,6 +129,31 @@ func (a *API) putBundle(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// parseBundle reads a bundle: its configuration (imported: migrated and
+// validated) and its prompt files, each checked (name, size, audio) and
+// handed to save. It returns the configuration and the prompt names saved.
+func parseBundle(r io.Reader, save func(name, ext string, data []byte) error) (config.Config, map[string]bool, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return config.Config{}, nil, httpErr(http.StatusBadRequest, "not a fleet bundle (a gzipped tar): %v", err)
+	}
+	tr := tar.NewReader(zr)
+	hdr, err := tr.Next()
+	if err != nil || hdr.Name != bundleConfig || hdr.Typeflag != tar.TypeReg {
+		return config.Config{}, nil, httpErr(http.StatusBadRequest, "not a fleet bundle: it must start with %s", bundleConfig)
+	}
+	doc, err := readEntry(tr, hdr, maxConfigBody)
+	if err != nil {
+		return config.Config{}, nil, err
+	}
+	c, err := config.Import(doc)
+	if err != nil {
+		return config.Config{}, nil, importError(err, "bundle "+bundleConfig)
+	}
+	kept, err := readBundlePrompts(tr, save)
+	return c, kept, err
+}
+
 // BundleResult answers PUT fleet/bundle and POST fleet/push: what the
 // receiving box applied.
 type BundleResult struct {
@@ -150,7 +162,7 @@ type BundleResult struct {
 }
 
 // readBundlePrompts saves the bundle's prompt files and returns their names.
-func (a *API) readBundlePrompts(tr *tar.Reader) (map[string]bool, error) {
+func readBundlePrompts(tr *tar.Reader, save func(name, ext string, data []byte) error) (map[string]bool, error) {
 	kept := map[string]bool{}
 	for {
 		hdr, err := tr.Next()
@@ -178,7 +190,7 @@ func (a *API) readBundlePrompts(tr *tar.Reader) (map[string]bool, error) {
 		if _, err := prompt.Decode(file, data, 0); err != nil {
 			return kept, httpErr(http.StatusUnsupportedMediaType, "fleet bundle: %.80q is not audio ivrbox can play: %v", file, err)
 		}
-		if _, err := a.savePrompt(name, ext, data); err != nil {
+		if err := save(name, ext, data); err != nil {
 			return kept, err
 		}
 		kept[name] = true
