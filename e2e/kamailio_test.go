@@ -198,3 +198,18 @@ Content-Length: 0
 `, `retrans="500"`)
 	return s.recv(`response="200"`)
 }
+
+// The configuration docs/SCALE-OUT.md shows is the one the tests run.
+func TestScaleOutDocShowsTheTestedConfig(t *testing.T) {
+	cfg, err := os.ReadFile(kamailioCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../docs/SCALE-OUT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(doc, append([]byte("```\n"), append(cfg, "```\n"...)...)) {
+		t.Fatal("docs/SCALE-OUT.md does not show board/kamailio/kamailio.cfg as it is: copy it there again")
+	}
+}

@@ -186,6 +186,9 @@ type systemJSON struct {
 	MediaEncryption *string `json:"media_encryption"`
 	// RTPLearnAny is system.rtp_learn_any; left out (null): unchanged.
 	RTPLearnAny *bool `json:"rtp_learn_any"`
+	// DrainSeconds and Network: left out, unchanged (drain.go).
+	DrainSeconds *int         `json:"drain_seconds"`
+	Network      *networkConf `json:"network"`
 }
 
 // recordingConf is system.recording with every field shown.
@@ -207,9 +210,11 @@ func (a *API) getSystem(w http.ResponseWriter, r *http.Request) error {
 	f := s.Fork
 	hosts, learnAny := append([]string{}, s.HTTPHosts...), s.RTPLearnAny
 	enc := s.Encryption()
+	drain, net := s.DrainSeconds, showNetwork(s.Network)
 	writeJSON(w, http.StatusOK, systemJSON{Name: s.Name, SN: s.SN, MaxCalls: s.MaxCalls, HTTPHosts: &hosts, MediaEncryption: &enc,
-		RTPLearnAny: &learnAny,
-		Recording:   &recordingConf{MaxMB: s.Recording.MaxMB},
+		RTPLearnAny:  &learnAny,
+		Recording:    &recordingConf{MaxMB: s.Recording.MaxMB},
+		DrainSeconds: &drain, Network: &net,
 		Fork: &forkConf{MaxPerCall: f.MaxPerCall, MaxTotal: f.MaxTotal, AllowLoopback: f.AllowLoopback,
 			AllowMulticast: f.AllowMulticast, LANOnly: f.LANOnly}})
 	return nil
@@ -238,6 +243,7 @@ func (a *API) putSystem(w http.ResponseWriter, r *http.Request) error {
 		if body.RTPLearnAny != nil {
 			c.System.RTPLearnAny = *body.RTPLearnAny
 		}
+		body.applyScale(&c.System)
 		return nil
 	})
 	if err != nil {

@@ -2,7 +2,10 @@ package admin
 
 import (
 	"net/http"
+	"slices"
 	"time"
+
+	"github.com/ivrbox/ivrbox/firmware/config"
 )
 
 // DrainState is whether the box is draining (out of service: new calls and
@@ -98,4 +101,30 @@ func (a *API) deleteDrain(w http.ResponseWriter, r *http.Request) error {
 	a.log.Warn("admin: back in service", "addr", clientAddr(r))
 	writeJSON(w, http.StatusOK, d.Undrain())
 	return nil
+}
+
+// networkConf is system.network with every field shown (GET and PUT system).
+type networkConf struct {
+	ExternalMediaAddress     string   `json:"external_media_address"`
+	ExternalSignalingAddress string   `json:"external_signaling_address"`
+	LocalNets                []string `json:"local_nets"`
+}
+
+func showNetwork(n config.Network) networkConf {
+	return networkConf{ExternalMediaAddress: n.ExternalMediaAddress, ExternalSignalingAddress: n.ExternalSignalingAddress,
+		LocalNets: append([]string{}, n.LocalNets...)}
+}
+
+// applyScale sets the drain time and network settings PUT system gives.
+func (b systemJSON) applyScale(s *config.System) {
+	if b.DrainSeconds != nil {
+		s.DrainSeconds = *b.DrainSeconds
+	}
+	if n := b.Network; n != nil {
+		s.Network = config.Network{ExternalMediaAddress: n.ExternalMediaAddress,
+			ExternalSignalingAddress: n.ExternalSignalingAddress, LocalNets: slices.Clone(n.LocalNets)}
+		if len(s.Network.LocalNets) == 0 {
+			s.Network.LocalNets = nil
+		}
+	}
 }

@@ -143,3 +143,26 @@ func FuzzBundle(f *testing.F) {
 		}
 	})
 }
+
+// PUT system sets and shows the drain time and the network settings; a bad
+// address is refused with its field.
+func TestSystemNetwork(t *testing.T) {
+	e := newEnv(t)
+	a := e.login()
+	body := map[string]any{"name": "box", "drain_seconds": 60, "network": map[string]any{
+		"external_media_address": "203.0.113.7", "local_nets": []string{"10.0.0.0/8"}}}
+	var got struct {
+		DrainSeconds int         `json:"drain_seconds"`
+		Network      networkConf `json:"network"`
+	}
+	e.do(a, "PUT", "system", body).want(t, http.StatusOK).decode(t, &got)
+	if got.DrainSeconds != 60 || got.Network.ExternalMediaAddress != "203.0.113.7" || len(got.Network.LocalNets) != 1 {
+		t.Fatalf("PUT system answered %+v", got)
+	}
+	body["network"] = map[string]any{"external_media_address": "box.example.com"}
+	var bad errorBody
+	e.do(a, "PUT", "system", body).want(t, http.StatusUnprocessableEntity).decode(t, &bad)
+	if len(bad.Problems) != 1 || bad.Problems[0].Field != "system.network.external_media_address" || bad.Problems[0].Code != "ip.invalid" {
+		t.Fatalf("problems %+v", bad.Problems)
+	}
+}

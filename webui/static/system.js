@@ -17,7 +17,7 @@ function settingsCard() {
   const srtp = h('select', {id: 'sys-srtp'}, opts(['off', 'optional', 'required'].map(v => [v, t('srtp.' + v)]), 'off'));
   const learnAny = h('input', {type: 'checkbox', id: 'sys-rtp-any'});
   const about = h('div', {class: 'cards', id: 'about'});
-  const media = mediaFields(form);
+  const media = mediaFields(form), net = netFields(form);
   const btn = h('button', {type: 'submit', class: 'pri', id: 'sys-save'}, t('save'));
   let sys = {};
   const submit = async e => {
@@ -28,7 +28,7 @@ function settingsCard() {
     try {
       await api('PUT', 'system', Object.assign({}, sys, {name: name.value.trim(), max_calls: num(max.value),
         http_hosts: hosts.value.split(/[\s,]+/).filter(Boolean), media_encryption: srtp.value,
-        rtp_learn_any: learnAny.checked}, media.body()));
+        rtp_learn_any: learnAny.checked}, media.body(), net.body()));
       msgBox(msg, t('saved'), true);
     } catch (err) {
       if ((err.problems || []).length) err.problems = form.show(err.problems);
@@ -45,6 +45,7 @@ function settingsCard() {
       srtp.value = sys.media_encryption || 'off';
       learnAny.checked = !!sys.rtp_learn_any;
       media.fill(sys, use);
+      net.fill(sys);
       const stat = (key, v) => h('div', {class: 'stat'}, h('span', {}, t(key)), h('b', {}, v || '—'));
       clear(about, stat('dash.version', st.version), stat('dash.board', st.board), stat('sys.sn', sys.sn),
         stat('dash.uptime', fmtSecs(st.uptime_s)));
@@ -55,7 +56,32 @@ function settingsCard() {
     form.field('max_calls', t('sys.maxCalls'), max, t('sys.maxCallsHint')),
     form.field('http_hosts', t('sys.hosts'), hosts, t('sys.hostsHint')),
     form.field('media_encryption', t('sys.srtp'), srtp, t('sys.srtpHint')),
-    form.field('rtp_learn_any', t('sys.rtpAny'), learnAny, t('sys.rtpAnyHint'))), media.el, h('p'), msg, btn);
+    form.field('rtp_learn_any', t('sys.rtpAny'), learnAny, t('sys.rtpAnyHint'))), media.el, net.el, h('p'), msg, btn);
+}
+
+// netFields are the scale-out settings: the drain grace and the addresses
+// told to peers beyond the local networks (system.network).
+function netFields(form) {
+  const drain = Object.assign(numInput('', -1, 3600, '20'), {id: 'sys-drain'});
+  const text = (id, ph) => h('input', {id, maxLength: id === 'sys-nets' ? 2000 : 45, placeholder: ph});
+  const media = text('sys-ext-media', '203.0.113.7'), sig = text('sys-ext-sip', '203.0.113.7'), nets = text('sys-nets', '192.168.1.0/24');
+  const el = h('div', {}, h('h2', {class: 'sub'}, t('sys.netTitle')), h('div', {class: 'form'},
+    form.field('drain_seconds', t('sys.drain'), drain, t('sys.drainHint')),
+    form.field('network.external_media_address', t('sys.extMedia'), media, t('sys.extHint')),
+    form.field('network.external_signaling_address', t('sys.extSIP'), sig),
+    form.field('network.local_nets', t('sys.localNets'), nets, t('sys.localNetsHint'))));
+  return {el,
+    fill(sys) {
+      const n = sys.network || {};
+      drain.value = sys.drain_seconds || '';
+      media.value = n.external_media_address || '';
+      sig.value = n.external_signaling_address || '';
+      nets.value = (n.local_nets || []).join(' ');
+    },
+    body() {
+      return {drain_seconds: num(drain.value), network: {external_media_address: media.value.trim(),
+        external_signaling_address: sig.value.trim(), local_nets: nets.value.split(/[\s,]+/).filter(Boolean)}};
+    }};
 }
 
 // mediaFields are the recording and media fork settings: fill(sys, use)
