@@ -175,7 +175,7 @@ func TestStrictRTP(t *testing.T) {
 	p := newLatePeer(t)
 	r, id := strictCall(t, b, p.conn)
 	p.waitMedia(10 * time.Second) // the box sends to the SDP address
-	time.Sleep(time.Second)      // the caller's media starts late; the stranger sprays meanwhile
+	time.Sleep(time.Second)       // the caller's media starts late; the stranger sprays meanwhile
 	if entered(b, id, "6501") {
 		t.Fatal("case 1: the stranger's 1 was acted on")
 	}
