@@ -247,3 +247,32 @@ func TestSRTPAllocs(t *testing.T) {
 		t.Errorf("encrypt: %v allocs per packet", allocs)
 	}
 }
+
+// FuzzPacketSRTP: whatever arrives on an SRTP stream is counted once
+// (accepted, stranger, invalid, probation, failed authentication or
+// replay) and never panics the shard.
+func FuzzPacketSRTP(f *testing.F) {
+	far := newSRTPPeer(f, AES128SHA1_80, keyOf(1), keyOf(100))
+	good := far.packet(f, 0, bytesOf(0x12, 160))
+	f.Add(good, uint8(0))
+	f.Add(far.packet(f, 101, []byte{5, 0x8A, 3, 32}), uint8(0))
+	f.Add(good[:len(good)-10], uint8(0))
+	f.Add(good[:headerLen+3], uint8(1))
+	f.Add(marshal(rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: 3, SSRC: 1}, bytesOf(0x12, 160)), uint8(2))
+	f.Add([]byte{0x80}, uint8(0))
+	f.Fuzz(func(t *testing.T, data []byte, from uint8) {
+		s := offlineStream(Config{Codec: PCMU, DTMFPT: 101, InbandDTMF: true, OnDigit: func(byte, string) {}})
+		sec, err := newSecure(&Crypto{Suite: AES128SHA1_80, Send: keyOf(1), Recv: keyOf(100)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.media.secure = sec
+		for i := range 3 {
+			s.handle(data, fuzzAddrs[(int(from)+i/2)%len(fuzzAddrs)])
+		}
+		st := s.Stats()
+		if total := st.PacketsIn + st.Strangers + st.Invalid + st.Probation + st.AuthFailed + st.Replayed; total != 3 {
+			t.Fatalf("counted %d of 3 packets: %+v", total, st)
+		}
+	})
+}
