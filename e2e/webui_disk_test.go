@@ -83,7 +83,7 @@ func TestWebUIDisks(t *testing.T) {
 
 	// The server goes away: the dashboard shows the fault.
 	smb.Stop()
-	br.route("dashboard", "Dashboard")
+	br.leaveUnsaved("dashboard", "Dashboard") // the IVR with the disk prompt is not saved
 	br.until("the disk fault banner", 90*time.Second,
 		`document.querySelector("#disk-fault")?.textContent.includes("Network disk fault")`)
 	br.shot("webui-disk-fault")
@@ -280,11 +280,14 @@ func TestWebUIDisksPage(t *testing.T) {
 	f.mu.Lock()
 	f.disks[0]["status"] = map[string]any{"state": "error", "error": "read tcp: i/o timeout"}
 	f.mu.Unlock()
-	br.do("leave the edited IVR", chromedp.Evaluate[chromedp.Void](`location.hash = "#/dashboard"`),
-		chromedp.WaitVisible(chromedp.ID("leave-go")), chromedp.Click(chromedp.ID("leave-go")))
-	br.untilText("#main h1", "Dashboard")
+	br.leaveUnsaved("dashboard", "Dashboard")
 	br.untilText("#disk-fault", "read tcp: i/o timeout")
 	br.shot("webui-fake-disk-fault")
+	br.route("disks/1", "Disk 1")
+	br.until("the disk in error", 10*time.Second, `document.querySelector("#disk-status .st-error")`)
+	if js[bool](br, `!!document.querySelector("#disk-status button.mount")`) {
+		t.Error("a disk in error offers Mount")
+	}
 
 	br.do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
 	for _, p := range []struct{ route, h1 string }{{"disks", "Network disks"}, {"disks/1", "Disk 1"}, {"disks/1/files", "Files on disk 1"}} {

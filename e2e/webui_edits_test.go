@@ -1,11 +1,21 @@
 package e2e
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 )
+
+// leaveUnsaved goes to route from a form with unsaved edits: the page
+// asks, and the test leaves without saving.
+func (br *browser) leaveUnsaved(route, h1 string) {
+	br.t.Helper()
+	br.do("leave the unsaved form for "+route, chromedp.Evaluate[chromedp.Void](fmt.Sprintf("location.hash = %q", "#/"+route)),
+		chromedp.WaitVisible(chromedp.ID("leave-go")), chromedp.Click(chromedp.ID("leave-go")))
+	br.untilText("#main h1", h1)
+}
 
 // TestWebUIUnsavedEdits: leaving an edited IVR, trunk or account form for
 // another page asks first: Stay keeps the page and the edits, Leave goes;

@@ -42,8 +42,7 @@ func TestWebUIChineseMessages(t *testing.T) {
 	br.zhOnly("the refused save", "#save-msg")
 	br.zhOnly("the number field's problem", "#f-wait + .hint + .err")
 
-	br.do("leave without saving", chromedp.Evaluate[chromedp.Void](`location.hash = "#/ivrs/new"`),
-		chromedp.WaitVisible(chromedp.ID("leave-go")), chromedp.Click(chromedp.ID("leave-go")))
+	br.leaveUnsaved("ivrs/new", "新建 IVR")
 	br.until("the new IVR form", 10*time.Second, `document.querySelector("#f-number")`)
 	br.fill("#f-number", "6500")
 	br.do("save", chromedp.Click(chromedp.ID("ivr-save")))

@@ -92,6 +92,7 @@ type Options struct {
 	Bus       Bus     // the event bus (event stream, recent events)
 	Prompts   Prompts // the prompt cache the calls play from
 	PromptDir string  // the local prompt folder (<data>/prompts)
+	CacheDir  string  // local copies of network-disk and HTTP prompts (<data>/cache); "" none
 	Records   Records // the call records
 	HAL       HAL     // nil: the box has no LEDs or buttons to show
 	Disks     Disks   // nil: the disk endpoints answer 501

@@ -100,7 +100,7 @@ func newEnv(t *testing.T, o ...envOpts) *env {
 		t.Fatal(err)
 	}
 	aopt := Options{
-		Store: e.st, Calls: e.calls, Bus: e.bus, Prompts: e.cache, PromptDir: pdir, Records: e.recs,
+		Store: e.st, Calls: e.calls, Bus: e.bus, Prompts: e.cache, PromptDir: pdir, CacheDir: filepath.Join(e.dir, "cache"), Records: e.recs,
 		HAL: e.hal, Restart: func() { e.restarts.Add(1) }, Board: "sim", SIPAddr: "127.0.0.1:5060",
 		Log: slog.New(slog.NewTextHandler(e.logs, nil)), Now: e.clock.now,
 		authParams: auth.Params{Memory: 64, Time: 1, Threads: 1},

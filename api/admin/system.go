@@ -2,7 +2,11 @@ package admin
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 )
 
 // restartJSON answers restart and factory-reset.
@@ -50,15 +54,36 @@ func (a *API) postFactoryReset(w http.ResponseWriter, r *http.Request) error {
 
 // FactoryReset returns the data to the first-run state: config defaults,
 // no admin password, sessions or tokens, no uploaded prompts, no call
-// records. Every step runs; their errors are joined. It does not restart
-// the box.
+// records, no cached copies of network-disk or HTTP prompts. Every step
+// runs; their errors are joined. It does not restart the box.
 func (a *API) FactoryReset() error {
 	err := errors.Join(
 		a.opt.Store.ResetToDefaults(),
 		a.auth.Reset(),
 		a.clearPrompts(),
 		a.opt.Records.Clear(),
+		a.clearCache(),
 	)
 	a.opt.Prompts.Expire()
 	return err
+}
+
+// clearCache empties the cache folder (its files came from network disks
+// and prompt URLs of the old settings, some of them private).
+func (a *API) clearCache() error {
+	if a.opt.CacheDir == "" {
+		return nil
+	}
+	entries, err := os.ReadDir(a.opt.CacheDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("factory reset: %w", err)
+	}
+	var errs []error
+	for _, e := range entries {
+		errs = append(errs, os.RemoveAll(filepath.Join(a.opt.CacheDir, e.Name())))
+	}
+	return errors.Join(errs...)
 }

@@ -79,6 +79,13 @@ func TestFactoryReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	sn := e.st.SN()
+	cached := filepath.Join(e.dir, "cache", "disk1", "greeting.wav")
+	if err := os.MkdirAll(filepath.Dir(cached), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cached, toneWAV(400, 100), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	r := e.do(me, "POST", "factory-reset", map[string]string{"confirm": "yes"}).want(t, http.StatusUnprocessableEntity)
 	if !bytes.Contains(r.body, []byte(`"field":"confirm"`)) || e.restarts.Load() != 0 {
@@ -108,6 +115,9 @@ func TestFactoryReset(t *testing.T) {
 	}
 	if e.recs.Len() != 0 {
 		t.Errorf("%d records after reset", e.recs.Len())
+	}
+	if entries, _ := os.ReadDir(filepath.Join(e.dir, "cache")); len(entries) != 0 {
+		t.Errorf("the network-disk cache after reset: %v", entries)
 	}
 	e.login() // first run again
 }

@@ -241,7 +241,7 @@ func New(opt Options) (b *Box, err error) {
 	}
 	b.Admin = admin.New(admin.Options{
 		Store: b.Store, Calls: admin.LiveCalls(b.Calls), Bus: b.Bus, Prompts: b.Prompts,
-		PromptDir: filepath.Join(opt.DataDir, "prompts"), Records: b.Records,
+		PromptDir: filepath.Join(opt.DataDir, "prompts"), CacheDir: filepath.Join(opt.DataDir, "cache"), Records: b.Records,
 		HAL: boardHAL{st: b.Status, sim: b.hw.Sim}, Disks: b.Disks, Secrets: b.Store,
 		Restart: b.Restart, Drain: b, Board: b.Board.Name, SIPAddr: opt.SIPAddr, Started: opt.Started,
 		TrunkState: b.trunkState, Delivery: b.deliveryStats, Recordings: b.Rec, Cloud: b.Cloud,

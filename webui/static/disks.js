@@ -111,6 +111,9 @@ function diskActions(d, s, reload, msg) {
     e.target.disabled = false;
     reload();
   }}, t(key));
+  // A disk in error offers no Mount (it would fail the same way): the cause
+  // is shown above, and the settings are checked with Test on the form.
+  if (s.st === 'error') return [h('span', {class: 'hint'}, t('disk.errorHint'))];
   return [s.st === 'mounted' ? act('disk.unmount', 'unmount', 'unmount') : act('disk.mount', 'mount', 'mount'),
     act('disk.warm', 'warm', 'warm')];
 }
@@ -203,7 +206,7 @@ function diskForm(d, isNew, topMsg) {
       form.field('folder', t('disk.folder'), f.folder, t('disk.folderHint')),
       form.field('user', t('disk.user'), f.user, t('disk.userHint')),
       form.field('domain', t('disk.domain'), f.domain),
-      form.field('password', t('disk.password'), f.password, t('acc.keepHint'))),
+      form.field('password', t('disk.password'), f.password, pwSet ? t('acc.keepHint') : null)),
     pwSet ? h('label', {class: 'live'}, clearPw, ' ', t('disk.clearPw')) : null,
     h('label', {class: 'check'}, enabled, ' ', t('disk.enabled')), h('p'), msg,
     h('div', {class: 'row'}, test, save, h('a', {class: 'btn', href: '#/disks'}, t('back')), h('span', {class: 'grow'}), del));

@@ -401,6 +401,7 @@ const DICT = {
     'rec.why.no_route': 'No inbound route for the number {to} from trunk {trunk}',
     'rec.why.no_ivr': 'No IVR has the number {to}', 'rec.why.busy': 'The box was at its call limit ({status})',
     'rec.why.codec': 'No codec in common with the caller ({status})',
+    'disk.errorHint': 'Check the cause above and the disk\'s settings (open it, then Test).',
   },
   zh: {
     'lang.switch': '切换语言', 'nav.menu': '菜单', 'nav.logout': '退出',
@@ -728,5 +729,6 @@ const DICT = {
     'rec.search': '搜索', 'rec.apply': '查询', 'rec.localTime': '日期和时间为设备的本地时间。',
     'rec.why.no_route': '中继 {trunk} 呼入的号码 {to} 没有呼入路由', 'rec.why.no_ivr': '没有号码为 {to} 的 IVR',
     'rec.why.busy': '设备已达通话上限（{status}）', 'rec.why.codec': '与来电者没有共同的编解码（{status}）',
+    'disk.errorHint': '请检查上面的原因和磁盘设置（打开磁盘后点“测试”）。',
   },
 };

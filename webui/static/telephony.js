@@ -142,7 +142,7 @@ function trunkForm(tr, reload, close) {
       form.field('transport', t('tel.transport'), transport, t('tel.transportHint')), caField,
       form.field('media_encryption', t('tel.srtp'), srtp, t('tel.srtpHint')),
       form.field('user', t('tel.user'), f.user, t('tel.userHint')),
-      form.field('password', t('tel.password'), pw.pw, t('acc.keepHint')),
+      form.field('password', t('tel.password'), pw.pw, tr.has_password ? t('acc.keepHint') : null),
       regOnly[0], form.field('from_user', t('tel.fromUser'), f.from_user, t('tel.fromUserHint')),
       form.field('domain', t('tel.domain'), f.domain, t('tel.domainHint')), regOnly[1],
       form.field('refer_out', t('tel.referOut'), referOut, t('tel.referOutHint'))),
@@ -280,7 +280,7 @@ function accountForm(a, routeNames, reload, close) {
   const el = h('form', {class: 'card', id: 'acct-form', onsubmit: submit},
     h('h2', {}, isNew ? t('tel.newAcct') : t('tel.acctTitle', a.ext)),
     h('div', {class: 'form'}, form.field('ext', t('tel.ext'), ext, t('tel.extHint')), form.field('name', t('tel.name'), name),
-      form.field('password', t('tel.password'), pw.pw, t('acc.keepHint')), form.field('outbound_routes', t('tel.allowed'), allowed, t('tel.allowedHint'), true)),
+      form.field('password', t('tel.password'), pw.pw, a.has_password ? t('acc.keepHint') : null), form.field('outbound_routes', t('tel.allowed'), allowed, t('tel.allowedHint'), true)),
     pw.extra, h('p'), msg, h('div', {class: 'row'}, save, h('button', {type: 'button', onclick: () => { cleanForm(); close(); }}, t('tel.cancel'))));
   trackDirty(el);
   setTimeout(() => el.scrollIntoView({block: 'nearest'}));
