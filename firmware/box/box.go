@@ -33,6 +33,7 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/guard"
 	"github.com/ivrbox/ivrbox/firmware/ivr"
+	"github.com/ivrbox/ivrbox/firmware/journal"
 	"github.com/ivrbox/ivrbox/firmware/metrics"
 	"github.com/ivrbox/ivrbox/firmware/netlimit"
 	"github.com/ivrbox/ivrbox/firmware/outbox"
@@ -136,6 +137,7 @@ type Box struct {
 	httpLimits     *netlimit.Limits // the HTTP listeners' connection slots
 
 	recorder *cdr.Recorder
+	journal  *journal.Journal
 	outbox   *outbox.Outbox
 	hw       *board.Hardware
 	service  *service
@@ -259,6 +261,9 @@ func New(opt Options) (b *Box, err error) {
 	b.Calls.SetDialer(b.SIP)
 	b.Calls.SetMover(b.IVR)
 	if err = b.openTelephony(); err != nil {
+		return nil, err
+	}
+	if err = b.openJournal(); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -452,6 +457,7 @@ func (b *Box) Close() {
 	if b.SIP != nil {
 		_ = b.SIP.Close()
 	}
+	b.closeJournal()
 	if b.recorder != nil {
 		b.recorder.Close()
 	}

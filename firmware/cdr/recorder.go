@@ -119,6 +119,12 @@ func (r *Recorder) apply(e event.Event) {
 		rec = &Record{ID: e.CallID}
 		if c := e.Call; c != nil {
 			rec.From, rec.To, rec.Trunk, rec.Source = c.From, c.To, c.Trunk, c.Source
+			if e.Kind == event.CallEnded { // ended with nothing seen before (a call lost in a crash)
+				rec.Started, rec.Answered = c.Started, c.Answered
+				if c.IVR != "" {
+					rec.IVRs = []string{c.IVR}
+				}
+			}
 		}
 		r.calls[e.CallID] = rec
 	}

@@ -1,0 +1,213 @@
+// Package journal keeps a crash journal of the box's live calls in bbolt:
+// a call is written when it is answered (and again as it moves between
+// IVRs) and removed when it ends, in batches on the journal's own
+// goroutine, so no call waits for the disk. After a crash (SIGKILL, power
+// loss) the calls still in the journal never ended for the application
+// servers or the call records; at the next start Recover hands each one's
+// last snapshot on, to be closed with cause CauseRestarted.
+package journal
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/ivrbox/ivrbox/firmware/event"
+)
+
+// CauseRestarted is the end cause of a call the box lost in a crash.
+const CauseRestarted = "box restarted"
+
+// Bucket is the bbolt bucket of the journal, keyed by call id.
+const Bucket = "journal"
+
+const (
+	// commitWindow is how long a change may wait for others to share its
+	// transaction (one disk sync each).
+	commitWindow = 100 * time.Millisecond
+	// batch is the most changes written in one transaction.
+	batch = 256
+	// subBuffer is the subscription's buffer, in events.
+	subBuffer = 4096
+)
+
+// Bus is the event source a Journal reads (an *event.Bus).
+type Bus interface {
+	Subscribe(buf int) *event.Subscription
+}
+
+// Journal writes live calls to the bucket Bucket of a bbolt DB. It runs its
+// own goroutine from Start until Close.
+type Journal struct {
+	db   *bbolt.DB
+	log  *slog.Logger
+	sub  *event.Subscription
+	once sync.Once
+	done chan struct{}
+	// Owned by the goroutine:
+	live    map[string]bool             // calls in the journal (answered, not ended)
+	pending map[string]*json.RawMessage // changes to write: a snapshot, or nil to delete
+	lost    uint64                      // dropped events already logged
+}
+
+// Open returns the journal in db, creating its bucket. log may be nil.
+func Open(db *bbolt.DB, log *slog.Logger) (*Journal, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	err := db.Update(func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists([]byte(Bucket))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	return &Journal{db: db, log: log, done: make(chan struct{}),
+		live: map[string]bool{}, pending: map[string]*json.RawMessage{}}, nil
+}
+
+// Recover calls end with the last snapshot of every call a crash left in
+// the journal, oldest first, then removes them. Call it once, before Start.
+func (j *Journal) Recover(end func(event.Call)) (int, error) {
+	var calls []event.Call
+	var bad int
+	err := j.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte(Bucket)).ForEach(func(k, v []byte) error {
+			var c event.Call
+			if err := json.Unmarshal(v, &c); err != nil || c.ID == "" {
+				bad++
+				return nil
+			}
+			calls = append(calls, c)
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("journal: read: %w", err)
+	}
+	if bad > 0 {
+		j.log.Warn("journal: unreadable entries dropped", "count", bad)
+	}
+	for _, c := range calls {
+		end(c)
+	}
+	err = j.db.Update(func(tx *bbolt.Tx) error {
+		if err := tx.DeleteBucket([]byte(Bucket)); err != nil && !errors.Is(err, bbolt.ErrBucketNotFound) {
+			return err
+		}
+		_, err := tx.CreateBucket([]byte(Bucket))
+		return err
+	})
+	if err != nil {
+		return len(calls), fmt.Errorf("journal: clear: %w", err)
+	}
+	return len(calls), nil
+}
+
+// Start subscribes to bus and keeps the journal from then on.
+func (j *Journal) Start(bus Bus) {
+	j.sub = bus.Subscribe(subBuffer)
+	go j.run()
+}
+
+// Close stops the journal after writing what it was told; calls still live
+// stay in it (a clean shutdown ends them first). Idempotent; waits.
+func (j *Journal) Close() {
+	if j.sub == nil {
+		return
+	}
+	j.once.Do(j.sub.Close)
+	<-j.done
+}
+
+func (j *Journal) run() {
+	defer close(j.done)
+	window := time.NewTimer(commitWindow)
+	window.Stop()
+	defer window.Stop()
+	waiting := false
+	for {
+		select {
+		case e, ok := <-j.sub.C():
+			if !ok {
+				j.flush()
+				return
+			}
+			j.apply(e)
+			switch {
+			case len(j.pending) >= batch:
+				j.flush()
+				window.Stop()
+				waiting = false
+			case len(j.pending) > 0 && !waiting:
+				window.Reset(commitWindow)
+				waiting = true
+			}
+		case <-window.C:
+			j.flush()
+			waiting = false
+		}
+	}
+}
+
+// apply notes the change one event makes.
+func (j *Journal) apply(e event.Event) {
+	switch e.Kind {
+	case event.CallAnswered, event.IVREntered, event.CallTransferred:
+		if e.Kind != event.CallAnswered && !j.live[e.CallID] {
+			return
+		}
+		if e.Call == nil || e.CallID == "" {
+			return
+		}
+		b, err := json.Marshal(e.Call)
+		if err != nil {
+			return
+		}
+		raw := json.RawMessage(b)
+		j.live[e.CallID] = true
+		j.pending[e.CallID] = &raw
+	case event.CallEnded:
+		if j.live[e.CallID] {
+			delete(j.live, e.CallID)
+			j.pending[e.CallID] = nil
+		}
+	}
+}
+
+// flush writes the pending changes in one transaction.
+func (j *Journal) flush() {
+	if d := j.sub.Dropped(); d > j.lost {
+		j.log.Warn("journal: events lost; a crash now may leave calls unclosed", "lost", d-j.lost)
+		j.lost = d
+	}
+	if len(j.pending) == 0 {
+		return
+	}
+	err := j.db.Update(func(tx *bbolt.Tx) error {
+		bk := tx.Bucket([]byte(Bucket))
+		for id, v := range j.pending {
+			var err error
+			if v == nil {
+				err = bk.Delete([]byte(id))
+			} else {
+				err = bk.Put([]byte(id), *v)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		j.log.Error("journal: write failed", "err", err, "changes", len(j.pending))
+	} else {
+		j.log.Debug("journal written", "changes", len(j.pending), "live", len(j.live))
+	}
+	clear(j.pending)
+}
