@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,5 +63,52 @@ func TestRegistrationsAndDashboard(t *testing.T) {
 	adm.must("GET", "diagnostics", nil, http.StatusOK, &diag)
 	if diag.Goroutines == 0 {
 		t.Errorf("diagnostics %+v", diag)
+	}
+}
+
+// logLines is GET logs' answer.
+type logLines struct {
+	Lines []struct {
+		Seq   uint64 `json:"seq"`
+		Level string `json:"level"`
+		Msg   string `json:"msg"`
+		Attrs string `json:"attrs"`
+	} `json:"lines"`
+	Max int `json:"max"`
+}
+
+// TestLogKeptAcrossRestart: GET logs shows the box's log lines with a level
+// and a text filter and as a download, and the lines are still there after
+// the service is stopped and started again.
+func TestLogKeptAcrossRestart(t *testing.T) {
+	t.Parallel()
+	b := startBox(t, boxOpts{})
+	adm := admin(t, b)
+	sipp(t, b, "9999", new(scenario).invite(false).refused(404), nil, "udp").wait(t)
+	b.waitLog(10*time.Second, "call refused", "no_ivr")
+	var l logLines
+	adm.must("GET", "logs?q=call+refused", nil, http.StatusOK, &l)
+	if len(l.Lines) != 1 || l.Lines[0].Level != "INFO" || !strings.Contains(l.Lines[0].Attrs, `reason="no IVR has number \"9999\""`) || l.Max < 1000 {
+		t.Fatalf("logs?q=call+refused: %+v", l)
+	}
+	adm.must("GET", "logs?level=error&q=call+refused", nil, http.StatusOK, &l)
+	if len(l.Lines) != 0 {
+		t.Errorf("level=error lists INFO lines: %+v", l.Lines)
+	}
+	code, h, text := adm.do("GET", "logs?format=text&level=info", nil)
+	if code != http.StatusOK || !strings.Contains(h.Get("Content-Disposition"), "attachment") ||
+		!strings.Contains(string(text), `msg="call refused"`) || strings.Contains(string(text), "level=DEBUG") {
+		t.Errorf("log download %d %v", code, h)
+	}
+
+	adm.must("GET", "logs?q=call+refused", nil, http.StatusOK, &l)
+	before := l.Lines[0]
+
+	b.stop()
+	startBox(t, boxOpts{dir: b.dir, ports: b})
+	var after logLines
+	adm.must("GET", "logs?q=call+refused", nil, http.StatusOK, &after)
+	if len(after.Lines) != 1 || after.Lines[0].Attrs != before.Attrs || after.Lines[0].Msg != before.Msg {
+		t.Errorf("after the restart: %+v, want %+v", after.Lines, before)
 	}
 }

@@ -139,6 +139,8 @@ type Options struct {
 	// Registrations are the local accounts' phones registered now; nil:
 	// GET registrations answers 501.
 	Registrations func() []Registration
+	// LogLines are the box's recent log lines; nil: GET logs answers 501.
+	LogLines LogLines
 	// Storage is the data folder's free and total bytes; nil: not shown.
 	Storage func() (free, total uint64, err error)
 	// Metrics writes the Prometheus metrics for GET /metrics

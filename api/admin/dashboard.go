@@ -22,6 +22,7 @@ func (a *API) dashRoutes() []route {
 	return []route{
 		{"GET", "registrations", false, a.getRegistrations},
 		{"GET", "dashboard", false, a.getDashboard},
+		{"GET", "logs", false, a.getLogs},
 	}
 }
 

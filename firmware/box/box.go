@@ -34,6 +34,7 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/guard"
 	"github.com/ivrbox/ivrbox/firmware/ivr"
 	"github.com/ivrbox/ivrbox/firmware/journal"
+	"github.com/ivrbox/ivrbox/firmware/logring"
 	"github.com/ivrbox/ivrbox/firmware/metrics"
 	"github.com/ivrbox/ivrbox/firmware/netlimit"
 	"github.com/ivrbox/ivrbox/firmware/outbox"
@@ -54,7 +55,10 @@ import (
 
 // Options configures a Box. Zero values are the documented defaults.
 type Options struct {
-	DataDir  string // data directory (default "data")
+	DataDir string // data directory (default "data")
+	// LogRing keeps the recent log lines for the admin API's log (the
+	// handler of Log feeds it); nil: GET logs answers 501.
+	LogRing  *logring.Ring
 	SIPAddr  string // SIP listen address, UDP and TCP (default ":5060")
 	SIPSAddr string // SIP over TLS listen address (default ":5061"); "off" disables it
 	HTTPAddr string // HTTP listen address (default ":8080"); "off" disables it
@@ -249,7 +253,8 @@ func New(opt Options) (b *Box, err error) {
 		TrunkState: b.trunkState, Delivery: b.deliveryStats, Recordings: b.Rec, Cloud: b.Cloud,
 		Conferences: b.confAdmin(), Certs: b.Certs, HTTPSPort: b.httpsPort(), Guard: b.Guard,
 		Traces: b.Traces, Metrics: b.Metrics.WritePrometheus, Registrations: b.registrations, Storage: b.storage,
-		Log: opt.Log.With("component", "admin"),
+		LogLines: logLines(opt.LogRing),
+		Log:      opt.Log.With("component", "admin"),
 	})
 	sip.SetLibraryLogger(opt.Log.With("component", "sipgo"))
 	ua := "ivrbox/" + version.Version

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ivrbox/ivrbox/api/admin"
 	"github.com/ivrbox/ivrbox/firmware/event"
+	"github.com/ivrbox/ivrbox/firmware/logring"
 	"github.com/ivrbox/ivrbox/firmware/metrics"
 	"github.com/ivrbox/ivrbox/firmware/sip"
 	"github.com/ivrbox/ivrbox/firmware/trace"
@@ -95,4 +96,12 @@ func (b *Box) storage() (free, total uint64, err error) {
 		return 0, 0, err
 	}
 	return st.Bavail * uint64(st.Bsize), st.Blocks * uint64(st.Bsize), nil
+}
+
+// logLines adapts the log ring to the admin API (nil: none).
+func logLines(r *logring.Ring) admin.LogLines {
+	if r == nil {
+		return nil
+	}
+	return r
 }

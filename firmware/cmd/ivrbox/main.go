@@ -31,6 +31,7 @@ import (
 	"github.com/ivrbox/ivrbox/board"
 	"github.com/ivrbox/ivrbox/firmware/box"
 	"github.com/ivrbox/ivrbox/firmware/config"
+	"github.com/ivrbox/ivrbox/firmware/logring"
 	"github.com/ivrbox/ivrbox/firmware/sdnotify"
 	"github.com/ivrbox/ivrbox/firmware/store"
 	"github.com/ivrbox/ivrbox/firmware/version"
@@ -94,6 +95,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if opt.Log, err = newLogger(*level, stderr); err != nil {
 		return err
 	}
+	ring, err := openLogRing(opt.DataDir)
+	if err != nil {
+		opt.Log.Warn("the log is kept in memory only", "err", err)
+	}
+	defer ring.Close()
+	opt.Log, opt.LogRing = slog.New(ring.Handler(opt.Log.Handler())), ring
 	setMemoryLimit(opt.Board, opt.Log)
 	opt.Started = time.Now()
 	ctx, cancel := context.WithCancelCause(context.Background())
@@ -174,6 +181,16 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 		return nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", level)
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// openLogRing keeps the recent log lines for the admin page, in the data
+// folder across restarts (in memory only when it cannot be written).
+func openLogRing(dataDir string) (*logring.Ring, error) {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		r, _ := logring.Open(logring.Options{})
+		return r, err
+	}
+	return logring.Open(logring.Options{Dir: dataDir})
 }
 
 // runConfig implements `ivrbox config export|import`.
