@@ -14,8 +14,9 @@ import (
 // TestRegisterBruteForce: 200 wrong guesses as fast as they go, all on one
 // nonce with rising nonce counts, from 127.0.0.4: after 10 failures the
 // source is blocked (the rest dropped unread, the right password too) and
-// the account banned (the right password from 127.0.0.5 gets 403); the log
-// has a few refusal lines, not 200. Lifting both bans through the admin API
+// the account banned (the right password from 127.0.0.5 gets 403, while
+// the phone registered from 127.0.0.7 before the attack still refreshes);
+// the log has a few refusal lines, not 200. Lifting both bans through the admin API
 // lets the right password in, and a replay of its nonce count is refused.
 func TestRegisterBruteForce(t *testing.T) {
 	t.Parallel()
@@ -23,6 +24,10 @@ func TestRegisterBruteForce(t *testing.T) {
 	adm := admin(t, b)
 	adm.must("POST", "accounts", account("1000"), http.StatusCreated, nil)
 	attacker, other := newRegClient(t, b, "127.0.0.4"), newRegClient(t, b, "127.0.0.5")
+	phone := newRegClient(t, b, "127.0.0.7")
+	if code := phone.do(t, phone.register(phone.challenge(t), "acct-1000", 1), 5*time.Second); code != 200 {
+		t.Fatalf("the phone's registration: %d", code)
+	}
 
 	chal := attacker.challenge(t)
 	for nc := 1; nc <= 200; nc++ {
@@ -40,6 +45,9 @@ func TestRegisterBruteForce(t *testing.T) {
 	}
 	if code := other.do(t, other.register(chal, "acct-1000", 500), 5*time.Second); code != 403 {
 		t.Errorf("the right password for the banned account from another source: %d, want 403", code)
+	}
+	if code := phone.do(t, phone.register(phone.challenge(t), "acct-1000", 1), 5*time.Second); code != 200 {
+		t.Errorf("the registered phone's refresh during the ban: %d, want 200", code)
 	}
 	if n := strings.Count(b.logs(), `level=INFO msg="REGISTER refused"`); n > 6 {
 		t.Errorf("%d INFO lines for the refused REGISTERs, want a few", n)

@@ -127,9 +127,19 @@ func (d *Dialog) RejectRetryAfter(status int, after time.Duration) error {
 }
 
 // authBanned refuses a REGISTER for user from a banned source or account.
-func (s *Server) authBanned(req *sipmsg.Request, user string) bool {
+// An account's ban spares the addresses it is registered from now, so
+// guessing from elsewhere cannot lock a working phone out (its source's
+// own block still applies).
+func (s *Server) authBanned(reg *registrar, req *sipmsg.Request, user string) bool {
 	g := s.opts.Guard
-	return g != nil && g.AuthBanned(sourceOf(req), user)
+	if g == nil {
+		return false
+	}
+	src := sourceOf(req)
+	if reg.boundFrom(user, src) {
+		return g.Blocked(src)
+	}
+	return g.AuthBanned(src, user)
 }
 
 // authResult tells the guard how a REGISTER's authentication went.

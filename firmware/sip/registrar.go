@@ -122,6 +122,19 @@ func (s *Server) Location(user string) (contact string, source netip.AddrPort, o
 	return best.contact, best.source, true
 }
 
+// boundFrom reports whether user has a live binding registered from src.
+func (reg *registrar) boundFrom(user string, src netip.Addr) bool {
+	now := reg.now()
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	for _, b := range reg.bindings[user] {
+		if b.source.Addr().Unmap() == src && now.Before(b.expires) {
+			return true
+		}
+	}
+	return false
+}
+
 // expireLocked drops user's expired bindings. reg.mu must be held.
 func (reg *registrar) expireLocked(user string) {
 	now := reg.now()

@@ -29,7 +29,7 @@ func (s *Server) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	}
 	h := req.GetHeader("Authorization")
 	if h == nil {
-		if s.authBanned(req, req.To().Address.User) {
+		if s.authBanned(reg, req, req.To().Address.User) {
 			s.refuseRegister(reg, req, tx, req.To().Address.User, errBanned)
 			return
 		}
@@ -37,7 +37,7 @@ func (s *Server) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		return
 	}
 	cred, err := digest.ParseCredentials(h.Value())
-	if err == nil && s.authBanned(req, cred.Username) {
+	if err == nil && s.authBanned(reg, req, cred.Username) {
 		s.refuseRegister(reg, req, tx, cred.Username, errBanned)
 		return
 	}
