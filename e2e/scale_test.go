@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"syscall"
@@ -158,9 +159,13 @@ func TestScaleOutBehindKamailio(t *testing.T) {
 
 	mark = k.mark()
 	undrainAt := time.Now()
-	adm.must("DELETE", "drain", nil, http.StatusOK, &st)
-	if st.Draining {
-		t.Fatal("DELETE drain left the box draining")
+	cmd := exec.Command(ivrboxBin(t), "fleet", "undrain", "-box", fmt.Sprintf("http://127.0.0.1:%d", drained.httpPort))
+	cmd.Env = append(os.Environ(), "IVRBOX_TOKEN="+adm.token)
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "in service, 0 calls") {
+		t.Fatalf("ivrbox fleet undrain: %v: %s", err, out)
+	}
+	if adm.must("GET", "drain", nil, http.StatusOK, &st); st.Draining {
+		t.Fatal("undrain left the box draining")
 	}
 	k.waitLog(5*time.Second, mark, "box in service", drained.sipIP)
 	t.Logf("box back in the dispatcher after %v", time.Since(undrainAt).Round(time.Millisecond))
@@ -221,5 +226,26 @@ func TestDrainOnSIGTERM(t *testing.T) {
 	}
 	if ended := b.events("call.ended", r.callID(t)); len(ended) != 1 || !strings.Contains(ended[0], "event.cause=shutdown") {
 		t.Errorf("call end: %q, want cause shutdown", ended)
+	}
+}
+
+// A box told its external media address names it in SDP to a peer outside
+// its local networks, and its own address to one inside them.
+func TestExternalMediaAddress(t *testing.T) {
+	t.Parallel()
+	const external = `{"version": 2, "system": {"name": "nat", "network": {"external_media_address": "198.51.100.20",
+  "local_nets": [%q]}}, "ivrs": [{"number": "6500", "prompts": ["notice"], "repeat": 60, "timeout": {"type": "hangup"}}]}`
+	for _, tt := range []struct {
+		localNet, want string
+	}{{"10.0.0.0/8", "198.51.100.20"}, {"127.0.0.0/8", "127.0.0.14"}} {
+		b := startBox(t, boxOpts{config: fmt.Sprintf(external, tt.localNet), tones: true, sipIP: "127.0.0.14"})
+		p := newPeer(t, 0)
+		r := sipp(t, b, "6500", new(scenario).invite(false).answered(false).pause(300*time.Millisecond).bye(), p, "udp")
+		r.wait(t)
+		msgs, _ := os.ReadFile(r.msgF)
+		if !strings.Contains(string(msgs), "c=IN IP4 "+tt.want+"\r\n") {
+			t.Errorf("local_nets %s: the answer's SDP does not name %s:\n%s", tt.localNet, tt.want, msgs)
+		}
+		b.stop()
 	}
 }

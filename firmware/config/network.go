@@ -19,9 +19,9 @@ type Network struct {
 	// for peers outside LocalNets; "": the address of the box.
 	ExternalSignalingAddress string `json:"external_signaling_address,omitempty"`
 	// LocalNets are the networks (CIDR, e.g. "192.168.1.0/24") whose peers
-	// are told the box's own address. Loopback is always local; empty
-	// means the private ranges (10/8, 172.16/12, 192.168/16, 100.64/10,
-	// 169.254/16, fc00::/7, fe80::/10).
+	// are told the box's own address; empty means loopback and the private
+	// ranges (10/8, 172.16/12, 192.168/16, 100.64/10, 169.254/16, fc00::/7,
+	// fe80::/10).
 	LocalNets []string `json:"local_nets,omitempty"`
 }
 
@@ -64,11 +64,11 @@ func (n Network) external(addr string, peer netip.Addr) (netip.Addr, bool) {
 	return ip, true
 }
 
-// IsLocal reports whether peer is on a local network (LocalNets, or the
-// private ranges when it is empty; loopback always).
+// IsLocal reports whether peer is on a local network (LocalNets, or
+// loopback and the private ranges when it is empty).
 func (n Network) IsLocal(peer netip.Addr) bool {
 	peer = peer.Unmap()
-	if peer.IsLoopback() || peer.IsUnspecified() {
+	if peer.IsUnspecified() || (len(n.LocalNets) == 0 && peer.IsLoopback()) {
 		return true
 	}
 	nets := privateNets

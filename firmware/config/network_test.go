@@ -30,6 +30,9 @@ func TestNetworkAddresses(t *testing.T) {
 	if _, ok := n.MediaAddress(netip.MustParseAddr("192.168.1.20")); !ok {
 		t.Error("with local_nets set, a private peer outside them is external")
 	}
+	if _, ok := n.MediaAddress(netip.MustParseAddr("127.0.0.1")); !ok {
+		t.Error("with local_nets set without loopback, a loopback peer is external")
+	}
 	if _, ok := (Network{}).MediaAddress(netip.MustParseAddr("198.51.100.4")); ok {
 		t.Error("no external address set, yet one given")
 	}
