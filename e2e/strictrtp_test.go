@@ -224,7 +224,7 @@ func TestStrictRTP(t *testing.T) {
 	c := newPeer(t, 0)
 	r, id = strictCall(t, b, c.conn)
 	c.waitMedia(10 * time.Second)
-	time.Sleep(300 * time.Millisecond) // the caller is learned
+	b.waitLog(5*time.Second, "rtp source learned", fmt.Sprintf("source=127.0.0.1:%d", c.port()))
 	spoof := &peer{t: t, conn: c.conn, ssrc: c.ssrc ^ 0x5a5a5a5a, seq: c.seq + 30000}
 	c.mu.Lock()
 	spoof.boxAddr = c.boxAddr

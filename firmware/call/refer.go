@@ -3,6 +3,7 @@ package call
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ivrbox/ivrbox/firmware/sip"
 )
@@ -40,10 +41,17 @@ func (c *Call) referAllowed(number string, tg target) error {
 	if t, ok := cfg.Trunk(tg.trunk); ok && t.ReferOut {
 		return nil
 	}
-	c.log.Warn("REFER to an outside number refused", "number", clipNumber(number), "trunk", tg.trunk, "ivr", c.Info().IVR)
+	if referLog.allow(time.Now()) {
+		c.log.Warn("REFER to an outside number refused", "number", clipNumber(number), "trunk", tg.trunk,
+			"ivr", c.Info().IVR, "held_back", referLog.suppressed.Swap(0))
+	}
 	return fail(CodeNotAllowed, "transfer", nil,
 		"REFER to %s: outside numbers need refer_out on the IVR or on trunk %s", clipNumber(number), tg.trunk)
 }
+
+// referLog limits the refusal log line (a caller may send REFERs at will);
+// logLimit is refuse.go's.
+var referLog logLimit
 
 // referRefusal is the status a refused REFER is answered with.
 func referRefusal(err error) *sip.StatusError {
