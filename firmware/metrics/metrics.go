@@ -48,7 +48,8 @@ var (
 	sipMethods = []string{"INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS", "INFO", "REFER",
 		"NOTIFY", "SUBSCRIBE", "UPDATE", "PRACK", "MESSAGE", "PUBLISH", "other"}
 	endCauses = []string{"normal", "remote-bye", "bye", "hangup", "cancel", "busy", "no-answer", "rejected",
-		"unavailable", "failed", "error", "ack-timeout", "shutdown", "admin", "api", "transferred", "blocked", "other"}
+		"unavailable", "failed", "error", "ack-timeout", "shutdown", "admin", "api", "transferred", "blocked",
+		"box restarted", "other"}
 	refuseCauses = []string{"no_route", "no_ivr", "busy", "capacity", "codec", "bad_offer", "media", "shutdown", "other"}
 	dtmfSources  = []string{"rfc4733", "info", "inband", "other"}
 	callStates   = []string{event.StateDialing, event.StateRinging, event.StateAnswered}
