@@ -10,17 +10,19 @@ PAGES.dashboard = main => {
   const count = h('span', {class: 'badge', id: 'calls-count'}, '0');
   const leds = h('div', {class: 'card', id: 'leds', hidden: true});
   const fault = h('div', {class: 'msg', role: 'alert', id: 'disk-fault'});
-  add(main, h('h1', {}, t('nav.dashboard')), msg, fault, cards,
+  const box = h('div', {class: 'card', id: 'box-card', hidden: true});
+  add(main, h('h1', {}, t('nav.dashboard')), msg, fault, cards, box,
     h('div', {class: 'card'}, h('h2', {}, t('dash.calls'), ' ', count),
       h('div', {class: 'tw'}, h('table', {id: 'calls'},
         thead(['dash.from', 'dash.to', 'dash.started', 'dash.state', 'dash.codec', 'dash.source', '']), calls))),
     leds);
-  let hal = true, disks = true, deb = 0;
+  let hal = true, disks = true, boxed = true, deb = 0;
   const loadStatus = async () => {
     try {
       statusCards(cards, await api('GET', 'status'));
       msgBox(msg);
     } catch (e) { msgBox(msg, e); }
+    if (boxed) boxed = await boxCards(box);
     if (hal) hal = await halPanel(leds);
     if (disks) disks = await diskFault(fault);
   };
@@ -44,7 +46,7 @@ function statusCards(el, s) {
   clear(el, stat('dash.calls', s.calls), stat('dash.uptime', fmtSecs(s.uptime_s)),
     stat('dash.cpu', l.cpu_percent == null ? null : Number(l.cpu_percent).toFixed(1) + ' %'),
     stat('dash.mem', l.rss_mb == null ? null : Number(l.rss_mb).toFixed(1) + ' MB'),
-    stat('dash.goroutines', l.goroutines), stat('dash.sip', s.sip),
+    stat('dash.sip', s.sip),
     stat('dash.version', s.version), stat('dash.board', s.board));
 }
 
@@ -58,7 +60,7 @@ function callRows(body, count, list, reload) {
     h('td', {}, h('span', {class: 'badge'}, t(c.answered ? 'dash.answered' : 'dash.ringing')),
       c.recordings ? [' ', h('span', {class: 'badge rec-n'}, t('dash.recs', c.recordings))] : null,
       c.forks ? [' ', h('span', {class: 'badge fork-n'}, t('dash.forks', c.forks))] : null),
-    h('td', {}, c.codec || '—'), h('td', {}, c.source || '—'),
+    h('td', {}, c.codec || '—'), h('td', {}, c.source || '—', ' ', h('a', {class: 'trace', href: '#/diag/' + encodeURIComponent(c.id)}, t('diag.trace'))),
     h('td', {class: 'act'}, confirmBtn(t('dash.hangup'), async () => {
       try { await api('DELETE', 'calls/' + encodeURIComponent(c.id)); toast(t('dash.hungup')); } catch (e) { toast(errText(e)); }
       reload();

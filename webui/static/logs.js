@@ -88,7 +88,8 @@ PAGES.records = main => {
       h('td', {}, r.from || ''), h('td', {}, r.to || ''),
       h('td', {class: 'num'}, r.refused ? h('span', {class: 'badge st-error'}, t('rec.refused', r.status || '')) :
         r.answered ? fmtSecs(r.duration_s) : t('rec.unanswered')),
-      h('td', {class: 'cause'}, causeText(r.cause), r.reason ? h('div', {class: 'hint'}, reasonText(r)) : null),
+      h('td', {class: 'cause'}, causeText(r.cause), r.reason ? h('div', {class: 'hint'}, reasonText(r)) : null,
+        h('a', {class: 'trace hint', href: '#/diag/' + encodeURIComponent(r.id)}, t('diag.trace'))),
       h('td', {class: 'hide-sm mono'}, r.trunk || ''),
       h('td', {class: 'hide-sm'}, (r.ivrs || []).join(' → ')), h('td', {class: 'mono hide-sm'}, r.digits || '')),
     r.recordings ? h('tr', {class: 'recs', 'data-for': r.id}, h('td', {colSpan: 8}, r.recordings.map(recItem))) : null]) :

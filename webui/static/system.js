@@ -37,7 +37,8 @@ function settingsCard() {
   };
   (async () => {
     try {
-      const [s, st, use] = await Promise.all([api('GET', 'system'), api('GET', 'status'), api('GET', 'recordings').catch(() => null)]);
+      const [s, st, use, d] = await Promise.all([api('GET', 'system'), api('GET', 'status'), api('GET', 'recordings').catch(() => null),
+        api('GET', 'dashboard').catch(() => null)]);
       sys = s || {};
       name.value = sys.name || '';
       max.value = sys.max_calls || '';
@@ -47,8 +48,11 @@ function settingsCard() {
       media.fill(sys, use);
       net.fill(sys);
       const stat = (key, v) => h('div', {class: 'stat'}, h('span', {}, t(key)), h('b', {}, v || '—'));
+      const ntp = d && d.ntp ? d.ntp : null;
       clear(about, stat('dash.version', st.version), stat('dash.board', st.board), stat('sys.sn', sys.sn),
-        stat('dash.uptime', fmtSecs(st.uptime_s)));
+        stat('dash.uptime', fmtSecs(st.uptime_s)),
+        d ? stat('dash.time', boxTime(d)) : null, d ? stat('sys.zone', d.time_zone === 'Local' ? t('dash.zoneLocal') : d.time_zone) : null,
+        ntp ? stat('sys.ntp', !ntp.known ? t('dash.ntpUnknown') : ntp.synced ? t('dash.ntpOk') : t('dash.ntpNo')) : null);
     } catch (err) { msgBox(msg, err); }
   })();
   return h('form', {class: 'card', onsubmit: submit}, h('h2', {}, t('sys.about')), about, h('div', {class: 'form'},

@@ -236,13 +236,16 @@ PAGES.accounts = main => {
   const box = h('div', {id: 'acct-area'});
   add(main, h('h1', {}, t('nav.accounts')), h('p', {class: 'hint'}, t('tel.acctHint')), msg, box);
   const load = async () => {
-    let accts, routes;
-    try { [accts, routes] = await Promise.all([api('GET', 'accounts'), api('GET', 'routes')]); } catch (e) { return msgBox(msg, e); }
+    let accts, routes, regs;
+    try {
+      [accts, routes, regs] = await Promise.all([api('GET', 'accounts'), api('GET', 'routes'), api('GET', 'registrations').catch(() => null)]);
+    } catch (e) { return msgBox(msg, e); }
     const names = ((routes && routes.outbound) || []).map(r => r.name);
     const formBox = h('div', {id: 'acct-form-box'});
     const edit = a => clear(formBox, accountForm(a, names, load, () => clear(formBox)));
     const rows = (accts || []).map(a => h('tr', {'data-ext': a.ext}, h('td', {class: 'mono'}, a.ext), h('td', {}, a.name || ''),
       h('td', {class: 'mono'}, (a.outbound_routes || []).join(', ') || '—'),
+      h('td', {class: 'reg'}, regCell(regs, a.ext)),
       h('td', {class: 'hide-sm'}, t(a.has_password ? 'acc.isSet' : 'acc.notSet')),
       h('td', {class: 'nowrap act'}, h('button', {type: 'button', class: 'sm edit', onclick: () => edit(a)}, t('tel.edit')), ' ',
         confirmBtn(t('delete'), async () => {
@@ -250,11 +253,22 @@ PAGES.accounts = main => {
         }))));
     clear(box, h('div', {class: 'card'}, h('div', {class: 'row'}, h('h2', {class: 'grow'}, t('nav.accounts')),
       h('button', {type: 'button', class: 'pri', id: 'acct-new', onclick: () => edit(null)}, t('tel.addAcct'))),
-    h('div', {class: 'tw'}, stacked(h('table', {id: 'acct-list'}, thead(['tel.ext', 'tel.name', 'tel.allowed', 'tel.password|hide-sm', '']),
-      h('tbody', {}, rows.length ? rows : emptyRow(5, 'tel.noAccts')))))), formBox);
+    h('div', {class: 'tw'}, stacked(h('table', {id: 'acct-list'}, thead(['tel.ext', 'tel.name', 'tel.allowed', 'tel.phone', 'tel.password|hide-sm', '']),
+      h('tbody', {}, rows.length ? rows : emptyRow(6, 'tel.noAccts')))))), formBox);
   };
   load();
 };
+
+// regCell says whether ext's phones are registered: contact, user agent,
+// and when the registration runs out (regs null: the box does not tell).
+function regCell(regs, ext) {
+  if (!regs) return '—';
+  const mine = regs.filter(r => r.user === ext);
+  if (!mine.length) return h('span', {class: 'badge'}, t('tel.unregistered'));
+  return mine.map(r => h('div', {class: 'regd'}, h('span', {class: 'badge st-mounted'}, t('tel.registered')), ' ',
+    h('span', {class: 'mono'}, r.source || r.contact), r.user_agent ? [' · ', r.user_agent] : null,
+    h('div', {class: 'hint'}, t('tel.regExpires', fmtSecs(r.expires_s)))));
+}
 
 function accountForm(a, routeNames, reload, close) {
   const isNew = !a;
