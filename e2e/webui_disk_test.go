@@ -243,7 +243,7 @@ func TestWebUIDisksPage(t *testing.T) {
 	br.fill("#disk-share", "media")
 	br.fill("#disk-password", "pw")
 	br.do("test", chromedp.Click(chromedp.ID("disk-test")))
-	br.untilText("#disk-form-msg", "Connection failed: dial tcp nas.example:445: connect: connection refused")
+	br.untilText("#disk-form-msg", "Connection failed: The server refused the connection (dial tcp nas.example:445: connect: connection refused)")
 	br.fill("#disk-server", "nas.lan")
 	br.do("test", chromedp.Click(chromedp.ID("disk-test")))
 	br.untilText("#disk-form-msg", "Connection works.")

@@ -24,6 +24,18 @@ function probeDisks() {
   });
 }
 
+// netErrText says a network or SMB error in the page's language where it
+// is a common one; in English the box's own words follow in brackets.
+function netErrText(raw) {
+  if (!raw) return '';
+  const known = [[/connection refused/i, 'net.refused'], [/i\/o timeout|timed? ?out|deadline/i, 'net.timeout'],
+    [/no such host|lookup/i, 'net.dns'], [/LOGON_FAILURE|logon failure|access denied|ACCESS_DENIED/i, 'net.logon'],
+    [/BAD_NETWORK_NAME|bad network name/i, 'net.share'], [/OBJECT_NAME_NOT_FOUND|OBJECT_PATH_NOT_FOUND|no such file/i, 'net.folder'],
+    [/network is unreachable|no route to host/i, 'net.unreachable']].find(([re]) => re.test(raw));
+  if (!known) return raw;
+  return lang === 'en' ? t(known[1]) + ' (' + raw + ')' : t(known[1]);
+}
+
 // diskState reads a disk's status, nested under "status" or not.
 function diskState(d) {
   const s = d.status && typeof d.status === 'object' ? d.status : d;
@@ -49,7 +61,7 @@ async function diskFault(el) {
   showDisks(true);
   const bad = list.filter(d => diskState(d).st === 'error');
   clear(el, bad.length ? [h('b', {}, t('disk.fault')), bad.map(d => h('div', {class: 'fault'},
-    h('a', {href: '#/disks/' + d.number}, diskTitle(d)), ': ', diskState(d).err || stateText('error')))] : null);
+    h('a', {href: '#/disks/' + d.number}, diskTitle(d)), ': ', netErrText(diskState(d).err) || stateText('error')))] : null);
   return true;
 }
 
@@ -85,7 +97,7 @@ function diskCard(d, reload, msg) {
     h('div', {class: 'row'}, h('h2', {class: 'grow'}, h('a', {href: '#/disks/' + d.number}, diskTitle(d))),
       !diskOn(d) ? h('span', {class: 'badge'}, t('disk.disabled')) : null,
       h('span', {class: 'badge st-' + s.st}, stateText(s.st))),
-    s.err ? h('div', {class: 'msg'}, t('disk.cause', s.err)) : null,
+    s.err ? h('div', {class: 'msg'}, t('disk.cause', netErrText(s.err))) : null,
     h('div', {class: 'cards'}, stat('disk.share', h('span', {class: 'mono'}, shareText(d))),
       stat('disk.seen', s.seen ? fmtTime(s.seen) : null), stat('disk.free', s.free == null ? null : fmtBytes(s.free)),
       stat('disk.files', s.files), stat('disk.cached', s.cached)),
@@ -174,9 +186,9 @@ function diskForm(d, isNew, topMsg) {
     let r;
     try { r = await api('POST', 'disks/test', b); } catch (e) {
       if (e.status === 422) throw e;
-      return msgBox(msg, t('disk.testFail', e instanceof apiError ? e.message : errText(e)));
+      return msgBox(msg, t('disk.testFail', e instanceof apiError ? codeText(e.code, e.params) || netErrText(e.message) : errText(e)));
     }
-    if (r && (r.ok === false || r.error)) return msgBox(msg, t('disk.testFail', r.error || '?'));
+    if (r && (r.ok === false || r.error)) return msgBox(msg, t('disk.testFail', netErrText(r.error || '?')));
     const s = r ? diskState(r) : {};
     msgBox(msg, t('disk.testOk') + (s.files != null ? ' ' + t('disk.testFiles', s.files) : ''), true);
   }, 'test'));

@@ -422,6 +422,10 @@ const DICT = {
     'diag.noRTP': 'No media figures for this call (it was refused or never answered).', 'tel.phone': 'Phone',
     'tel.registered': 'registered', 'tel.unregistered': 'not registered', 'tel.regExpires': 'expires in {0}',
     'sys.zone': 'Time zone', 'sys.ntp': 'Clock',
+    'net.refused': 'The server refused the connection', 'net.timeout': 'The server did not answer in time',
+    'net.dns': 'The server\'s name was not found', 'net.logon': 'Wrong user or password for the share',
+    'net.share': 'The server has no share of that name', 'net.folder': 'The folder was not found on the share',
+    'net.unreachable': 'The server cannot be reached from the box\'s network',
   },
   zh: {
     'lang.switch': '切换语言', 'nav.menu': '菜单', 'nav.logout': '退出',
@@ -764,5 +768,7 @@ const DICT = {
     'diag.first.remote': '对方', 'diag.first.local': '设备', 'diag.noRTP': '此通话没有媒体数据（被拒绝或未接通）。',
     'tel.phone': '话机', 'tel.registered': '已注册', 'tel.unregistered': '未注册', 'tel.regExpires': '{0}后过期',
     'sys.zone': '时区', 'sys.ntp': '时钟',
+    'net.refused': '服务器拒绝连接', 'net.timeout': '服务器未及时应答', 'net.dns': '找不到服务器名称', 'net.logon': '共享的用户名或密码错误',
+    'net.share': '服务器上没有该共享名', 'net.folder': '共享中找不到该文件夹', 'net.unreachable': '设备所在网络无法到达服务器',
   },
 };

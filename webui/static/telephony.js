@@ -64,9 +64,10 @@ function trunkDetail(d) {
   if ((m = /^(?:SIP )?(\d{3})\b/.exec(d))) return t('tel.detail.status', m[1], hasKey('sip.' + m[1]) ? t('sip.' + m[1]) : d);
   if (d === 'registration stopped') return t('tel.detail.stopped');
   if (d === 'not registered') return t('tel.detail.none');
-  if (/timed? ?out|timeout|deadline/i.test(d)) return t('tel.detail.timeout') + ' (' + d + ')';
-  if (/refused/i.test(d)) return t('tel.detail.refused') + ' (' + d + ')';
-  if (/no such host|lookup/i.test(d)) return t('tel.detail.dns') + ' (' + d + ')';
+  const raw = k => t(k) + (lang === 'en' ? ' (' + d + ')' : '');
+  if (/timed? ?out|timeout|deadline/i.test(d)) return raw('tel.detail.timeout');
+  if (/refused/i.test(d)) return raw('tel.detail.refused');
+  if (/no such host|lookup/i.test(d)) return raw('tel.detail.dns');
   return d;
 }
 
