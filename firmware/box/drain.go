@@ -52,6 +52,7 @@ func (b *Box) Drain(grace time.Duration) DrainState {
 			b.drain.wg.Go(func() { b.hangupAfter(ctx, grace) })
 		}
 		b.SIP.SetDraining(true, retryAfter)
+		b.Calls.SetDraining(true)
 		b.log.Info("draining", "calls", len(b.Calls.Calls()), "grace", grace)
 	}
 	b.drain.mu.Unlock()
@@ -62,6 +63,7 @@ func (b *Box) Drain(grace time.Duration) DrainState {
 func (b *Box) Undrain() DrainState {
 	b.stopDrain()
 	b.SIP.SetDraining(false, 0)
+	b.Calls.SetDraining(false)
 	return b.DrainState()
 }
 

@@ -21,3 +21,8 @@ func (m *Manager) advertised(media, signal netip.Addr) (netip.Addr, bool) {
 
 // bindIP is the address to bind a stream's sockets to (zero: every one).
 func (m *Manager) bindIP() netip.Addr { return m.opt.BindIP }
+
+// SetDraining makes DialIVR refuse new calls (CodeShutdown) while on: a
+// draining box places no call either. Calls in progress, and their
+// transfers, go on.
+func (m *Manager) SetDraining(on bool) { m.draining.Store(on) }

@@ -86,6 +86,8 @@ type Manager struct {
 	mover  Mover
 	idGen  *idGen
 
+	draining atomic.Bool // DialIVR refuses (bind.go)
+
 	mu     sync.Mutex // guards calls, legs, closed and wg.Add
 	calls  map[string]*Call
 	legs   map[string]*Call // by leg id

@@ -53,6 +53,9 @@ func (m *Manager) DialIVR(ctx context.Context, ivr, number, fromExt string) (Inf
 	if m.dialer == nil {
 		return Info{}, fail(CodeNoTrunk, "dial", nil, "no SIP dialer")
 	}
+	if m.draining.Load() {
+		return Info{}, fail(CodeShutdown, "dial", nil, "the box is draining: it places no new call")
+	}
 	cfg := m.opt.Config()
 	out, err := route.FindOutbound(*cfg, fromExt, number)
 	if err != nil {

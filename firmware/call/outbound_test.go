@@ -225,6 +225,11 @@ func TestDialIVRRefusals(t *testing.T) {
 			t.Errorf("DialIVR(%s, %s, %s): %v, want %v", tc.ivr, tc.number, tc.ext, err, tc.want)
 		}
 	}
+	r.m.SetDraining(true)
+	if _, err := r.m.DialIVR(ctx, "6500", "110086", "1000"); !errors.Is(err, ErrShutdown) {
+		t.Errorf("DialIVR while draining: %v, want %v", err, ErrShutdown)
+	}
+	r.m.SetDraining(false)
 	if n := len(r.m.Calls()); n != 0 {
 		t.Errorf("%d calls after refusals", n)
 	}
