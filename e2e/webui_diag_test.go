@@ -12,7 +12,8 @@ import (
 // the box's time, addresses and today's calls; the diagnostics page lists
 // the call's trace, whose ladder shows its INVITE, 200 and BYE and whose
 // RTP figures count packets; the call record links to the trace; the
-// accounts page says whether each account's phone is registered.
+// accounts page says whether each account's phone is registered; the box's
+// log page shows its lines by level.
 func TestWebUIDiagnostics(t *testing.T) {
 	t.Parallel()
 	b := startBox(t, boxOpts{tones: true, config: phoneConfig(freePort(t))})
@@ -47,4 +48,14 @@ func TestWebUIDiagnostics(t *testing.T) {
 	br.until("the record's trace link", 10*time.Second, `document.querySelector("#record-list tr[data-id] a.trace")`)
 	br.route("accounts", "Accounts")
 	br.untilText("#acct-list tr[data-ext='1001'] td.reg", "not registered")
+
+	// The box's log: its start is there; warnings only leave the info lines out.
+	br.route("logs", "Box log")
+	br.untilText("#log-list", "ivrbox ready")
+	br.shot("webui-log")
+	br.pick("#log-level", "warn")
+	br.until("info lines gone", 10*time.Second, `!document.querySelector("#log-list").textContent.includes("ivrbox ready")`)
+	if href := js[string](br, `document.querySelector("#log-download").href`); !strings.Contains(href, "format=text&level=warn") {
+		t.Errorf("log download %q", href)
+	}
 }

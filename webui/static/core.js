@@ -287,7 +287,7 @@ const emptyRow = (n, key) => h('tr', {}, h('td', {class: 'empty', colSpan: n}, t
 
 // Router: #/page/arg. PAGES is filled by the page files.
 const PAGES = {};
-const NAV = ['dashboard', 'ivrs', 'prompts', 'disks', 'trunks', 'accounts', 'access', 'events', 'records', 'system', 'diag'];
+const NAV = ['dashboard', 'ivrs', 'prompts', 'disks', 'trunks', 'accounts', 'access', 'events', 'records', 'logs', 'system', 'diag'];
 const S = {loggedIn: false, setup: false, cleanup: null};
 function rerender() { S.rerendering = true; try { route(); } finally { S.rerendering = false; } }
 function sessionEnded() {

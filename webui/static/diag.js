@@ -4,7 +4,7 @@
 // now and today, phones, free storage, trunk health with reasons, event
 // delivery per application), the diagnostics page (runtime figures, the
 // recent calls' traces, the metrics address) and one call's trace (SIP
-// ladder, RTP figures, download).
+// ladder, RTP figures, download), and the box's log.
 
 // boxCards fills el from GET dashboard; false when the box has none (old
 // firmware: no more polling).
@@ -63,7 +63,7 @@ PAGES.diag = (main, arg) => {
         stat('diag.gc', d.gc_runs), stat('dash.uptime', fmtSecs(d.uptime_s)));
       clear(body, (list || []).length ? list.map(x => h('tr', {'data-call': x.call}, h('td', {class: 'num'}, fmtTime(x.started)),
         h('td', {}, x.from || ''), h('td', {}, x.to || ''), h('td', {class: 'num'}, x.messages, x.live ? [' ', h('span', {class: 'badge'}, t('diag.live'))] : null),
-        h('td', {}, h('a', {class: 'btn sm', href: '#/diag/' + encodeURIComponent(x.call)}, t('diag.open'))))) : emptyRow(5, 'diag.noTraces'));
+        h('td', {}, h('a', {class: 'btn sm', href: '#/diag/' + encodeURIComponent(x.call)}, t('diag.show'))))) : emptyRow(5, 'diag.noTraces'));
       stacked($('#trace-list', main));
     } catch (e) { msgBox(msg, e); }
   })();
@@ -98,3 +98,44 @@ async function traceView(main, id) {
     stat('diag.first', rtp.first ? t('diag.first.' + rtp.first) : null)) : h('p', {class: 'hint'}, t('diag.noRTP'))),
   h('a', {class: 'btn', href: '#/diag'}, t('back')));
 }
+
+// PAGES.logs is the box's log: the lines the box keeps (across a restart
+// of the service), newest first, by level and text, refreshed while shown,
+// and the download of all kept lines.
+PAGES.logs = main => {
+  const msg = h('div', {class: 'msg', role: 'alert', id: 'log-msg'});
+  const body = h('tbody');
+  const level = h('select', {id: 'log-level'}, ['debug', 'info', 'warn', 'error'].map(l =>
+    h('option', {value: l, selected: l === 'info'}, t('log.level.' + l))));
+  const q = h('input', {type: 'search', id: 'log-q', placeholder: t('log.searchPh'), autocomplete: 'off'});
+  const kept = h('span', {class: 'hint', id: 'log-kept'});
+  const dl = h('a', {class: 'btn', id: 'log-download', download: 'ivrbox.log'}, '⬇ ' + t('rec.download'));
+  let last = 0, gen = 0;
+  const params = () => 'level=' + level.value + (q.value.trim() ? '&q=' + encodeURIComponent(q.value.trim()) : '');
+  const row = l => h('tr', {'data-seq': l.seq, class: 'lv-' + String(l.level).toLowerCase()}, h('td', {class: 'num nowrap'}, fmtTime(l.time)),
+    h('td', {}, h('span', {class: 'badge'}, l.level)), h('td', {}, l.msg), h('td', {class: 'mono hide-sm'}, l.attrs || ''));
+  async function load(more) {
+    const g = more ? gen : ++gen;
+    dl.href = '/api/admin/logs?format=text&' + params();
+    let r;
+    try { r = await api('GET', 'logs?limit=500&' + params() + (more && last ? '&after=' + last : '')); } catch (e) { return msgBox(msg, e); }
+    if (g !== gen) return;
+    msgBox(msg);
+    const lines = (r && r.lines) || [];
+    if (lines.length) last = lines[lines.length - 1].seq;
+    kept.textContent = t('log.kept', r && r.max);
+    const rows = lines.slice().reverse().map(row);
+    if (!more) clear(body, rows.length ? rows : emptyRow(4, 'log.none'));
+    else if (rows.length) { const e = body.querySelector('td.empty'); if (e) e.parentNode.remove(); body.prepend(...rows); }
+    while (body.rows.length > 1000) body.lastChild.remove();
+  }
+  const reload = () => { last = 0; load(false); };
+  level.addEventListener('change', reload);
+  q.addEventListener('input', () => { clearTimeout(q.timer); q.timer = setTimeout(reload, 300); });
+  add(main, h('h1', {}, t('nav.logs')), h('div', {class: 'card row'},
+    h('label', {for: 'log-level', class: 'live'}, t('log.level')), level, q, dl, kept), msg,
+  h('div', {class: 'card tw'}, h('table', {id: 'log-list'}, thead(['ev.time', 'log.levelCol', 'log.msg', 'log.attrs|hide-sm']), body)));
+  reload();
+  const tick = setInterval(() => load(true), 5000);
+  return () => clearInterval(tick);
+};
