@@ -76,4 +76,11 @@ func TestWebUIPhoneControls(t *testing.T) {
 	}
 	wide("the trunks")
 	br.shot("webui-phone-trunks")
+
+	for _, p := range []struct{ route, h1 string }{{"ivrs", "IVRs"}, {"records", "Call records"}, {"logs", "Box log"}, {"diag", "Diagnostics"}} {
+		br.route(p.route, p.h1)
+		br.until(p.route, 10*time.Second, `document.querySelector("#main .card tbody tr")`)
+		wide(p.route)
+		br.shot("webui-phone-" + p.route)
+	}
 }
