@@ -29,6 +29,11 @@ func TestWebUIPromptTracking(t *testing.T) {
 	br.do("delete (first click)", chromedp.Click(chromedp.CSS(row+" button.delete")))
 	br.untilText(row+" button.delete", "IVR 6501 plays it: delete anyway?")
 	br.shot("webui-prompt-delete-used")
+	br.do("listen", chromedp.Click(chromedp.CSS(row+" button.listen")))
+	br.until("the player", 5*time.Second, `document.querySelector("`+row+` audio")`)
+	if !js[bool](br, `!!document.querySelector("`+row+` button.delete")`) {
+		t.Error("Listen hid Delete")
+	}
 
 	// Upload over an existing name: asked, then done.
 	wav := filepath.Join(t.TempDir(), "notice.wav")
