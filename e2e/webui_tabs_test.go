@@ -45,7 +45,9 @@ func (br *browser) answers(limit time.Duration) (time.Duration, error) {
 // most six HTTP/1.1 connections to a host, and each tab used to keep its
 // own event stream): the eighth loads, every tab gets an answer from the
 // box within 2 s, one tab holds the only stream, every tab's live dot is
-// green, and a call's events reach the event log of every tab.
+// green, and a call's events reach the event log of every tab; when the
+// leader goes another tab takes the stream; when the box goes every dot
+// turns grey.
 func TestWebUIEightTabs(t *testing.T) {
 	t.Parallel()
 	b := startBox(t, boxOpts{tones: true, config: liveConfig})
@@ -109,4 +111,10 @@ func TestWebUIEightTabs(t *testing.T) {
 			`[...document.querySelectorAll("#event-list td")].filter(td => td.textContent === "call started").length === 2`)
 	}
 	r.wait(t)
+
+	// The box goes away: every tab's dot turns grey (it tells the truth).
+	b.stop()
+	for i, tb := range rest {
+		tb.until(fmt.Sprintf("tab %d's live dot grey", i+1), 10*time.Second, `!document.querySelector("#live-dot").classList.contains("on")`)
+	}
 }
