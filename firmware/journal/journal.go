@@ -4,7 +4,10 @@
 // goroutine, so no call waits for the disk. After a crash (SIGKILL, power
 // loss) the calls still in the journal never ended for the application
 // servers or the call records; at the next start Recover hands each one's
-// last snapshot on, to be closed with cause CauseRestarted.
+// last snapshot on, to be closed with cause CauseRestarted. The journal
+// also notes which application server steered the call at the moment
+// (Entry.App: a cloud IVR's application, an XML IVR's application), so
+// that server gets its end-of-call notice too.
 package journal
 
 import (
@@ -50,9 +53,9 @@ type Journal struct {
 	once sync.Once
 	done chan struct{}
 	// Owned by the goroutine:
-	live    map[string]bool             // calls in the journal (answered, not ended)
-	pending map[string]*json.RawMessage // changes to write: a snapshot, or nil to delete
-	lost    uint64                      // dropped events already logged
+	live    map[string]*Entry   // calls in the journal (answered, not ended)
+	pending map[string]struct{} // calls changed since the last write (removed when not live)
+	lost    uint64              // dropped events already logged
 }
 
 // Open returns the journal in db, creating its bucket. log may be nil.
@@ -68,17 +71,18 @@ func Open(db *bbolt.DB, log *slog.Logger) (*Journal, error) {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	return &Journal{db: db, log: log, done: make(chan struct{}),
-		live: map[string]bool{}, pending: map[string]*json.RawMessage{}}, nil
+		live: map[string]*Entry{}, pending: map[string]struct{}{}}, nil
 }
 
-// Recover calls end with the last snapshot of every call a crash left in
-// the journal, oldest first, then removes them. Call it once, before Start.
-func (j *Journal) Recover(end func(event.Call)) (int, error) {
-	var calls []event.Call
+// Recover calls end with the entry of every call a crash left in the
+// journal, in the order of their ids, then removes them. Call it once,
+// before Start.
+func (j *Journal) Recover(end func(Entry)) (int, error) {
+	var calls []Entry
 	var bad int
 	err := j.db.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket([]byte(Bucket)).ForEach(func(k, v []byte) error {
-			var c event.Call
+			var c Entry
 			if err := json.Unmarshal(v, &c); err != nil || c.ID == "" {
 				bad++
 				return nil
@@ -157,27 +161,22 @@ func (j *Journal) run() {
 
 // apply notes the change one event makes.
 func (j *Journal) apply(e event.Event) {
-	switch e.Kind {
-	case event.CallAnswered, event.IVREntered, event.CallTransferred:
-		if e.Kind != event.CallAnswered && !j.live[e.CallID] {
-			return
-		}
-		if e.Call == nil || e.CallID == "" {
-			return
-		}
-		b, err := json.Marshal(e.Call)
-		if err != nil {
-			return
-		}
-		raw := json.RawMessage(b)
-		j.live[e.CallID] = true
-		j.pending[e.CallID] = &raw
-	case event.CallEnded:
-		if j.live[e.CallID] {
-			delete(j.live, e.CallID)
-			j.pending[e.CallID] = nil
-		}
+	if e.CallID == "" {
+		return
 	}
+	en := j.live[e.CallID]
+	switch {
+	case e.Kind == event.CallAnswered && e.Call != nil:
+		en = &Entry{Call: *e.Call}
+		j.live[e.CallID] = en
+	case en == nil:
+		return // not answered (or already ended): nothing journaled
+	case e.Kind == event.CallEnded:
+		delete(j.live, e.CallID)
+	case !en.note(e):
+		return
+	}
+	j.pending[e.CallID] = struct{}{}
 }
 
 // flush writes the pending changes in one transaction.
@@ -191,12 +190,13 @@ func (j *Journal) flush() {
 	}
 	err := j.db.Update(func(tx *bbolt.Tx) error {
 		bk := tx.Bucket([]byte(Bucket))
-		for id, v := range j.pending {
-			var err error
-			if v == nil {
-				err = bk.Delete([]byte(id))
-			} else {
-				err = bk.Put([]byte(id), *v)
+		for id := range j.pending {
+			err := bk.Delete([]byte(id))
+			if en := j.live[id]; en != nil {
+				var b []byte
+				if b, err = json.Marshal(en); err == nil {
+					err = bk.Put([]byte(id), b)
+				}
 			}
 			if err != nil {
 				return err

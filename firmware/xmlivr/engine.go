@@ -46,6 +46,12 @@ type Rooms interface {
 // and the fallback ran (Cause: the error, IVR: the IVR's number).
 const EventFallback event.Kind = "xml.fallback"
 
+// EventStarted is published on the bus when a call's application session
+// starts, before its startservice notice (CallID, IVR: the XML IVR). The
+// crash journal notes it, so the application gets its stopservice after a
+// crash (see Restarted).
+const EventStarted event.Kind = "xml.started"
+
 // Defaults of Options.
 const (
 	DefaultIdleHangup = 2 * time.Minute

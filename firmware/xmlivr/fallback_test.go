@@ -70,13 +70,15 @@ func TestFallbackPrompt(t *testing.T) {
 				t.Errorf("fallback after %v", d)
 			}
 			equal(t, "ops", c.Ops(), []string{"play sorry.wav", "hangup normal"})
-			select {
-			case ev := <-sub.C():
-				if ev.Kind != EventFallback || ev.CallID != c.ID() || ev.IVR != "6510" || ev.Cause == "" {
-					t.Errorf("event %+v", ev)
+			for _, kind := range []event.Kind{EventStarted, EventFallback} {
+				select {
+				case ev := <-sub.C():
+					if ev.Kind != kind || ev.CallID != c.ID() || ev.IVR != "6510" || (kind == EventFallback && ev.Cause == "") {
+						t.Errorf("event %+v, want %s", ev, kind)
+					}
+				default:
+					t.Errorf("no %s event", kind)
 				}
-			default:
-				t.Error("no fallback event")
 			}
 		})
 	}

@@ -25,6 +25,9 @@ const (
 	ByeFallback = "fallback" // the application failed: the fallback prompt and a hang-up
 	ByeMoved    = "moved"    // the call was moved to another IVR (it goes on)
 	ByeError    = "error"    // the box failed the call
+	// ByeRestarted: the box crashed (or lost power) during the session and
+	// closed the call at its next start (sent by Engine.Restarted).
+	ByeRestarted = "restarted"
 )
 
 // Notice is the XML body POSTed to the application, in the vendor's

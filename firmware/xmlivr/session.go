@@ -47,6 +47,7 @@ func (s *session) run(ctx context.Context) error {
 	ctx, stop := s.untilHangup(ctx)
 	defer stop()
 	s.log.Info("XML application", "url", s.spec.App.URL)
+	s.e.publish(event.Event{Kind: EventStarted, CallID: s.c.ID(), IVR: s.spec.IVR})
 	res, err := s.request(ctx, s.spec.App.URL, s.notice(ActStart))
 	for err == nil && res != nil {
 		res, err = s.verbs(ctx, res.Verbs)
