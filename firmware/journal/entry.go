@@ -1,6 +1,9 @@
 package journal
 
 import (
+	"context"
+	"log/slog"
+
 	"github.com/ivrbox/ivrbox/firmware/event"
 	"github.com/ivrbox/ivrbox/firmware/xmlivr"
 )
@@ -51,4 +54,18 @@ func (en *Entry) note(e event.Event) bool {
 		return false
 	}
 	return true
+}
+
+// apps counts the live calls an application server steers (for the log).
+func (j *Journal) apps() int {
+	if !j.log.Enabled(context.Background(), slog.LevelDebug) {
+		return 0
+	}
+	n := 0
+	for _, en := range j.live {
+		if en.App != "" {
+			n++
+		}
+	}
+	return n
 }

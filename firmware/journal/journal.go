@@ -207,7 +207,7 @@ func (j *Journal) flush() {
 	if err != nil {
 		j.log.Error("journal: write failed", "err", err, "changes", len(j.pending))
 	} else {
-		j.log.Debug("journal written", "changes", len(j.pending), "live", len(j.live))
+		j.log.Debug("journal written", "changes", len(j.pending), "live", len(j.live), "apps", j.apps())
 	}
 	clear(j.pending)
 }
