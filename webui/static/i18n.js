@@ -431,6 +431,10 @@ const DICT = {
     'log.level.warn': 'warnings and errors', 'log.level.error': 'errors only',
     'log.searchPh': 'text in the line…',
     'log.kept': 'The box keeps its last {0} lines, also across a restart.', 'log.none': 'No log lines match.',
+    'cmd.play': 'play', 'cmd.collect': 'collect', 'cmd.record': 'record', 'cmd.wait': 'wait',
+    'cmd.digits': 'digits', 'cmdst.done': 'done', 'cmdst.stopped': 'stopped', 'cmdst.key': 'stopped by a key',
+    'cmdst.timeout': 'timed out', 'cmdst.invalid': 'too few digits', 'cmdst.hungup': 'the call ended first',
+    'cmdst.failed': 'failed',
   },
   zh: {
     'lang.switch': '切换语言', 'nav.menu': '菜单', 'nav.logout': '退出',
@@ -778,5 +782,8 @@ const DICT = {
     'nav.logs': '设备日志', 'log.level': '级别', 'log.levelCol': '级别', 'log.msg': '消息', 'log.attrs': '详情',
     'log.level.debug': '调试及以上', 'log.level.info': '信息及以上', 'log.level.warn': '警告和错误', 'log.level.error': '仅错误',
     'log.searchPh': '日志中的文字…', 'log.kept': '设备保留最近 {0} 行日志，重启后仍在。', 'log.none': '没有匹配的日志行。',
+    'cmd.play': '播放', 'cmd.collect': '收号', 'cmd.record': '录音', 'cmd.wait': '等待', 'cmd.digits': '发送按键',
+    'cmdst.done': '完成', 'cmdst.stopped': '已停止', 'cmdst.key': '被按键打断', 'cmdst.timeout': '超时',
+    'cmdst.invalid': '位数不足', 'cmdst.hungup': '通话已先结束', 'cmdst.failed': '失败',
   },
 };

@@ -48,7 +48,11 @@ function eventRow(ev) {
   if (ev.cause) d.push(t('ev.cause', causeText(ev.cause)));
   if (ev.reason && ev.kind === 'call.refused') d.push(ev.reason);
   const x = ev.control || ev.command || ev.recording || ev.fork;
-  if (x) d.push([x.key, x.controller, x.kind, x.status, x.format, x.in, x.out, x.reason].filter(Boolean).join(' '));
+  // A command's kind and status in words; its reason (the box's English)
+  // only where the status does not say it already.
+  const word = (k, v) => (v && hasKey(k + v) ? t(k + v) : v);
+  if (x) d.push([x.key, x.controller, word('cmd.', x.kind), word('cmdst.', x.status), x.format, x.in, x.out,
+    lang === 'en' || !hasKey('cmdst.' + x.status) ? x.reason : ''].filter(Boolean).join(' '));
   const c = ev.call || ev;
   return h('tr', {'data-seq': ev.seq}, h('td', {class: 'num'}, fmtClock(ev.time)),
     h('td', {}, h('span', {class: 'badge', title: ev.kind}, DICT.en['kind.' + ev.kind] ? t('kind.' + ev.kind) : ev.kind)),
