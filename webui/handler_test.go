@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -308,4 +309,39 @@ func symDiff(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// scriptCodes are the admin API's message codes the page never provokes
+// (malformed requests only a script can send): they need no translation.
+var scriptCodes = []string{"auth.bad_header", "body.trailing_data", "command.join_refused", "command.kind_unknown", "command.ms_range",
+	"command.tag_too_long", "control.too_many", "endpoint.unknown", "endpoint.unknown_disk_file", "query.format", "query.level",
+	"query.not_bool", "query.not_int", "query.not_time", "query.not_time_or_date", "upload.field_too_long", "upload.not_multipart",
+	"upload.too_many_fields", "upload.wrong_field"}
+
+// TestCodesTranslated: every message code in the admin API's table
+// (docs/API-ADMIN.md, "Message codes") has the page's words (code.<code>),
+// in both languages by TestTranslations, unless only a script can cause it.
+func TestCodesTranslated(t *testing.T) {
+	doc, err := os.ReadFile("../docs/API-ADMIN.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(doc), "\n## Message codes")
+	if !ok {
+		t.Fatal("docs/API-ADMIN.md has no Message codes section")
+	}
+	src, err := fs.ReadFile(static, "static/i18n.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9_.-]+)`").FindAllStringSubmatch(table, -1) {
+		n++
+		if !slices.Contains(scriptCodes, m[1]) && !strings.Contains(string(src), "'code."+m[1]+"'") {
+			t.Errorf("code %s has no translation on the page (i18n.js: 'code.%s')", m[1], m[1])
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d codes found in the table", n)
+	}
 }
