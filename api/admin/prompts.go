@@ -207,6 +207,11 @@ func (a *API) postPrompt(w http.ResponseWriter, r *http.Request) error {
 	if err := checkPromptName(name); err != nil {
 		return err
 	}
+	if u.fields["replace"] == "0" {
+		if err := a.refuseExisting(name); err != nil {
+			return err
+		}
+	}
 	ext := uploadExt(u.filename, u.data)
 	if ext == "" {
 		return httpErr(http.StatusUnsupportedMediaType,
@@ -353,4 +358,20 @@ func (a *API) clearPrompts() error {
 		errs = append(errs, root.RemoveAll(e.Name()))
 	}
 	return errors.Join(errs...)
+}
+
+// refuseExisting answers 409 prompt.exists when an uploaded or built-in
+// prompt has name: an upload with replace=0 must not replace it.
+func (a *API) refuseExisting(name string) error {
+	local, err := a.localPrompts()
+	if err != nil {
+		return err
+	}
+	_, up := local[name]
+	bi := slices.Contains(builtin.Names(), name)
+	if !up && !bi {
+		return nil
+	}
+	return &HTTPError{Code: http.StatusConflict, Key: "prompt.exists", Params: map[string]any{"name": name, "builtin": bi && !up},
+		Msg: "a prompt named \"" + name + "\" exists already: send replace=1 to replace it"}
 }

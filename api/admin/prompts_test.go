@@ -224,3 +224,27 @@ func TestCheckPromptName(t *testing.T) {
 		}
 	}
 }
+
+// TestUploadReplaceZero: with replace=0 an upload refuses a name in use
+// (built-in or uploaded) with 409 prompt.exists and stores nothing; without
+// it, or with replace=1, it replaces as before.
+func TestUploadReplaceZero(t *testing.T) {
+	e := newEnv(t)
+	me := e.login()
+	no := map[string]string{"replace": "0"}
+	r := e.do(me, "POST", "prompts", multipartForm(t, "file", "notice.wav", toneWAV(400, 100), no)).want(t, http.StatusConflict)
+	if !bytes.Contains(r.body, []byte(`"code":"prompt.exists"`)) || !bytes.Contains(r.body, []byte(`"builtin":true`)) {
+		t.Errorf("built-in name: %s", r.body)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "prompts", "notice.wav")); err == nil {
+		t.Error("the refused upload was stored")
+	}
+	e.do(me, "POST", "prompts", multipartForm(t, "file", "fresh.wav", toneWAV(400, 100), no)).want(t, http.StatusCreated)
+	r = e.do(me, "POST", "prompts", multipartForm(t, "file", "fresh.wav", toneWAV(500, 100), no)).want(t, http.StatusConflict)
+	if !bytes.Contains(r.body, []byte(`"builtin":false`)) {
+		t.Errorf("uploaded name: %s", r.body)
+	}
+	e.do(me, "POST", "prompts", multipartForm(t, "file", "fresh.wav", toneWAV(500, 100), map[string]string{"replace": "1"})).
+		want(t, http.StatusCreated)
+	e.do(me, "POST", "prompts", multipartForm(t, "file", "notice.wav", toneWAV(400, 100), nil)).want(t, http.StatusCreated)
+}

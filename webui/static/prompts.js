@@ -97,6 +97,7 @@ function uploadCard(reload, known) {
       btn.textContent = t('pr.replace');
       return msgBox(msg, t(same.builtin ? 'pr.overBuiltin' : 'pr.overUpload', target));
     }
+    const replace = btn.dataset.replace === target;
     delete btn.dataset.replace;
     btn.textContent = t('pr.upload');
     btn.disabled = true;
@@ -104,14 +105,22 @@ function uploadCard(reload, known) {
     bar.value = 0;
     msgBox(msg);
     try {
-      const p = await upload(f, name.value.trim(), v => { bar.value = v; });
+      const p = await upload(f, name.value.trim(), replace, v => { bar.value = v; });
       const n = (p && p.name) || name.value.trim() || f.name;
       msgBox(msg, t('pr.uploaded', n), true);
       file.value = '';
       name.value = '';
       name.placeholder = t('pr.namePh');
       reload(n);
-    } catch (err) { msgBox(msg, err, false, 'upload'); } finally { btn.disabled = false; bar.hidden = true; }
+    } catch (err) {
+      // The box knows a name the list did not (another tab, a script): ask the same way.
+      if (err.code === 'prompt.exists') {
+        btn.dataset.replace = target;
+        btn.textContent = t('pr.replace');
+        return msgBox(msg, t(err.params.builtin ? 'pr.overBuiltin' : 'pr.overUpload', target));
+      }
+      msgBox(msg, err, false, 'upload');
+    } finally { btn.disabled = false; bar.hidden = true; }
   };
   return h('form', {class: 'card', id: 'upload-form', onsubmit: submit}, h('h2', {}, t('pr.uploadTitle')),
     h('p', {class: 'hint'}, t('pr.uploadHint')), h('div', {class: 'form'},
@@ -120,8 +129,9 @@ function uploadCard(reload, known) {
     h('p'), bar, msg, btn);
 }
 
-// upload posts one file as multipart/form-data, reporting progress (0-1).
-function upload(file, name, progress) {
+// upload posts one file as multipart/form-data, reporting progress (0-1);
+// without replace the box refuses a name in use (409 prompt.exists).
+function upload(file, name, replace, progress) {
   return new Promise((resolve, reject) => {
     const x = new XMLHttpRequest();
     x.open('POST', '/api/admin/prompts');
@@ -138,6 +148,7 @@ function upload(file, name, progress) {
     const fd = new FormData();
     fd.append('file', file);
     if (name) fd.append('name', name);
+    fd.append('replace', replace ? '1' : '0');
     x.send(fd);
   });
 }
