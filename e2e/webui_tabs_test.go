@@ -8,11 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
-// newTab opens another tab of the same browser on the box's page.
-func (br *browser) newTab() *browser {
+// newTab opens another tab of the same browser on the box's page; each
+// of scripts runs in it before the page's own.
+func (br *browser) newTab(scripts ...string) *browser {
 	br.t.Helper()
 	ctx, cancel := chromedp.NewContext(br.ctx)
 	nb := &browser{t: br.t, ctx: ctx, base: br.base, arts: br.arts}
@@ -21,8 +23,68 @@ func (br *browser) newTab() *browser {
 		br.t.Fatalf("open a tab: %v", err)
 	}
 	go nb.collect(chromedp.Console(ctx))
+	nb.before(scripts...)
 	nb.do("open the page in a new tab", chromedp.Navigate(nb.base))
 	return nb
+}
+
+// before makes each script run in the tab before the page's own, from the
+// next page load on.
+func (br *browser) before(scripts ...string) {
+	br.t.Helper()
+	for _, s := range scripts {
+		if _, err := chromedp.Call(br.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: s}); err != nil {
+			br.t.Fatalf("add a script: %v", err)
+		}
+	}
+}
+
+// noLocks hides the Web Locks API, as a page over plain HTTP to a LAN
+// address (not a secure context) has it.
+const noLocks = `Object.defineProperty(Navigator.prototype, "locks", {get: () => undefined})`
+
+// TestWebUIEightTabsNoLocks: the same eight tabs without Web Locks (plain
+// HTTP to a LAN address): a lease in localStorage elects the one tab that
+// streams; the eighth loads, every tab answers within 2 s and sees a
+// call's events.
+func TestWebUIEightTabsNoLocks(t *testing.T) {
+	t.Parallel()
+	b := startBox(t, boxOpts{tones: true, config: liveConfig})
+	br := newBrowser(t, b, 1280, 900, false)
+	br.setup()
+	br.before(noLocks)
+	br.do("reload without locks", chromedp.Reload())
+	br.untilText("#main h1", "Dashboard")
+	tabs := []*browser{br}
+	for len(tabs) < 8 {
+		tabs = append(tabs, br.newTab(noLocks))
+	}
+	tabs[7].untilText("#main h1", "Dashboard")
+	for i, tb := range tabs {
+		if d, err := tb.answers(2 * time.Second); err != nil {
+			t.Fatalf("tab %d: %v (after %v)", i+1, err, d.Round(time.Millisecond))
+		}
+		if js[bool](tb, "!!navigator.locks") {
+			t.Fatalf("tab %d has Web Locks", i+1)
+		}
+	}
+	leaders := 0
+	for i, tb := range tabs {
+		tb.until(fmt.Sprintf("tab %d's live dot green", i+1), 10*time.Second, `document.querySelector("#live-dot").classList.contains("on")`)
+		if js[string](tb, "live.mode") == "lead" {
+			leaders++
+		}
+		tb.route("events", "Event log")
+	}
+	if leaders != 1 {
+		t.Fatalf("%d tabs stream, want 1", leaders)
+	}
+	r := sipp(t, b, "6500", new(scenario).invite(false).answered(false).pause(time.Second).bye(), newPeer(t, 0), "udp")
+	for i, tb := range tabs {
+		tb.until(fmt.Sprintf("tab %d's event log to show the call", i+1), 15*time.Second,
+			`document.querySelector("#event-list").textContent.includes("call started")`)
+	}
+	r.wait(t)
 }
 
 // answers reports how long the page takes to get GET status from the box,

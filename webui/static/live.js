@@ -6,8 +6,10 @@
 // stream's state to the other tabs over a BroadcastChannel; when it closes,
 // the next tab waiting for the lock takes the stream over. Where the page
 // has no Web Locks (plain HTTP to a LAN address is not a secure context),
-// a tab keeps its own stream only while it is visible. The live dot is
-// green only while events or the box's heartbeats (every 15 s) arrive.
+// the leader is the tab holding a lease in localStorage, renewed every 2 s
+// (a tab that stops renewing loses it after 6 s); without BroadcastChannel
+// either, a tab keeps its own stream only while it is visible. The live dot
+// is green only while events or the box's heartbeats (every 15 s) arrive.
 
 const KINDS = ['call.started', 'call.refused', 'call.ringing', 'call.answered', 'call.ended', 'call.transferred', 'dtmf.digit', 'dtmf.string',
   'prompt.finished', 'prompt.skipped', 'ivr.entered', 'ivr.left', 'control.offered', 'control.accepted', 'control.ended',
@@ -16,13 +18,14 @@ const LIVE_STALE = 40000; // ms without an event or a heartbeat: not live
 // mode: '' stopped, 'follow' (events from the leader), 'lead' (the stream
 // for every tab), 'own' (no locks: a stream while visible).
 const live = {mode: '', es: null, subs: new Set(), bc: null, release: null, abort: null, gen: 0,
-  on: false, last: 0, timer: 0, check: 0};
+  on: false, last: 0, timer: 0, check: 0, lease: 0, id: Math.random().toString(36).slice(2)};
+const LEASE_KEY = 'ivrbox.live.lease', LEASE_MS = 6000;
 
 function startLive() {
   if (live.mode) return;
   const gen = ++live.gen;
   live.check = setInterval(liveDot, 5000);
-  if (!navigator.locks || !window.BroadcastChannel) {
+  if (!window.BroadcastChannel) {
     live.mode = 'own';
     document.addEventListener('visibilitychange', ownWhileVisible);
     return ownWhileVisible();
@@ -31,6 +34,11 @@ function startLive() {
   live.bc = new BroadcastChannel('ivrbox.live');
   live.bc.onmessage = m => fromTab(m.data || {});
   live.bc.postMessage({type: 'hello'});
+  if (!navigator.locks) {
+    leaseTick();
+    live.lease = setInterval(leaseTick, 2000);
+    return;
+  }
   live.abort = new AbortController();
   navigator.locks.request('ivrbox.live', {signal: live.abort.signal}, () => new Promise(resolve => {
     if (gen !== live.gen) return resolve();
@@ -44,6 +52,8 @@ function stopLive() {
   live.gen++;
   clearTimeout(live.timer);
   clearInterval(live.check);
+  clearInterval(live.lease);
+  if (live.mode === 'lead' && !live.release) dropLease();
   if (live.es) live.es.close();
   if (live.release) live.release();
   if (live.abort) live.abort.abort();
@@ -52,6 +62,32 @@ function stopLive() {
   Object.assign(live, {mode: '', es: null, bc: null, release: null, abort: null, on: false, last: 0});
   liveDot();
 }
+
+// leaseTick takes, renews or gives up the localStorage lease (no Web
+// Locks): the holder leads, the others follow.
+function leaseTick() {
+  let l = null;
+  try { l = JSON.parse(localStorage.getItem(LEASE_KEY) || 'null'); } catch (e) { /* storage off or junk */ }
+  const now = Date.now();
+  if (l && l.id !== live.id && l.until > now) {
+    if (live.mode === 'lead') { live.mode = 'follow'; if (live.es) live.es.close(); live.es = null; }
+    return;
+  }
+  try { localStorage.setItem(LEASE_KEY, JSON.stringify({id: live.id, until: now + LEASE_MS})); } catch (e) {
+    clearInterval(live.lease); // no storage: a stream while visible
+    live.mode = 'own';
+    document.addEventListener('visibilitychange', ownWhileVisible);
+    return ownWhileVisible();
+  }
+  if (live.mode !== 'lead') { live.mode = 'lead'; openStream(); }
+}
+function dropLease() {
+  try {
+    const l = JSON.parse(localStorage.getItem(LEASE_KEY) || 'null');
+    if (l && l.id === live.id) localStorage.removeItem(LEASE_KEY);
+  } catch (e) { /* storage off */ }
+}
+window.addEventListener('pagehide', () => { if (live.mode === 'lead' && !live.release) dropLease(); });
 
 // liveLoggedOut tells the other tabs that the session ended here.
 function liveLoggedOut() {
