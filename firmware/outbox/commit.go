@@ -188,7 +188,7 @@ func (o *Outbox) commit(batch []queued, rems []removal) error {
 			"id", d.id, "call", d.callID, "max_pending", o.opts.MaxPending)
 	}
 	for i, q := range batch {
-		o.shardOf(q.callID).push(ids[i])
+		o.shardOf(q.callID).push(ids[i], q.at)
 	}
 	if o.opts.afterCommit != nil {
 		o.opts.afterCommit()

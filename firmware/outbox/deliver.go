@@ -27,30 +27,33 @@ const (
 // work delivers the ids of s one after another until ctx is done.
 func (o *Outbox) work(ctx context.Context, s *shard) {
 	for {
-		id, ok := s.pop(ctx)
+		it, ok := s.pop(ctx)
 		if !ok {
 			return
 		}
-		o.deliverSafe(ctx, id)
+		o.deliverSafe(ctx, it)
+		s.done()
 	}
 }
 
 // deliverSafe is deliver with a panic logged instead of killing the box; the
 // event stays stored and is tried again after a restart.
-func (o *Outbox) deliverSafe(ctx context.Context, id uint64) {
+func (o *Outbox) deliverSafe(ctx context.Context, it item) {
 	defer func() {
 		if p := recover(); p != nil {
-			o.log.Error("outbox: panic delivering event", "id", id, "panic", p)
+			o.log.Error("outbox: panic delivering event", "id", it.id, "panic", p)
 		}
 	}()
-	o.deliver(ctx, id)
+	o.deliver(ctx, it)
 }
 
 // deliver sends event id until a 2xx answer, then hands it to the
 // committer for removal and returns at once: the worker goes on with the
 // call's next event while the removal waits for the next commit. It gives
-// up when ctx is done or the event is gone (dropped meanwhile).
-func (o *Outbox) deliver(ctx context.Context, id uint64) {
+// up when ctx is done or the event is gone (dropped meanwhile). A 2xx
+// answer records the delivery latency, from Enqueue to the answer.
+func (o *Outbox) deliver(ctx context.Context, it item) {
+	id := it.id
 	for attempt := 1; ; attempt++ {
 		r, ok := o.get(id)
 		if !ok {
@@ -63,6 +66,7 @@ func (o *Outbox) deliver(ctx context.Context, id uint64) {
 		}
 		err := o.post(ctx, url, id, attempt, r)
 		if err == nil {
+			o.delivered1(it)
 			o.remove(removal{id: id, callID: r.callID})
 			return
 		}

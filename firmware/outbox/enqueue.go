@@ -7,10 +7,12 @@ import (
 )
 
 // queued is one event accepted by Enqueue and not yet stored: its call and
-// its record, already encoded (so the caller's body may be reused).
+// its record, already encoded (so the caller's body may be reused), and
+// when Enqueue got it (Unix nanoseconds of Options.Now).
 type queued struct {
 	callID string
 	value  []byte
+	at     int64
 }
 
 // Enqueue accepts body, an event of call callID, for storing and delivery,
@@ -33,7 +35,7 @@ func (o *Outbox) Enqueue(callID string, body []byte) error {
 	if len(body) > MaxBody {
 		return fmt.Errorf("%w: %d bytes (max %d), call %q", ErrTooLarge, len(body), MaxBody, callID)
 	}
-	q := queued{callID: callID, value: encode(callID, body)}
+	q := queued{callID: callID, value: encode(callID, body), at: o.opts.Now().UnixNano()}
 	o.qmu.Lock()
 	if o.closing {
 		o.qmu.Unlock()

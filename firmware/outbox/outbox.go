@@ -64,8 +64,14 @@ type Options struct {
 	BaseDelay, MaxDelay time.Duration
 	// Log receives delivery failures and drops. nil discards.
 	Log *slog.Logger
-	// Now is the clock for X-Ivrbox-Timestamp. nil means time.Now.
+	// Now is the clock for X-Ivrbox-Timestamp and for the queue age and
+	// delivery latency (Stats). nil means time.Now.
 	Now func() time.Time
+	// Latency, if set, is called by a worker after each 2xx answer with
+	// the event's delivery latency: from Enqueue (for an event stored
+	// before New, from New) to the answer. It must be fast and must not
+	// block: a metric update.
+	Latency func(time.Duration)
 	// Rand returns a uniform random number in [0, n), n > 0, for the
 	// jitter. It must be safe for concurrent use. nil means math/rand/v2.
 	Rand func(n int64) int64
@@ -92,6 +98,13 @@ type Stats struct {
 	Retried   uint64 // attempts after a failed one
 	Dropped   uint64 // events deleted undelivered (MaxPending, no URL, corrupt, lost at Close)
 	LastError string // the last failed attempt's error; "" when none failed
+	// OldestAge is how long the oldest undelivered event has waited: since
+	// Enqueue, or, for an event stored before New (a restart), since New.
+	// 0 when none waits. An event answered with 2xx no longer counts.
+	OldestAge time.Duration
+	// LastLatency is the last delivered event's latency, from Enqueue (or
+	// New, as for OldestAge) to the 2xx answer; 0 before the first.
+	LastLatency time.Duration
 }
 
 // Outbox queues, stores and delivers events. Create it with New; Close it.
@@ -121,6 +134,7 @@ type Outbox struct {
 	commitErr  error              // the error of Close's commit; read after commitDone
 
 	delivered, retried, dropped atomic.Uint64
+	lastLatency                 atomic.Int64 // nanoseconds; 0 before the first delivery
 
 	life    sync.Mutex         // guards the fields below
 	closed  bool               // Close was called
@@ -197,6 +211,7 @@ func (o *Outbox) load() error {
 	defer o.mu.Unlock()
 	n := 0
 	var bad uint64
+	at := o.opts.Now().UnixNano() // stored records keep no enqueue time
 	err := o.db.Update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists([]byte(o.opts.Bucket))
 		if err != nil {
@@ -218,7 +233,7 @@ func (o *Outbox) load() error {
 				k, v = c.Seek(k) // the cursor may skip after Delete
 				continue
 			}
-			o.shardOf(r.callID).push(id)
+			o.shardOf(r.callID).push(id, at)
 			n++
 			k, v = c.Next()
 		}
@@ -240,12 +255,14 @@ func (o *Outbox) Pending() int { return int(o.pending.Load()) }
 func (o *Outbox) Stats() Stats {
 	queued := o.queued.Load() // before pending: an event leaves queued after it joins pending
 	return Stats{
-		Queued:    int(queued),
-		Pending:   o.Pending(),
-		Delivered: o.delivered.Load(),
-		Retried:   o.retried.Load(),
-		Dropped:   o.dropped.Load(),
-		LastError: o.lastError(),
+		Queued:      int(queued),
+		Pending:     o.Pending(),
+		Delivered:   o.delivered.Load(),
+		Retried:     o.retried.Load(),
+		Dropped:     o.dropped.Load(),
+		LastError:   o.lastError(),
+		OldestAge:   o.oldestAge(),
+		LastLatency: time.Duration(o.lastLatency.Load()),
 	}
 }
 
