@@ -3,13 +3,15 @@ package outbox
 import "time"
 
 // oldestAge is how long the oldest undelivered event has waited (see
-// Stats.OldestAge): the oldest of the queue not yet stored and of each
-// worker's events.
+// Stats.OldestAge): the oldest of the events not yet stored (the batch
+// being written, then the queue) and of each worker's events.
 func (o *Outbox) oldestAge() time.Duration {
 	var oldest int64
 	found := false
 	o.qmu.Lock()
-	if len(o.queue) > 0 {
+	if o.storingAt != 0 { // older than the queue
+		oldest, found = o.storingAt, true
+	} else if len(o.queue) > 0 {
 		oldest, found = o.queue[0].at, true
 	}
 	o.qmu.Unlock()

@@ -62,6 +62,9 @@ func (o *Outbox) flush() (err error) {
 	batch, rems := o.queue, o.removals
 	o.queue, o.spare = o.spare, nil
 	o.removals, o.spareRem = o.spareRem, nil
+	if len(batch) > 0 {
+		o.storingAt = batch[0].at
+	}
 	o.qmu.Unlock()
 	if len(batch) == 0 && len(rems) == 0 {
 		o.spare, o.spareRem = batch, rems
@@ -72,9 +75,12 @@ func (o *Outbox) flush() (err error) {
 			err = fmt.Errorf("outbox: panic storing events: %v", p)
 		}
 		if err != nil {
-			o.requeue(batch, rems)
+			o.requeue(batch, rems) // clears storingAt
 			return
 		}
+		o.qmu.Lock()
+		o.storingAt = 0 // the batch is in the shards now
+		o.qmu.Unlock()
 		o.queued.Add(-int64(len(batch))) // after commit raised pending
 		if cap(batch) <= maxSpare {
 			clear(batch)
@@ -96,6 +102,7 @@ func (o *Outbox) requeue(batch []queued, rems []removal) {
 	o.qmu.Lock()
 	o.removals = append(rems, o.removals...)
 	o.queue = append(batch, o.queue...)
+	o.storingAt = 0
 	excess := len(o.queue) - o.opts.MaxPending
 	if excess > 0 {
 		clear(o.queue[:excess])

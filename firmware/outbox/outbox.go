@@ -119,13 +119,14 @@ type Outbox struct {
 	mu      sync.Mutex   // serialises the outbox's bbolt writes and changes of pending
 	pending atomic.Int64 // stored events; written under mu
 
-	qmu      sync.Mutex   // guards queue, removals and closing
-	queue    []queued     // accepted by Enqueue, not yet taken by the committer; oldest first
-	removals []removal    // delivered or discarded events to delete, not yet taken by the committer
-	closing  bool         // Close was called: Enqueue and remove write synchronously
-	queued   atomic.Int64 // events in queue or in the batch being stored; raised under qmu
-	spare    []queued     // the last batch, emptied for reuse; the committer's own
-	spareRem []removal    // the last removals, emptied for reuse; the committer's own
+	qmu       sync.Mutex   // guards queue, removals and closing
+	queue     []queued     // accepted by Enqueue, not yet taken by the committer; oldest first
+	removals  []removal    // delivered or discarded events to delete, not yet taken by the committer
+	closing   bool         // Close was called: Enqueue and remove write synchronously
+	queued    atomic.Int64 // events in queue or in the batch being stored; raised under qmu
+	spare     []queued     // the last batch, emptied for reuse; the committer's own
+	spareRem  []removal    // the last removals, emptied for reuse; the committer's own
+	storingAt int64        // enqueue time of the oldest event of the batch being stored; 0 when none
 
 	kick       chan struct{}      // capacity 1: signalled when queue or removals grow
 	syncReq    chan chan error    // Sync's requests to the committer
