@@ -98,6 +98,14 @@ func TestMetricsAndCallTrace(t *testing.T) {
 		t.Errorf("/metrics with a wrong token: %d, want 401", code)
 	}
 
+	// The PBX API's app server is down for the whole test: the call's
+	// events wait in the outbox and age.
+	app := newAppServer(t, "")
+	app.down()
+	adm.must("PUT", "api-access", map[string]any{"user": apiUser, "password": apiPassword, "app_url": app.url()},
+		http.StatusOK, nil)
+	begun := time.Now()
+
 	p := newPeer(t, 0)
 	r := sipp(t, b, "6500", new(scenario).invite(false).answered(false).pause(2*time.Second).bye(), p, "udp")
 	r.wait(t)
@@ -168,5 +176,36 @@ func TestMetricsAndCallTrace(t *testing.T) {
 	}
 	if v := metricValue(fams, "ivrbox_calls", "state", "answered"); v != 0 {
 		t.Errorf("answered calls now = %v after the call ended", v)
+	}
+	checkDeliveryDown(t, adm, fams, time.Since(begun))
+}
+
+// checkDeliveryDown checks the metrics and the dashboard while the app
+// server is down: the call's events (the first queued when it rang, 2 s
+// before it ended) wait, their age at least 1 s and at most within (the
+// time since the app URL was set), with the failure as the last error.
+func checkDeliveryDown(t *testing.T, adm *adminClient, fams map[string]*dto.MetricFamily, within time.Duration) {
+	t.Helper()
+	age := metricValue(fams, "ivrbox_outbox_oldest_pending_age_seconds", "app", "pbx")
+	if age < 1 || age > within.Seconds() || metricValue(fams, "ivrbox_outbox_pending") < 1 {
+		t.Errorf("app server down: oldest pending age %v s (want 1..%v), pending %v", age, within.Seconds(),
+			metricValue(fams, "ivrbox_outbox_pending"))
+	}
+	if n := metricValue(fams, "ivrbox_outbox_delivery_latency_seconds_count", "app", "pbx"); n != 0 {
+		t.Errorf("delivery latency histogram count %v, want 0 (-1: missing)", n)
+	}
+	var d struct {
+		Delivery []struct {
+			App       string   `json:"app"`
+			Pending   int      `json:"pending"`
+			LastError string   `json:"last_error"`
+			QueueAgeS float64  `json:"queue_age_s"`
+			LatencyMS *float64 `json:"last_delivery_latency_ms"`
+		} `json:"delivery"`
+	}
+	adm.must("GET", "dashboard", nil, http.StatusOK, &d)
+	if len(d.Delivery) != 1 || d.Delivery[0].App != "pbx" || d.Delivery[0].Pending < 1 || d.Delivery[0].LastError == "" ||
+		d.Delivery[0].QueueAgeS < 1 || d.Delivery[0].QueueAgeS > within.Seconds()+1 || d.Delivery[0].LatencyMS != nil {
+		t.Errorf("dashboard delivery %+v, want pbx waiting 1..%v s with an error and no latency", d.Delivery, within.Seconds()+1)
 	}
 }

@@ -1,6 +1,8 @@
 package admin
 
 import (
+	"time"
+
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
@@ -272,6 +274,10 @@ type DeliveryStats struct {
 	// LastError is the last failed delivery's error ("" when none failed);
 	// shown on the dashboard, not in GET api-access.
 	LastError string `json:"-"`
+	// QueueAge is how long the oldest undelivered event has waited (0: none);
+	// LastLatency the last delivered event's time from queueing to the app
+	// server's 2xx (0: none yet). Shown on the dashboard.
+	QueueAge, LastLatency time.Duration `json:"-"`
 }
 
 func (a *API) getAPIAccess(w http.ResponseWriter, r *http.Request) error {

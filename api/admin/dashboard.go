@@ -1,6 +1,8 @@
 package admin
 
 import (
+	"math"
+
 	"net"
 	"net/http"
 	"slices"
@@ -86,6 +88,11 @@ type deliveryJSON struct {
 	Retried   uint64 `json:"retried"`
 	Dropped   uint64 `json:"dropped"`
 	LastError string `json:"last_error,omitempty"`
+	// QueueAgeS is the age in seconds of the oldest event not yet delivered
+	// (0 when none waits); LatencyMS the last delivered event's time from
+	// queueing to the 2xx answer, left out before the first delivery.
+	QueueAgeS float64 `json:"queue_age_s"`
+	LatencyMS float64 `json:"last_delivery_latency_ms,omitempty"`
 }
 
 type callsJSON struct {
@@ -116,7 +123,8 @@ func (a *API) getDashboard(w http.ResponseWriter, r *http.Request) error {
 	if a.opt.Delivery != nil && c.API.AppURL != "" {
 		st := a.opt.Delivery()
 		d.Delivery = append(d.Delivery, deliveryJSON{App: "pbx", URL: c.API.AppURL, Pending: st.Pending,
-			Delivered: st.Delivered, Retried: st.Retried, Dropped: st.Dropped, LastError: st.LastError})
+			Delivered: st.Delivered, Retried: st.Retried, Dropped: st.Dropped, LastError: st.LastError,
+			QueueAgeS: roundTo(st.QueueAge.Seconds(), 10), LatencyMS: latencyMS(st.LastLatency)})
 	}
 	d.Calls.Now = len(a.opt.Calls.Calls())
 	y, m, day := now.In(time.Local).Date()
@@ -162,3 +170,15 @@ func lanAddresses() []string {
 	slices.Sort(out)
 	return out
 }
+
+// latencyMS is d in milliseconds, one decimal, never 0 for a latency
+// (0 means none yet).
+func latencyMS(d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return max(0.1, roundTo(float64(d)/1e6, 10))
+}
+
+// roundTo rounds v to 1/per (per 10: one decimal).
+func roundTo(v, per float64) float64 { return math.Round(v*per) / per }

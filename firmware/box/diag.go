@@ -73,7 +73,7 @@ func (b *Box) outboxMetrics() metrics.Outbox {
 	}
 	st := b.outbox.Stats()
 	return metrics.Outbox{Queued: st.Queued, Pending: st.Pending, Delivered: st.Delivered,
-		Retried: st.Retried, Dropped: st.Dropped}
+		Retried: st.Retried, Dropped: st.Dropped, OldestAge: st.OldestAge}
 }
 
 // registrations lists the phones registered to local accounts.

@@ -1,6 +1,8 @@
 package box
 
 import (
+	"time"
+
 	"context"
 	"net/netip"
 	"sync"
@@ -21,6 +23,11 @@ func (b *Box) openTelephony() error {
 		URL:    func() string { return b.Store.Current().API.AppURL },
 		Secret: func() string { return b.Store.Current().API.Secret },
 		Log:    b.log.With("component", "outbox"),
+		Latency: func(d time.Duration) {
+			if b.Metrics != nil {
+				b.Metrics.DeliveryLatency(d)
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -63,7 +70,7 @@ func (b *Box) deliveryStats() admin.DeliveryStats {
 	}
 	st := b.outbox.Stats()
 	return admin.DeliveryStats{Pending: st.Pending, Delivered: st.Delivered, Retried: st.Retried, Dropped: st.Dropped,
-		LastError: st.LastError}
+		LastError: st.LastError, QueueAge: st.OldestAge, LastLatency: st.LastLatency}
 }
 
 // trunkChanged shows the trunks' registration state on the LEDs.

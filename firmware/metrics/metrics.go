@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"time"
 
 	vm "github.com/VictoriaMetrics/metrics"
 
@@ -41,7 +42,12 @@ type Disk struct {
 type Outbox struct {
 	Queued, Pending             int
 	Delivered, Retried, Dropped uint64
+	OldestAge                   time.Duration // the oldest undelivered event's wait
 }
+
+// latencyBuckets are the upper bounds, in seconds, of the delivery latency
+// histogram: from a healthy app server's answer to hours of outage.
+var latencyBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600}
 
 // Known label values, created up front.
 var (
@@ -62,6 +68,7 @@ type Metrics struct {
 	src Sources
 
 	started, answered *vm.Counter
+	latency           *vm.PrometheusHistogram // the PBX API's event delivery latency
 	ended             map[string]*vm.Counter // by cause
 	refused           map[string]*vm.Counter // by cause
 	dtmf              map[string]*vm.Counter // by source
@@ -81,6 +88,7 @@ func New(src Sources) *Metrics {
 	m := &Metrics{set: s, src: src,
 		started:  s.NewCounter(`ivrbox_calls_started_total`),
 		answered: s.NewCounter(`ivrbox_calls_answered_total`),
+		latency:  s.NewPrometheusHistogramExt(`ivrbox_outbox_delivery_latency_seconds{app="pbx"}`, latencyBuckets),
 		ended:    counters(s, `ivrbox_calls_ended_total{cause=%q}`, endCauses),
 		refused:  counters(s, `ivrbox_calls_refused_total{cause=%q}`, refuseCauses),
 		dtmf:     counters(s, `ivrbox_dtmf_digits_total{source=%q}`, dtmfSources),
@@ -145,6 +153,11 @@ func (m *Metrics) ivr(number string) *vm.Counter {
 	}
 	return c
 }
+
+// DeliveryLatency records one event delivered to the PBX API's app server
+// d after it was queued (outbox.Options.Latency): a histogram update, no
+// allocation.
+func (m *Metrics) DeliveryLatency(d time.Duration) { m.latency.Update(d.Seconds()) }
 
 // CountSIP counts one SIP message: a request by method, a response by
 // status code (trace.Options.Count).
@@ -237,6 +250,7 @@ func (m *Metrics) gauges() {
 		set(`ivrbox_outbox_delivered_total`, float64(o.Delivered))
 		set(`ivrbox_outbox_retried_total`, float64(o.Retried))
 		set(`ivrbox_outbox_dropped_total`, float64(o.Dropped))
+		set(`ivrbox_outbox_oldest_pending_age_seconds{app="pbx"}`, o.OldestAge.Seconds())
 	}
 	if m.src.Prompts != nil {
 		h, miss := m.src.Prompts()
