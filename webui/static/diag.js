@@ -30,6 +30,9 @@ async function boxCards(el) {
   (d.delivery || []).length ? h('div', {class: 'health', id: 'delivery-health'}, h('h2', {}, t('dash.delivery')),
     d.delivery.map(x => h('div', {'data-app': x.app}, h('b', {}, x.app), ' ', h('span', {class: 'mono'}, x.url || ''), ' — ',
       t('dash.deliveryN', x.pending || 0, x.delivered || 0, x.retried || 0, x.dropped || 0),
+      x.queue_age_s >= 1 ? h('span', {class: 'queue-age'}, '; ', t('dash.queueAge', fmtSecs(x.queue_age_s))) : null,
+      x.last_delivery_latency_ms ? h('span', {class: 'latency'}, '; ', t('dash.latency',
+        x.last_delivery_latency_ms < 1000 ? Math.round(x.last_delivery_latency_ms) + ' ms' : fmtSecs(x.last_delivery_latency_ms / 1000))) : null,
       x.last_error ? h('div', {class: 'err'}, t('dash.lastError', x.last_error)) : null))) : null);
   return true;
 }
