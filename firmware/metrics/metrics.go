@@ -69,10 +69,10 @@ type Metrics struct {
 
 	started, answered *vm.Counter
 	latency           *vm.PrometheusHistogram // the PBX API's event delivery latency
-	ended             map[string]*vm.Counter // by cause
-	refused           map[string]*vm.Counter // by cause
-	dtmf              map[string]*vm.Counter // by source
-	sipIn, sipOut     map[string]*vm.Counter // requests by method
+	ended             map[string]*vm.Counter  // by cause
+	refused           map[string]*vm.Counter  // by cause
+	dtmf              map[string]*vm.Counter  // by source
+	sipIn, sipOut     map[string]*vm.Counter  // requests by method
 	ivrMu             sync.Mutex
 	ivrs              map[string]*vm.Counter // calls entering each IVR, made on first use
 	respMu            sync.Mutex
