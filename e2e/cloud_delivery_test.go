@@ -14,11 +14,13 @@ import (
 // subStats is a subscription's delivery counts as GET /event/subscriptions
 // lists them.
 type subStats struct {
-	ID        string `json:"id"`
-	Pending   int    `json:"pending"`
-	Delivered uint64 `json:"delivered"`
-	Failed    uint64 `json:"failed"`
-	LastError string `json:"lastError"`
+	ID        string  `json:"id"`
+	Pending   int     `json:"pending"`
+	Delivered uint64  `json:"delivered"`
+	Failed    uint64  `json:"failed"`
+	LastError string  `json:"lastError"`
+	QueueAgeS float64 `json:"queueAgeS"`
+	LatencyMS float64 `json:"lastDeliveryLatencyMs"`
 }
 
 // stats returns subscription id's counts.
@@ -101,12 +103,15 @@ func TestCloudDeliveryRetries(t *testing.T) {
 	cb.api.ok("/media/stopMedia", map[string]string{"callId": callID})
 	waitRun(t, "the caller, silence after stopMedia", ear.heard, stopped, 0, 10, 3*time.Second)
 	cb.waitStats(sub, "failing while the server is down", 20*time.Second, func(s subStats) bool {
-		return s.Failed > before.Failed && s.Pending > 0 && s.LastError != ""
+		return s.Failed > before.Failed && s.Pending > 0 && s.LastError != "" && s.QueueAgeS > 0
 	})
 	app.up()
 	c.hangup()
 	app.waitEvent(90*time.Second, callID, "IvrEndedEvent")
 	cb.waitStats(sub, "all delivered", 10*time.Second, func(s subStats) bool { return s.Pending == 0 })
+	if s := cb.stats(sub); s.QueueAgeS != 0 || s.LatencyMS <= 0 {
+		t.Errorf("after delivery: queue age %v s (want 0), last latency %v ms (want > 0)", s.QueueAgeS, s.LatencyMS)
+	}
 
 	evs := app.delivered(callID)
 	checkCallEvents(t, evs, []string{"IvrStartedEvent", "IvrDtmfEvent 5", "IvrDtmfEvent 6",
@@ -209,6 +214,9 @@ func TestCloudRestart(t *testing.T) {
 	first := app.waitEvent(15*time.Second, "", "IvrEndedEvent")
 	c.waitBye(5 * time.Second)
 	cb.waitStats(sub, "all delivered", 10*time.Second, func(s subStats) bool { return s.Pending == 0 })
+	if s := cb.stats(sub); s.QueueAgeS != 0 || s.LatencyMS <= 0 {
+		t.Errorf("after delivery: queue age %v s (want 0), last latency %v ms (want > 0)", s.QueueAgeS, s.LatencyMS)
+	}
 	cb.box.stop()
 
 	b2 := startBox(t, boxOpts{dir: cb.dir, ports: cb.box})

@@ -81,7 +81,8 @@ type trunkHealth struct {
 }
 
 type deliveryJSON struct {
-	App       string `json:"app"` // "pbx": the PBX API's application server (api.app_url)
+	App       string `json:"app"`          // "pbx": the PBX API's application server (api.app_url); "cloud": a cloud IVR API subscription
+	ID        string `json:"id,omitempty"` // the cloud subscription's id
 	URL       string `json:"url,omitempty"`
 	Pending   int    `json:"pending"`
 	Delivered uint64 `json:"delivered"`
@@ -125,6 +126,13 @@ func (a *API) getDashboard(w http.ResponseWriter, r *http.Request) error {
 		d.Delivery = append(d.Delivery, deliveryJSON{App: "pbx", URL: c.API.AppURL, Pending: st.Pending,
 			Delivered: st.Delivered, Retried: st.Retried, Dropped: st.Dropped, LastError: st.LastError,
 			QueueAgeS: roundTo(st.QueueAge.Seconds(), 10), LatencyMS: latencyMS(st.LastLatency)})
+	}
+	if a.opt.Cloud != nil {
+		for _, sb := range a.opt.Cloud.Subscriptions() {
+			d.Delivery = append(d.Delivery, deliveryJSON{App: "cloud", ID: sb.ID, URL: sb.URL, Pending: sb.Pending,
+				Delivered: sb.Delivered, Retried: sb.Failed, LastError: sb.LastError,
+				QueueAgeS: roundTo(sb.QueueAge.Seconds(), 10), LatencyMS: latencyMS(sb.LastLatency)})
+		}
 	}
 	d.Calls.Now = len(a.opt.Calls.Calls())
 	y, m, day := now.In(time.Local).Date()

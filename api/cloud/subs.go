@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -56,6 +57,16 @@ type Subscription struct {
 	Failed    uint64 `json:"failed"`
 	// LastError is the last delivery failure, if any.
 	LastError string `json:"lastError,omitempty"`
+	// QueueAge is how long its oldest undelivered event has waited (0:
+	// none waits); LastLatency its last delivered event's time from being
+	// queued to the 2xx answer (0: none yet). Both count from the service's
+	// start for events stored before it.
+	QueueAge    time.Duration `json:"-"`
+	LastLatency time.Duration `json:"-"`
+	// QueueAgeS and LastLatencyMS are QueueAge in seconds and LastLatency
+	// in milliseconds, as listed.
+	QueueAgeS     float64 `json:"queueAgeS"`
+	LastLatencyMS float64 `json:"lastDeliveryLatencyMs,omitempty"`
 }
 
 // The event topics.
@@ -255,6 +266,11 @@ func (s *subs) view(sb Subscription) Subscription {
 	if cur != nil {
 		st := cur.ob.Stats()
 		sb.Pending, sb.Delivered, sb.Failed, sb.LastError = st.Pending+st.Queued, st.Delivered, st.Retried, st.LastError
+		sb.QueueAge, sb.LastLatency = st.OldestAge, st.LastLatency
+		sb.QueueAgeS = math.Round(st.OldestAge.Seconds()*10) / 10
+		if st.LastLatency > 0 {
+			sb.LastLatencyMS = max(0.1, math.Round(float64(st.LastLatency)/1e5)/10)
+		}
 	}
 	return sb
 }

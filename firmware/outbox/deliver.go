@@ -31,28 +31,29 @@ func (o *Outbox) work(ctx context.Context, s *shard) {
 		if !ok {
 			return
 		}
-		o.deliverSafe(ctx, it)
+		o.deliverSafe(ctx, s, it)
 		s.done()
 	}
 }
 
 // deliverSafe is deliver with a panic logged instead of killing the box; the
 // event stays stored and is tried again after a restart.
-func (o *Outbox) deliverSafe(ctx context.Context, it item) {
+func (o *Outbox) deliverSafe(ctx context.Context, s *shard, it item) {
 	defer func() {
 		if p := recover(); p != nil {
 			o.log.Error("outbox: panic delivering event", "id", it.id, "panic", p)
 		}
 	}()
-	o.deliver(ctx, it)
+	o.deliver(ctx, s, it)
 }
 
 // deliver sends event id until a 2xx answer, then hands it to the
 // committer for removal and returns at once: the worker goes on with the
 // call's next event while the removal waits for the next commit. It gives
 // up when ctx is done or the event is gone (dropped meanwhile). A 2xx
-// answer records the delivery latency, from Enqueue to the answer.
-func (o *Outbox) deliver(ctx context.Context, it item) {
+// answer records the delivery latency, from Enqueue to the answer, and
+// marks the event done on s (of the worker).
+func (o *Outbox) deliver(ctx context.Context, s *shard, it item) {
 	id := it.id
 	for attempt := 1; ; attempt++ {
 		r, ok := o.get(id)
@@ -67,6 +68,7 @@ func (o *Outbox) deliver(ctx context.Context, it item) {
 		err := o.post(ctx, url, id, attempt, r)
 		if err == nil {
 			o.delivered1(it)
+			s.done() // no longer waiting, before its removal lowers Pending
 			o.remove(removal{id: id, callID: r.callID})
 			return
 		}
