@@ -108,40 +108,12 @@ func (s *Store) Add(recs ...Record) error {
 }
 
 // List returns up to limit records (0: 50; at most MaxList) that started
-// before before (zero: any), newest first.
+// before before (zero: any), newest first: Find with no filter.
 func (s *Store) List(limit int, before time.Time) ([]Record, error) {
 	if limit <= 0 {
 		limit = 50
 	}
-	limit = min(limit, MaxList)
-	out := []Record{}
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucket)
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		var k, v []byte
-		if before.IsZero() {
-			k, v = c.Last()
-		} else if k, _ = c.Seek(timeKey(before)); k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-		for ; k != nil && len(out) < limit; k, v = c.Prev() {
-			var r Record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("record %x: %w", k, err)
-			}
-			out = append(out, r)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cdr: list: %w", wrapClosed(err))
-	}
-	return out, nil
+	return s.Find(Query{Limit: min(limit, MaxList), Before: before})
 }
 
 // Clear removes every record (the factory reset).
