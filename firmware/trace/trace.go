@@ -15,6 +15,7 @@ const (
 	DefaultCalls = 32   // calls traced (live and recent) when Options.Calls is 0
 	MaxMessages  = 40   // messages kept per call; later ones are counted
 	MaxText      = 2048 // bytes of a message's text kept (at most 32 × 40 × 2 KiB in all)
+	MaxCallID    = 128  // bytes of a SIP Call-ID kept: the trace's key
 )
 
 // Message is one SIP message of a call.
@@ -156,7 +157,7 @@ func (s *Store) file(in bool, transport, laddr, raddr string, msg []byte, now ti
 	if s.opt.Count != nil {
 		s.opt.Count(in, m.Method, m.Status)
 	}
-	id := header(head, "call-id", "i")
+	id := clip(header(head, "call-id", "i"), MaxCallID) // the key Get and List use
 	if id == "" {
 		return
 	}
@@ -168,7 +169,7 @@ func (s *Store) file(in bool, transport, laddr, raddr string, msg []byte, now ti
 		if m.Method != "INVITE" || m.Status != 0 {
 			return // not a call's first message: not traced
 		}
-		t = &Trace{SIPCallID: clip(id, 128), Started: now, Live: true}
+		t = &Trace{SIPCallID: id, Started: now, Live: true}
 		s.add(id, t)
 	}
 	if len(t.Messages) >= MaxMessages {
@@ -215,13 +216,14 @@ func (s *Store) Hook(e event.Event) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.bySIP[e.Call.SIPCallID]
+	id := clip(e.Call.SIPCallID, MaxCallID)
+	t := s.bySIP[id]
 	if t == nil {
 		return
 	}
 	if t.Call == "" {
 		t.Call, t.From, t.To = e.CallID, e.Call.From, e.Call.To
-		s.byCall[e.CallID] = e.Call.SIPCallID
+		s.byCall[e.CallID] = id
 	}
 	if e.Kind != event.CallStarted {
 		t.Live, t.Ended = false, e.Time
@@ -238,7 +240,7 @@ func (s *Store) Get(id string) (Trace, bool) {
 	s.mu.Lock()
 	sipID, ok := s.byCall[id]
 	if !ok {
-		sipID = id
+		sipID = clip(id, MaxCallID)
 	}
 	t := s.bySIP[sipID]
 	if t == nil {
