@@ -4,6 +4,11 @@
 // survive a restart of the service. The file is cut in two halves of at
 // most MaxFileBytes/2 (log.jsonl and log.jsonl.1); at start the ring is
 // filled from them.
+//
+// The file is written in batches (package logbuf), at most FlushEvery
+// after a line and at Close, never by the goroutine that logs: a line costs
+// a copy, not a system call. A box killed outright loses at most the last
+// FlushEvery of lines on disk; the ones in memory are gone with it anyway.
 package logring
 
 import (
@@ -20,6 +25,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ivrbox/ivrbox/firmware/logbuf"
 )
 
 // Limits.
@@ -28,6 +35,8 @@ const (
 	MaxFileBytes = 2 << 20 // both halves of the file together
 	maxLine      = 2048    // bytes of one line's message and attributes kept
 	fileName     = "log.jsonl"
+
+	FlushEvery = time.Second // longest a line waits to be written to the file
 )
 
 // Line is one log line.
@@ -41,15 +50,13 @@ type Line struct {
 
 // Ring is the bounded store of log lines. It is safe for concurrent use.
 type Ring struct {
-	dir string
-
 	mu    sync.Mutex
 	lines []Line // ring buffer of cap lines
 	next  int    // where the next line goes
 	full  bool
 	seq   uint64
-	f     *os.File // the current half; nil: not kept on disk
-	size  int64
+	out   *logbuf.Writer // batches lines for file; nil: not kept on disk
+	file  *halves
 }
 
 // Options configure a Ring.
@@ -66,7 +73,7 @@ func Open(opt Options) (*Ring, error) {
 	if n <= 0 {
 		n = DefaultLines
 	}
-	r := &Ring{dir: opt.Dir, lines: make([]Line, n)}
+	r := &Ring{lines: make([]Line, n)}
 	if opt.Dir == "" {
 		return r, nil
 	}
@@ -82,7 +89,8 @@ func Open(opt Options) (*Ring, error) {
 		_ = f.Close()
 		return r, err
 	}
-	r.f, r.size = f, st.Size()
+	r.file = &halves{dir: opt.Dir, f: f, size: st.Size()}
+	r.out = logbuf.New(r.file, FlushEvery)
 	return r, nil
 }
 
@@ -116,35 +124,69 @@ func (r *Ring) put(l Line) {
 	}
 }
 
-// Add keeps one line (its Seq is set) and appends it to the file.
+// Add keeps one line (its Seq is set) and queues it for the file.
 func (r *Ring) Add(l Line) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.put(l)
-	if r.f == nil {
+	if r.out == nil {
 		return
 	}
 	data, err := json.Marshal(r.lines[(r.next+len(r.lines)-1)%len(r.lines)])
 	if err != nil {
 		return
 	}
-	data = append(data, '\n')
-	if r.size+int64(len(data)) > MaxFileBytes/2 {
-		r.rotate()
-		if r.f == nil {
-			return
+	_, _ = r.out.Write(append(data, '\n'))
+}
+
+// halves is the file of the ring: the current half, cut in two when full.
+// It is written by the ring's batcher only.
+type halves struct {
+	dir  string
+	f    *os.File // nil once a rotation failed
+	size int64
+}
+
+// Write appends whole lines, starting a new half when the current one has
+// no room for the next line.
+func (h *halves) Write(data []byte) (int, error) {
+	all := len(data)
+	for len(data) > 0 && h.f != nil {
+		n := linesWithin(data, MaxFileBytes/2-h.size)
+		if n == 0 && h.size > 0 {
+			h.rotate()
+			continue
 		}
+		if n == 0 { // a line longer than a half goes alone
+			n = bytes.IndexByte(data, '\n') + 1
+			if n == 0 {
+				n = len(data)
+			}
+		}
+		if w, err := h.f.Write(data[:n]); err == nil {
+			h.size += int64(w)
+		}
+		data = data[n:]
 	}
-	if n, err := r.f.Write(data); err == nil {
-		r.size += int64(n)
+	return all, nil
+}
+
+// linesWithin is how many bytes of whole lines of data fit in max.
+func linesWithin(data []byte, max int64) int {
+	if max <= 0 {
+		return 0
 	}
+	if int64(len(data)) <= max {
+		return len(data)
+	}
+	return bytes.LastIndexByte(data[:max], '\n') + 1
 }
 
 // rotate makes the current half the old one and starts a new one.
-func (r *Ring) rotate() {
-	_ = r.f.Close()
-	r.f = nil
-	cur := filepath.Join(r.dir, fileName)
+func (h *halves) rotate() {
+	_ = h.f.Close()
+	h.f = nil
+	cur := filepath.Join(h.dir, fileName)
 	if err := os.Rename(cur, cur+".1"); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return
 	}
@@ -152,7 +194,7 @@ func (r *Ring) rotate() {
 	if err != nil {
 		return
 	}
-	r.f, r.size = f, 0
+	h.f, h.size = f, 0
 }
 
 // Query selects lines.
@@ -191,15 +233,22 @@ func (r *Ring) Lines(q Query) []Line {
 // Cap is the number of lines the ring keeps.
 func (r *Ring) Cap() int { return len(r.lines) }
 
-// Close closes the file. It is idempotent.
+// Close writes the waiting lines and closes the file. It is idempotent;
+// lines added later are kept in memory only.
 func (r *Ring) Close() error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.f == nil {
+	out := r.out
+	r.out = nil
+	r.mu.Unlock()
+	if out == nil {
 		return nil
 	}
-	err := r.f.Close()
-	r.f = nil
+	_ = out.Close()
+	if r.file.f == nil {
+		return nil
+	}
+	err := r.file.f.Close()
+	r.file.f = nil
 	return err
 }
 

@@ -2,8 +2,13 @@ package logring
 
 import (
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ivrbox/ivrbox/firmware/logbuf"
 )
 
 func TestRingTeeAndFile(t *testing.T) {
@@ -52,12 +57,63 @@ func TestFileBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
 	long := strings.Repeat("x", 1000)
 	for range 5000 {
 		r.Add(Line{Msg: long})
 	}
-	if r.size > MaxFileBytes/2 {
-		t.Errorf("current half %d bytes", r.size)
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{fileName, fileName + ".1"} {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Size() > MaxFileBytes/2 || name != fileName && st.Size() < MaxFileBytes/4 {
+			t.Errorf("%s: %d bytes", name, st.Size())
+		}
+	}
+	r2, err := Open(Options{Lines: 10, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	if got := r2.Lines(Query{}); len(got) != 10 || got[9].Seq != 5000 {
+		t.Errorf("after reopening: %d lines, last %+v", len(got), got[len(got)-1].Seq)
+	}
+}
+
+// TestWrittenWithoutClose: lines reach the file within FlushEvery, and
+// many at once are written without waiting for it.
+func TestWrittenWithoutClose(t *testing.T) {
+	dir := t.TempDir()
+	r, err := Open(Options{Lines: 10, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.Add(Line{Msg: "one"})
+	waitFile(t, dir, func(b []byte) bool { return strings.Contains(string(b), `"msg":"one"`) })
+	long := strings.Repeat("y", 1000)
+	for range logbuf.Urgent/1000 + 1 {
+		r.Add(Line{Msg: long})
+	}
+	waitFile(t, dir, func(b []byte) bool { return len(b) > logbuf.Urgent })
+}
+
+// waitFile waits (up to 10 s, on a busy machine) until the current half's
+// contents satisfy ok.
+func waitFile(t *testing.T, dir string, ok func([]byte) bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(filepath.Join(dir, fileName))
+		if ok(b) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("file never got there: %d bytes", len(b))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

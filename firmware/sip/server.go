@@ -204,6 +204,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	udp = quietPacketConn(udp)
 	tlsL, err := s.listenTLS()
 	if err != nil {
 		udp.Close()

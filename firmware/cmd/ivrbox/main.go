@@ -31,6 +31,7 @@ import (
 	"github.com/ivrbox/ivrbox/board"
 	"github.com/ivrbox/ivrbox/firmware/box"
 	"github.com/ivrbox/ivrbox/firmware/config"
+	"github.com/ivrbox/ivrbox/firmware/logbuf"
 	"github.com/ivrbox/ivrbox/firmware/logring"
 	"github.com/ivrbox/ivrbox/firmware/sdnotify"
 	"github.com/ivrbox/ivrbox/firmware/store"
@@ -92,7 +93,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if opt.RTPLow, opt.RTPHigh, err = parseRange(*rtp); err != nil {
 		return err
 	}
-	if opt.Log, err = newLogger(*level, stderr); err != nil {
+	// The log goes out in batches (at most 100 ms late), so that logging
+	// makes no system call on the goroutine that logs.
+	logOut := logbuf.New(stderr, 100*time.Millisecond)
+	defer logOut.Close()
+	if opt.Log, err = newLogger(*level, logOut); err != nil {
 		return err
 	}
 	ring, err := openLogRing(opt.DataDir)
