@@ -56,8 +56,12 @@ func NewBlinker(led LED, opt BlinkerOptions) *Blinker {
 // does not restart it. After Close, Set does nothing.
 func (b *Blinker) Set(p Pattern) {
 	b.mu.Lock()
+	same := b.want.Equal(p)
 	b.want = p
 	b.mu.Unlock()
+	if same {
+		return // nothing for the goroutine to do: do not wake it
+	}
 	select {
 	case b.kick <- struct{}{}:
 	default:

@@ -44,6 +44,11 @@ func (b *Box) openBoard() error {
 	return nil
 }
 
+// statusHoldoff is the shortest time between two updates of the status
+// display's call count: LEDs need no more, and a busy box saves a wake-up
+// per call.
+const statusHoldoff = 50 * time.Millisecond
+
 // watchStatus keeps the status display's call count current from the event
 // bus until ctx ends; the returned func waits for it to stop.
 func (b *Box) watchStatus(ctx context.Context) (wait func()) {
@@ -51,10 +56,20 @@ func (b *Box) watchStatus(ctx context.Context) (wait func()) {
 	b.Status.SetCalls(b.Calls.Len())
 	b.Disks.Apply(b.Store.Config().Disks)
 	changed, unsubscribe := b.Store.Subscribe()
-	sub := b.Bus.Subscribe(256)
+	// Calls starting and ending only mark the count stale: the goroutine
+	// wakes once for many of them (at most every statusHoldoff), not for
+	// every event of every call.
+	calls := make(chan struct{}, 1)
+	b.Bus.Hook(func(e event.Event) {
+		if e.Kind == event.CallStarted || e.Kind == event.CallEnded {
+			select {
+			case calls <- struct{}{}:
+			default:
+			}
+		}
+	})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		defer sub.Close()
 		defer unsubscribe()
 		for {
 			select {
@@ -69,9 +84,14 @@ func (b *Box) watchStatus(ctx context.Context) (wait func()) {
 				b.Disks.Apply(cfg.Disks) // a restore or PUT config may change them
 				b.Trunks.Apply(cfg)
 				b.applyGuard(cfg)
-			case e := <-sub.C():
-				if e.Kind == event.CallStarted || e.Kind == event.CallEnded {
-					b.Status.SetCalls(b.Calls.Len())
+			case <-calls:
+				b.Status.SetCalls(b.Calls.Len())
+				t := time.NewTimer(statusHoldoff)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C:
 				}
 			}
 		}

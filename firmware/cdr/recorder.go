@@ -23,20 +23,22 @@ const (
 	// others to share its transaction (one disk sync each): at 300 calls a
 	// second, thirty records a write instead of one.
 	commitWindow = 100 * time.Millisecond
-	// subBuffer is the subscription's buffer, in events.
-	subBuffer = 4096
+	// subBuffer is the most events waiting for the recorder.
+	subBuffer = 1 << 16
+	// sweepEvery is how often calls with no call.ended are looked for.
+	sweepEvery = 10 * time.Minute
 )
 
 // Bus is the event source a Recorder reads (an *event.Bus).
 type Bus interface {
-	Subscribe(buf int) *event.Subscription
+	SubscribeBatch(max int) *event.Batch
 }
 
 // Recorder writes one Record per call to a Store, built from the call's
 // events. It runs its own goroutine from NewRecorder until Close.
 type Recorder struct {
 	st    *Store
-	sub   *event.Subscription
+	sub   *event.Batch
 	log   *slog.Logger
 	now   func() time.Time
 	once  sync.Once
@@ -44,6 +46,7 @@ type Recorder struct {
 	calls map[string]*Record // calls in progress; owned by the goroutine
 	ready []Record           // finished, not yet written; owned by the goroutine
 	lost  uint64             // dropped events already logged; owned by the goroutine
+	swept time.Time          // the last sweep; owned by the goroutine
 }
 
 // NewRecorder subscribes to bus and starts recording into st. log may be
@@ -52,7 +55,7 @@ func NewRecorder(st *Store, bus Bus, log *slog.Logger) *Recorder {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Recorder{st: st, sub: bus.Subscribe(subBuffer), log: log, now: time.Now,
+	r := &Recorder{st: st, sub: bus.SubscribeBatch(subBuffer), log: log, now: time.Now,
 		done: make(chan struct{}), calls: map[string]*Record{}}
 	go r.run()
 	return r
@@ -66,38 +69,21 @@ func (r *Recorder) Close() {
 	<-r.done
 }
 
+// run applies the events in batches, one commit window after the first
+// of each (one wake-up and one transaction a batch), until Close.
 func (r *Recorder) run() {
 	defer close(r.done)
-	sweep := time.NewTicker(10 * time.Minute)
-	defer sweep.Stop()
-	window := time.NewTimer(commitWindow)
-	window.Stop()
-	defer window.Stop()
-	waiting := false // window runs: records are ready
-	for {
-		select {
-		case e, ok := <-r.sub.C():
-			if !ok {
-				r.flush()
-				return
-			}
+	r.swept = r.now()
+	r.sub.Serve(commitWindow, func(evs []event.Event, _ bool) {
+		for _, e := range evs {
 			r.apply(e)
-			switch {
-			case len(r.ready) >= batch:
-				r.flush()
-				window.Stop()
-				waiting = false
-			case len(r.ready) > 0 && !waiting:
-				window.Reset(commitWindow)
-				waiting = true
-			}
-		case <-window.C:
-			r.flush()
-			waiting = false
-		case <-sweep.C:
-			r.sweep()
 		}
-	}
+		r.flush()
+		if r.now().Sub(r.swept) >= sweepEvery {
+			r.sweep()
+			r.swept = r.now()
+		}
+	})
 }
 
 // apply adds one event to its call's record.
@@ -168,9 +154,14 @@ func (r *Recorder) flush() {
 	if len(r.ready) == 0 {
 		return
 	}
-	if err := r.st.Add(r.ready...); err != nil {
-		r.log.Error("cdr: call records not written", "records", len(r.ready), "err", err)
+	for recs := r.ready; len(recs) > 0; {
+		n := min(len(recs), batch)
+		if err := r.st.Add(recs[:n]...); err != nil {
+			r.log.Error("cdr: call records not written", "records", n, "err", err)
+		}
+		recs = recs[n:]
 	}
+	clear(r.ready)
 	r.ready = r.ready[:0]
 }
 

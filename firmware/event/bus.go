@@ -15,15 +15,16 @@ type Bus struct {
 	now func() time.Time
 	seq atomic.Uint64
 
-	mu    sync.RWMutex // guards stamp, hooks and subs
-	stamp func(*Event)
-	hooks []func(Event)
-	subs  map[*Subscription]struct{}
+	mu      sync.RWMutex // guards stamp, hooks and subs
+	stamp   func(*Event)
+	hooks   []func(Event)
+	subs    map[*Subscription]struct{}
+	batches map[*Batch]struct{}
 }
 
 // NewBus returns a bus that logs each event at Info level on log (nil: no log).
 func NewBus(log *slog.Logger) *Bus {
-	return &Bus{log: log, now: time.Now, subs: map[*Subscription]struct{}{}}
+	return &Bus{log: log, now: time.Now, subs: map[*Subscription]struct{}{}, batches: map[*Batch]struct{}{}}
 }
 
 // Hook registers f to run inline for every event, in publish order. f must be
@@ -69,6 +70,9 @@ func (b *Bus) Publish(e Event) Event {
 		default:
 			s.dropped.Add(1)
 		}
+	}
+	for s := range b.batches {
+		s.offer(e)
 	}
 	return e
 }

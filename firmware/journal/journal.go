@@ -35,13 +35,13 @@ const (
 	commitWindow = 100 * time.Millisecond
 	// batch is the most changes written in one transaction.
 	batch = 256
-	// subBuffer is the subscription's buffer, in events.
-	subBuffer = 4096
+	// subBuffer is the most events waiting for the journal.
+	subBuffer = 1 << 16
 )
 
 // Bus is the event source a Journal reads (an *event.Bus).
 type Bus interface {
-	Subscribe(buf int) *event.Subscription
+	SubscribeBatch(max int) *event.Batch
 }
 
 // Journal writes live calls to the bucket Bucket of a bbolt DB. It runs its
@@ -49,7 +49,7 @@ type Bus interface {
 type Journal struct {
 	db   *bbolt.DB
 	log  *slog.Logger
-	sub  *event.Subscription
+	sub  *event.Batch
 	once sync.Once
 	done chan struct{}
 	// Owned by the goroutine:
@@ -115,7 +115,7 @@ func (j *Journal) Recover(end func(Entry)) (int, error) {
 
 // Start subscribes to bus and keeps the journal from then on.
 func (j *Journal) Start(bus Bus) {
-	j.sub = bus.Subscribe(subBuffer)
+	j.sub = bus.SubscribeBatch(subBuffer)
 	go j.run()
 }
 
@@ -129,34 +129,19 @@ func (j *Journal) Close() {
 	<-j.done
 }
 
+// run applies the events in batches, one commit window after the first
+// of each (one wake-up and one transaction a batch), until Close.
 func (j *Journal) run() {
 	defer close(j.done)
-	window := time.NewTimer(commitWindow)
-	window.Stop()
-	defer window.Stop()
-	waiting := false
-	for {
-		select {
-		case e, ok := <-j.sub.C():
-			if !ok {
-				j.flush()
-				return
-			}
+	j.sub.Serve(commitWindow, func(evs []event.Event, _ bool) {
+		for _, e := range evs {
 			j.apply(e)
-			switch {
-			case len(j.pending) >= batch:
+			if len(j.pending) >= batch {
 				j.flush()
-				window.Stop()
-				waiting = false
-			case len(j.pending) > 0 && !waiting:
-				window.Reset(commitWindow)
-				waiting = true
 			}
-		case <-window.C:
-			j.flush()
-			waiting = false
 		}
-	}
+		j.flush()
+	})
 }
 
 // apply notes the change one event makes.
