@@ -45,9 +45,11 @@ type Calls interface {
 var _ Calls = (*call.Manager)(nil)
 
 // Enqueuer stores an event for delivery (an *outbox.Outbox). Enqueue must
-// not wait for the network.
+// not wait for the network. Enabled reports whether events are delivered
+// at all (an address is set): when not, none is built.
 type Enqueuer interface {
 	Enqueue(callID string, body []byte) error
+	Enabled() bool
 }
 
 // Options wire an API. Calls, Config and Outbox are needed for it to do

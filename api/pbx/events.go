@@ -25,8 +25,8 @@ func (a *API) Hook(e event.Event) {
 // included, so reports are queued in the order their events were handled
 // even when a call publishes from several goroutines.
 func (a *API) handle(e event.Event) {
-	if e.CallID == "" {
-		return
+	if e.CallID == "" || a.outbox == nil || !a.outbox.Enabled() {
+		return // nothing to report, or nobody to report it to
 	}
 	c := e.Call
 	if c == nil { // an event from outside the call core: what it says

@@ -57,6 +57,7 @@ type Ring struct {
 	seq   uint64
 	out   *logbuf.Writer // batches lines for file; nil: not kept on disk
 	file  *halves
+	enc   []byte // Add's encoding buffer
 }
 
 // Options configure a Ring.
@@ -132,11 +133,8 @@ func (r *Ring) Add(l Line) {
 	if r.out == nil {
 		return
 	}
-	data, err := json.Marshal(r.lines[(r.next+len(r.lines)-1)%len(r.lines)])
-	if err != nil {
-		return
-	}
-	_, _ = r.out.Write(append(data, '\n'))
+	r.enc = append(appendLine(r.enc[:0], r.lines[(r.next+len(r.lines)-1)%len(r.lines)]), '\n')
+	_, _ = r.out.Write(r.enc)
 }
 
 // halves is the file of the ring: the current half, cut in two when full.

@@ -15,6 +15,10 @@ type queued struct {
 	at     int64
 }
 
+// Enabled reports whether events are delivered: an address is set (else
+// Enqueue drops them, and callers need not build them).
+func (o *Outbox) Enabled() bool { return o.opts.URL() != "" }
+
 // Enqueue accepts body, an event of call callID, for storing and delivery,
 // and returns at once: it appends the event to a queue in memory and never
 // touches the disk or the network. The committer writes the queue to the

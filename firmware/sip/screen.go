@@ -101,11 +101,18 @@ func splitHead(data []byte) (head, body []byte, ok bool) {
 }
 
 // headerLines returns the unfolded header lines of head (start line
-// excluded).
+// excluded). The lines share one copy of head; only a folded line (rare)
+// costs another.
 func headerLines(head []byte) []string {
-	lines := strings.Split(strings.ReplaceAll(string(head), "\r\n", "\n"), "\n")
-	var out []string
-	for _, l := range lines[1:] {
+	text := string(head)
+	out := make([]string, 0, bytes.Count(head, []byte("\n")))
+	first := true
+	for l := range strings.SplitSeq(text, "\n") {
+		l = strings.TrimSuffix(l, "\r")
+		if first {
+			first = false
+			continue
+		}
 		if l == "" {
 			continue
 		}
@@ -118,21 +125,33 @@ func headerLines(head []byte) []string {
 	return out
 }
 
-// compact maps the compact header names to the long ones (RFC 3261
-// section 7.3.3), lower case.
-var compact = map[string]string{"v": "via", "f": "from", "t": "to", "i": "call-id", "l": "content-length",
-	"m": "contact", "c": "content-type", "e": "content-encoding", "k": "supported", "s": "subject"}
+// knownHeaders maps the lower-case names of the headers screening looks
+// at, long and compact (RFC 3261 section 7.3.3), to their long names.
+var knownHeaders = map[string]string{
+	"via": "via", "v": "via", "from": "from", "f": "from", "to": "to", "t": "to",
+	"call-id": "call-id", "i": "call-id", "cseq": "cseq", "content-length": "content-length",
+	"l": "content-length", "contact": "contact", "m": "contact", "route": "route",
+	"record-route": "record-route", "reply-to": "reply-to",
+}
 
-// headerName returns a header line's name in lower case, long form, and
-// its value.
+// headerName returns a header line's name, long form and lower case, if
+// it is one of knownHeaders ("" for any other), and its value.
 func headerName(line string) (name, value string, ok bool) {
-	name, value, ok = strings.Cut(line, ":")
+	raw, value, ok := strings.Cut(line, ":")
 	if !ok {
 		return "", "", false
 	}
-	name = strings.ToLower(strings.TrimSpace(name))
-	if long, ok := compact[name]; ok {
-		name = long
+	raw = strings.TrimSpace(raw)
+	var buf [16]byte
+	if len(raw) <= len(buf) {
+		for i := 0; i < len(raw); i++ {
+			c := raw[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		name = knownHeaders[string(buf[:len(raw)])] // no copy for a map lookup
 	}
 	return name, strings.TrimSpace(value), true
 }

@@ -123,7 +123,7 @@ func frame(data []byte) (msg, rest []byte) {
 		return data, nil
 	}
 	n := end + 4
-	if cl := header(data[:end], "content-length", "l"); cl != "" {
+	if cl := scan(data[:end]).length; cl != "" {
 		if v, err := strconv.Atoi(cl); err == nil && v >= 0 && v <= len(data)-n {
 			return data[:n+v], data[n+v:]
 		}
@@ -144,10 +144,11 @@ func (s *Store) file(in bool, transport, laddr, raddr string, msg []byte, now ti
 	if end := bytes.Index(msg, []byte("\r\n\r\n")); end >= 0 {
 		head = msg[:end]
 	}
+	h := scan(head)
 	if rest, ok := strings.CutPrefix(line, "SIP/2.0 "); ok {
 		code, _, _ := strings.Cut(rest, " ")
 		m.Status, _ = strconv.Atoi(code)
-		if _, method, ok := strings.Cut(header(head, "cseq", ""), " "); ok {
+		if _, method, ok := strings.Cut(h.cseq, " "); ok {
 			m.Method = strings.TrimSpace(method)
 		}
 	} else {
@@ -157,7 +158,7 @@ func (s *Store) file(in bool, transport, laddr, raddr string, msg []byte, now ti
 	if s.opt.Count != nil {
 		s.opt.Count(in, m.Method, m.Status)
 	}
-	id := clip(header(head, "call-id", "i"), MaxCallID) // the key Get and List use
+	id := clip(h.callID, MaxCallID) // the key Get and List use
 	if id == "" {
 		return
 	}
@@ -271,20 +272,36 @@ func (s *Store) List() []Summary {
 	return out
 }
 
-// header returns the value of the header name (or its compact form) in a
-// message's header block, "" if absent.
-func header(head []byte, name, compact string) string {
+// heads are the headers a trace looks at.
+type heads struct {
+	callID, cseq, length string
+}
+
+// scan finds the Call-ID, CSeq and Content-Length of a message's header
+// block in one pass (first of each; compact forms too).
+func scan(head []byte) heads {
+	var h heads
 	for line := range bytes.SplitSeq(head, []byte("\r\n")) {
 		k, v, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
 			continue
 		}
-		k = bytes.TrimSpace(k)
-		if strings.EqualFold(string(k), name) || (compact != "" && strings.EqualFold(string(k), compact)) {
-			return string(bytes.TrimSpace(v))
+		var dst *string
+		switch k = bytes.TrimSpace(k); {
+		case bytes.EqualFold(k, []byte("call-id")) || bytes.EqualFold(k, []byte("i")):
+			dst = &h.callID
+		case bytes.EqualFold(k, []byte("cseq")):
+			dst = &h.cseq
+		case bytes.EqualFold(k, []byte("content-length")) || bytes.EqualFold(k, []byte("l")):
+			dst = &h.length
+		default:
+			continue
+		}
+		if *dst == "" {
+			*dst = string(bytes.TrimSpace(v))
 		}
 	}
-	return ""
+	return h
 }
 
 // clip cuts s to at most n bytes.
