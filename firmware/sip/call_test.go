@@ -28,13 +28,14 @@ func answerSDP(t *testing.T, d *Dialog, offer []byte, version uint64) []byte {
 	return sdp.Answer(netip.AddrPortFrom(d.LocalAddr().Addr(), 30000), m, 1, version)
 }
 
-// TestCallCallerHangsUp: INVITE with SDP → 100/180/200 → ACK → BYE from the caller.
+// TestCallCallerHangsUp: INVITE with SDP → 180/200 → ACK → BYE from the caller
+// (no 100 Trying: the 180 goes out within sipgo's 200 ms).
 func TestCallCallerHangsUp(t *testing.T) {
 	for _, tp := range transports {
 		t.Run(tp, func(t *testing.T) {
 			dialogs := make(chan *Dialog, 1)
 			acked := make(chan []byte, 1)
-			seen := make(chan struct{}) // the caller saw 100 and 180
+			seen := make(chan struct{}) // the caller saw the 180
 			s := startServer(t, HandlerFunc(func(ctx context.Context, d *Dialog) {
 				dialogs <- d
 				if err := d.Ringing(); err != nil {
@@ -42,7 +43,7 @@ func TestCallCallerHangsUp(t *testing.T) {
 				}
 				// sipgo hands each response to its own goroutine: a 200 right
 				// behind the 180 may overtake it at the caller.
-				expect(t, seen, "100 and 180 at the caller")
+				expect(t, seen, "180 at the caller")
 				body, err := d.Answer(ctx, answerSDP(t, d, d.Offer(), 1))
 				if err != nil {
 					t.Errorf("Answer: %v", err)
@@ -54,7 +55,7 @@ func TestCallCallerHangsUp(t *testing.T) {
 			got := map[int]bool{}
 			var once sync.Once
 			u.onStatus = func(code int) {
-				if got[code] = true; got[100] && got[180] {
+				if got[code] = true; got[180] {
 					once.Do(func() { close(seen) })
 				}
 			}
@@ -63,8 +64,8 @@ func TestCallCallerHangsUp(t *testing.T) {
 			if err != nil {
 				t.Fatalf("call: %v", err)
 			}
-			if len(codes) != 3 || codes[2] != 200 {
-				t.Errorf("statuses %v, want 100 and 180, then 200", codes)
+			if len(codes) < 2 || codes[len(codes)-2] != 180 || codes[len(codes)-1] != 200 {
+				t.Errorf("statuses %v, want 180, then 200", codes)
 			}
 			d := expect(t, dialogs, "dialog")
 			if d.From() != "1001" || d.FromName() != "Alice" || d.To() != "6500" || d.Transport() != strings.ToUpper(tp) {
