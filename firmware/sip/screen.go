@@ -44,7 +44,11 @@ var rawParser = sipmsg.NewParser()
 
 // screen checks one whole message (a datagram, or a message the TCP framer
 // cut from a stream). udp: cut trailing bytes past Content-Length.
-func (s *Server) screen(data []byte, udp bool) screenResult {
+func (s *Server) screen(data []byte, udp bool) screenResult { return s.screenParse(data, udp, true) }
+
+// screenParse is screen; parse: also make sure sipgo's parser takes the
+// message (else the listener's datagrams are answered late: lateparse.go).
+func (s *Server) screenParse(data []byte, udp, parse bool) screenResult {
 	head, body, ok := splitHead(data)
 	if !ok {
 		return screenResult{why: "no end of headers"}
@@ -69,6 +73,9 @@ func (s *Server) screen(data []byte, udp bool) screenResult {
 	}
 	if reason := checkAddresses(lines); reason != "" {
 		return s.refuse(head, 400, reason, reason)
+	}
+	if !parse {
+		return screenResult{pass: data}
 	}
 	if _, err := rawParser.ParseSIP(data); err != nil {
 		return s.refuse(head, 400, "Bad Request", err.Error())
@@ -297,8 +304,12 @@ func (s *Server) udpFilter(info sipmsg.TransportReadProps, data []byte) ([]byte,
 	if len(bytes.Trim(data, "\r\n")) == 0 {
 		return data, nil // keep-alive
 	}
-	r := s.screen(data, true)
+	listener := s.lateOK && info.LocalAddr == s.udpLocal
+	r := s.screenParse(data, true, !listener)
 	if r.pass != nil {
+		if listener {
+			s.late.keep(r.pass, info.RemoteAddr)
+		}
 		return r.pass, nil
 	}
 	s.badInput.log(s.log, "UDP", info.RemoteAddr, r.why, data)

@@ -101,6 +101,10 @@ type Server struct {
 	client *sipgo.Client
 	trust  *trustStore // the roots each TLS server name is verified with
 
+	late     lateUDP  // the listener's datagram sipgo parses now (lateparse.go)
+	lateOK   bool     // the listener forgets it before each read: set by Run
+	udpLocal net.Addr // the listener's address, as sipgo's read filter gets it
+
 	slotsOnce   sync.Once
 	conns       *netlimit.Limits // the TCP and TLS listeners' connection slots
 	refusedN    atomic.Int64     // connections refused since the last log line
@@ -168,7 +172,8 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 				log.Debug("unmatched response", "status", r.StatusCode, "call_id", callID(r))
 			}),
 		),
-		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(lib),
+		sipgo.WithUserAgentTransportLayerOptions(
+			sipmsg.WithTransportLayerLogger(slog.New(&lateLog{libLog: newLibLog(log.Handler()), s: s})),
 			sipmsg.WithTransportLayerReadFilter(s.filterRead)),
 	)
 	if err != nil {
@@ -205,6 +210,7 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	udp = quietPacketConn(udp)
+	s.lateOK = beforeRead(udp, s.late.forget)
 	tlsL, err := s.listenTLS()
 	if err != nil {
 		udp.Close()
@@ -225,7 +231,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		return errors.New("sip: Run called twice")
 	}
-	s.running, s.udp, s.tcp, s.tlsL = true, udp, tcp, tlsL
+	s.running, s.udp, s.tcp, s.tlsL, s.udpLocal = true, udp, tcp, tlsL, udp.LocalAddr()
 	s.addr = udp.LocalAddr().(*net.UDPAddr).AddrPort()
 	if tlsL != nil {
 		s.tlsAddr = tlsL.Addr().(*net.TCPAddr).AddrPort()

@@ -24,6 +24,9 @@ type quietUDP struct {
 	raw syscall.RawConn
 	v6  bool // an AF_INET6 socket: IPv4 peers are v4-mapped
 
+	// beforeRead, if set, runs before each read reuses the caller's buffer.
+	beforeRead func()
+
 	rmu   sync.Mutex // one reader at a time; guards the read state
 	rbuf  []byte
 	rn    int
@@ -90,6 +93,9 @@ func (q *quietUDP) recv(fd uintptr) bool {
 func (q *quietUDP) ReadFrom(b []byte) (int, net.Addr, error) {
 	if len(b) == 0 {
 		return q.UDPConn.ReadFrom(b)
+	}
+	if q.beforeRead != nil {
+		q.beforeRead()
 	}
 	q.rmu.Lock()
 	defer q.rmu.Unlock()
@@ -200,4 +206,14 @@ func (q *quietUDP) setDest(ua *net.UDPAddr) error {
 	*(*[2]byte)(unsafe.Pointer(&q.wsa6.Port)) = port
 	q.wsa, q.wlen = unsafe.Pointer(&q.wsa6), unsafe.Sizeof(q.wsa6)
 	return nil
+}
+
+// beforeRead sets f to run before each read of c, when c is a quietUDP,
+// and reports whether it is.
+func beforeRead(c net.PacketConn, f func()) bool {
+	q, ok := c.(*quietUDP)
+	if ok {
+		q.beforeRead = f
+	}
+	return ok
 }
