@@ -89,6 +89,9 @@ func (s *Stream) handle(b []byte, from netip.AddrPort) {
 		m.playout.push(payload, m.codec)
 	}
 	if s.inband.Load() && (m.lastEvent == 0 || m.ticks-m.lastEvent > eventQuiet) {
+		if m.detector == nil {
+			m.detector = new(dtmf.Detector) // once a stream
+		}
 		n := m.codec.decode(m.pcm[:], payload)
 		if key, ok := m.detector.Feed(m.pcm[:n]); ok {
 			s.digit(key, SourceInband)

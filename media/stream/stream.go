@@ -136,7 +136,7 @@ type media struct {
 	eventTS   uint32 // RTP timestamp of the digit being sent
 	gap       int    // frames to wait before the next queued digit
 	receiver  dtmf.Receiver
-	detector  dtmf.Detector
+	detector  *dtmf.Detector // made on the first packet that needs it (2 KB most calls never use)
 	ticks     uint64
 	lastEvent uint64 // tick of the last telephone-event packet, 0 if none
 	sendErr   bool   // a send error has been logged

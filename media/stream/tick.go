@@ -108,7 +108,9 @@ func (s *Stream) sync() {
 		s.learned = netip.AddrPort{}
 		m.source, m.cands, m.lock = netip.AddrPort{}, [learnSlots]candidate{}, ssrcLock{}
 		m.receiver.Reset()
-		m.detector.Reset()
+		if m.detector != nil {
+			m.detector.Reset()
+		}
 	}
 }
 
