@@ -10,7 +10,7 @@ import (
 type nopOutbox struct{}
 
 func (nopOutbox) Enqueue(string, []byte) error { return nil }
-func (nopOutbox) Enabled() bool                 { return true }
+func (nopOutbox) Enabled() bool                { return true }
 
 // BenchmarkHookDTMF measures translating one DTMF digit event into its JSON
 // report (the PBX API's per-key cost on the publishing goroutine, without the
