@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -24,5 +26,40 @@ func TestJitterPercentile(t *testing.T) {
 	h.reset()
 	if _, n := h.percentile(0.99); n != 0 {
 		t.Errorf("%d gaps after reset", n)
+	}
+}
+
+// TestRxStamps: on Linux a datagram's kernel receive time comes with it,
+// between the times just before it was sent and just after it was read.
+func TestRxStamps(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		return // the stamps are read on Linux only
+	}
+	rx, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rx.Close()
+	if !enableRxStamps(rx) {
+		t.Fatal("SO_TIMESTAMPNS refused")
+	}
+	tx, err := net.DialUDP("udp", nil, rx.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Close()
+	before := time.Now().UnixNano()
+	if _, err := tx.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	buf, oob := make([]byte, 16), make([]byte, 128)
+	_, oobn, _, _, err := rx.ReadMsgUDP(buf, oob)
+	after := time.Now().UnixNano()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, ok := rxStamp(oob[:oobn])
+	if !ok || ts < before || ts > after {
+		t.Fatalf("stamp %d (found %v), want within [%d, %d]", ts, ok, before, after)
 	}
 }

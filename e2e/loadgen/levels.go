@@ -32,8 +32,11 @@ type levelResult struct {
 	// JitterP99 is the 99th percentile of how far the gaps between a call's
 	// packets from the box stray from 20 ms, in ms; -1: not measured.
 	JitterP99 float64 `json:"rtp_gap_jitter_p99_ms"`
-	Resent    int64   `json:"invite_retransmissions"` // -1: not counted
-	Warning   string  `json:"warning,omitempty"`      // why the figures may not be representative
+	// JitterStamped: the gaps are between kernel receive times
+	// (SO_TIMESTAMPNS), not the generator's read times.
+	JitterStamped bool   `json:"rtp_gap_kernel_stamps"`
+	Resent        int64  `json:"invite_retransmissions"` // -1: not counted
+	Warning       string `json:"warning,omitempty"`      // why the figures may not be representative
 }
 
 // parseLevels reads -levels ("" means the one level -calls).
@@ -79,7 +82,7 @@ func percentileMs(sorted []time.Duration, p float64) float64 {
 func (r result) level(o options) levelResult {
 	sec := r.window.Seconds()
 	l := levelResult{Generator: "loadgen", Calls: o.calls, Answered: r.answered, Failed: r.failed,
-		CPUPercent: r.cpu, RSSMB: r.rss, Resent: r.resent, Warning: r.overload(), JitterP99: r.jitterP99,
+		CPUPercent: r.cpu, RSSMB: r.rss, Resent: r.resent, Warning: r.overload(), JitterP99: r.jitterP99, JitterStamped: r.stamped,
 		SetupP50: percentileMs(r.setup, 0.50), SetupP95: percentileMs(r.setup, 0.95),
 		SetupP99: percentileMs(r.setup, 0.99), SetupMax: percentileMs(r.setup, 1)}
 	if r.cpu > 0 {

@@ -48,6 +48,7 @@ type result struct {
 	resent                         int64           // INVITE retransmissions
 	jitterP99                      float64         // ms: 99th percentile of the packets' gaps' distance from 20 ms
 	jitterN                        int64           // gaps measured
+	stamped                        bool            // gaps from kernel receive times (else read times)
 }
 
 func (r result) print(idle float64) {
@@ -60,7 +61,11 @@ func (r result) print(idle float64) {
 	fmt.Printf("loadgen RTP ticks:  %d of %d in the window\n", r.ticks, r.ticksWant)
 	fmt.Printf("ivrbox RSS:         %.1f MB under load, %.1f MB idle\n", r.rss, idle)
 	fmt.Printf("RTP rx per call:    min %d, median %d (expected about %d)\n", r.rxMin, r.rxMedian, r.expected)
-	fmt.Printf("RTP from the box:   p99 gap %.1f ms off 20 ms (%d gaps; the generator's read delays included)\n", r.jitterP99, r.jitterN)
+	how := "the generator's read delays included"
+	if r.stamped {
+		how = "kernel receive times"
+	}
+	fmt.Printf("RTP from the box:   p99 gap %.1f ms off 20 ms (%d gaps; %s)\n", r.jitterP99, r.jitterN, how)
 	if r.modes != nil {
 		r.modes.print()
 	}
@@ -87,18 +92,19 @@ func (r result) overload() string {
 
 // gen holds the generator's sockets and calls.
 type gen struct {
-	sip    *net.UDPConn
-	rtp    *net.UDPConn
-	msgs   sipMsgs
-	box    netip.AddrPort
-	mu     sync.Mutex // guards byID
-	byID   map[string]*lcall
-	byPort [65536]atomic.Pointer[lcall] // box RTP port -> call
-	keys   *keyer                       // -keys; nil: no key presses
-	pend   *pending                     // INVITEs awaiting a response (retrans.go)
-	resent atomic.Int64                 // INVITE retransmissions sent
-	jitter jitterHist                   // gaps between a call's packets from the box (jitter.go)
-	frame  atomic.Uint64                // RTP ticks handled: the audio frame last sent (its RTP sequence number and timestamp)
+	sip     *net.UDPConn
+	rtp     *net.UDPConn
+	msgs    sipMsgs
+	box     netip.AddrPort
+	mu      sync.Mutex // guards byID
+	byID    map[string]*lcall
+	byPort  [65536]atomic.Pointer[lcall] // box RTP port -> call
+	keys    *keyer                       // -keys; nil: no key presses
+	pend    *pending                     // INVITEs awaiting a response (retrans.go)
+	resent  atomic.Int64                 // INVITE retransmissions sent
+	jitter  jitterHist                   // gaps between a call's packets from the box (jitter.go)
+	stamped bool                         // the RTP socket gives kernel receive times
+	frame   atomic.Uint64                // RTP ticks handled: the audio frame last sent (its RTP sequence number and timestamp)
 }
 
 // call returns the call of a SIP Call-ID, or nil.
@@ -167,6 +173,7 @@ func loadRun(ctx context.Context, b *box, o options) (result, error) {
 	}
 	res.window, res.setup, res.resent = window, setupTimes(calls), g.resent.Load()
 	res.jitterP99, res.jitterN = g.jitter.percentile(0.99)
+	res.stamped = g.stamped
 	m.end(ctx)
 	res.byeOK = g.hangupAll(ctx, calls)
 	m.after(ctx, answered, window)
@@ -191,7 +198,7 @@ func newGen(boxAddr string) (*gen, error) {
 		_ = c.SetReadBuffer(16 << 20)
 		_ = c.SetWriteBuffer(16 << 20)
 	}
-	g := &gen{sip: s, rtp: r, box: box, byID: map[string]*lcall{}, pend: newPending()}
+	g := &gen{sip: s, rtp: r, box: box, byID: map[string]*lcall{}, pend: newPending(), stamped: enableRxStamps(r)}
 	g.msgs = sipMsgs{local: s.LocalAddr().String(), remote: boxAddr,
 		rtpPort: r.LocalAddr().(*net.UDPAddr).Port, number: benchIVR}
 	return g, nil
@@ -330,6 +337,7 @@ func (g *gen) readRTP(ctx context.Context) {
 	msgs := make([]ipv4.Message, 64)
 	for i := range msgs {
 		msgs[i].Buffers = [][]byte{make([]byte, 1500)}
+		msgs[i].OOB = make([]byte, 128)
 	}
 	for ctx.Err() == nil {
 		n, err := pc.ReadBatch(msgs, 0)
@@ -339,8 +347,12 @@ func (g *gen) readRTP(ctx context.Context) {
 			}
 			continue
 		}
-		now := time.Now().UnixNano()
+		read := time.Now().UnixNano()
 		for _, m := range msgs[:n] {
+			now, ok := rxStamp(m.OOB[:m.NN])
+			if !ok {
+				now = read
+			}
 			if a, ok := m.Addr.(*net.UDPAddr); ok {
 				if c := g.byPort[a.Port].Load(); c != nil {
 					c.rx.Add(1)
