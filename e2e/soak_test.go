@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -30,11 +31,19 @@ func runtimeNow(c *adminClient) runtimeFigures {
 	return f
 }
 
+// soakCalls is how many calls the soak places: 3000, or IVRBOX_SOAK_CALLS
+// for a longer run by hand (20000 for the figure).
+var soakCalls = func() int {
+	if n, err := strconv.Atoi(os.Getenv("IVRBOX_SOAK_CALLS")); err == nil && n > 0 {
+		return n
+	}
+	return 3000
+}()
+
 // Soak figures: a few thousand short calls, fast enough to overlap.
 const (
-	soakCalls = 3000
-	soakRate  = 200                    // calls per second
-	soakHold  = 200 * time.Millisecond // each call's length
+	soakRate = 200                    // calls per second
+	soakHold = 200 * time.Millisecond // each call's length
 	// soakSlack is how far above its start the live heap may settle: what
 	// the first calls make once (the prompts' cache, maps grown to the
 	// burst's size: 1.6-3.4 MB measured), and under 2 KB per call, so a
@@ -69,8 +78,8 @@ func TestSoakShortCalls(t *testing.T) {
 	after := runtimeNow(adm)
 	held := int64(after.LiveHeapBytes) - int64(start.LiveHeapBytes)
 	t.Logf("%d calls in %v; live heap %.1f MB at start, +%.1f MB right after (%.1f KB per finished call, SIP transactions in their 64*T1)",
-		soakCalls, ran.Round(time.Millisecond), mb(start.LiveHeapBytes), float64(held)/(1<<20), float64(held)/1024/soakCalls)
-	if perCall := held / soakCalls; perCall > 12<<10 {
+		soakCalls, ran.Round(time.Millisecond), mb(start.LiveHeapBytes), float64(held)/(1<<20), float64(held)/1024/float64(soakCalls))
+	if perCall := held / int64(soakCalls); perCall > 12<<10 {
 		t.Errorf("right after the calls, %d bytes held per finished call: more than SIP transactions", perCall)
 	}
 	deadline := time.Now().Add(soakSettle)
@@ -127,14 +136,15 @@ func soakSIPp(t *testing.T, b *box, rtpPort int) {
 	if err := os.WriteFile(f, []byte(sc.xml()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	run := time.Duration(soakCalls/soakRate) * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), run+90*time.Second)
 	defer cancel()
 	errF := filepath.Join(dir, "errors.log")
 	cmd := exec.CommandContext(ctx, "sipp", fmt.Sprintf("127.0.0.1:%d", b.sipPort),
 		"-sf", f, "-m", fmt.Sprint(soakCalls), "-r", fmt.Sprint(soakRate), "-l", "1000", "-s", "6500", "-t", "u1",
 		"-i", "127.0.0.1", "-p", fmt.Sprint(freePort(t)), "-mp", fmt.Sprint(sippMediaPort()),
 		"-key", "rtpport", fmt.Sprint(rtpPort), "-key", "codec", "0", "-key", "caller", "1000",
-		"-timeout", "80s", "-timeout_error", "-nostdin", "-trace_err", "-error_file", errF)
+		"-timeout", fmt.Sprintf("%ds", int((run+80*time.Second)/time.Second)), "-timeout_error", "-nostdin", "-trace_err", "-error_file", errF)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		errs, _ := os.ReadFile(errF)
