@@ -156,7 +156,10 @@ func startBox(t *testing.T, o boxOpts) *box {
 		}
 	}
 	rtpLow := 10000 + 200*rand.IntN(90) // 10000-27999: below SIPp's media ports and the ephemeral range
-	b.cmd = exec.Command(bin, "-data", b.dir, "-board", "sim", "-log-level", "debug",
+	// -log-flush 0: a line is written as soon as it is logged, so what a
+	// test reads of the log right after an event is there (the default
+	// holds a busy log's lines up to 100 ms).
+	b.cmd = exec.Command(bin, "-data", b.dir, "-board", "sim", "-log-level", "debug", "-log-flush", "0",
 		"-sip", fmt.Sprintf("%s:%d", b.sipIP, b.sipPort),
 		"-http", fmt.Sprintf("127.0.0.1:%d", b.httpPort),
 		"-rtp", fmt.Sprintf("%d-%d", rtpLow, rtpLow+199), "-https", "off", "-sips", "off")

@@ -42,8 +42,9 @@ type Writer struct {
 	once   sync.Once
 }
 
-// New returns a Writer that writes to out at most delay after a write
-// (sooner when Urgent bytes wait). Close stops it.
+// New returns a Writer that writes to out at once when it was quiet for
+// delay, else at most delay after the last batch (sooner when Urgent bytes
+// wait). Close stops it.
 func New(out io.Writer, delay time.Duration) *Writer {
 	w := &Writer{
 		out: out, delay: delay,
@@ -85,23 +86,29 @@ func signal(c chan struct{}) {
 	}
 }
 
-// run writes the batches until Close.
+// run writes the batches until Close: the first write after a quiet
+// spell (delay since the last batch) at once, later ones together at most
+// once every delay, so a quiet log is written as it comes and a busy one
+// in batches. A delay of 0 writes as soon as the goroutine runs.
 func (w *Writer) run() {
 	defer close(w.wrote)
 	t := time.NewTimer(w.delay)
 	t.Stop()
+	var last time.Time // the last batch
 	for {
 		select {
-		case <-w.kick: // wait the delay, unless Urgent bytes come first
-			t.Reset(w.delay)
-			select {
-			case <-t.C:
-			case <-w.urgent:
-				t.Stop()
-			case <-w.done:
-				t.Stop()
-				w.flush()
-				return
+		case <-w.kick:
+			if wait := w.delay - time.Since(last); wait > 0 {
+				t.Reset(wait)
+				select {
+				case <-t.C:
+				case <-w.urgent:
+					t.Stop()
+				case <-w.done:
+					t.Stop()
+					w.flush()
+					return
+				}
 			}
 		case <-w.urgent:
 		case <-w.done:
@@ -109,6 +116,7 @@ func (w *Writer) run() {
 			return
 		}
 		w.flush()
+		last = time.Now()
 	}
 }
 

@@ -32,30 +32,36 @@ func (s *sink) all() []string {
 	return append([]string(nil), s.writes...)
 }
 
-// TestBatchesAfterDelay: lines written together go out as one write, the
-// delay after the first, and nothing is written before.
+// TestBatchesAfterDelay: a write after a quiet spell goes out at once;
+// writes soon after it wait, together, until delay after that batch.
 func TestBatchesAfterDelay(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var s sink
 		w := New(&s, 100*time.Millisecond)
 		defer w.Close()
+		w.Write([]byte("zero\n"))
+		synctest.Wait()
+		if got := s.all(); len(got) != 1 || got[0] != "zero\n" {
+			t.Fatalf("a quiet log's line is not written at once: %q", got)
+		}
+		time.Sleep(10 * time.Millisecond)
 		w.Write([]byte("one\n"))
 		w.Write([]byte("two\n"))
-		time.Sleep(99 * time.Millisecond)
+		time.Sleep(89 * time.Millisecond)
 		synctest.Wait()
-		if got := s.all(); len(got) != 0 {
+		if got := s.all(); len(got) != 1 {
 			t.Fatalf("written before the delay: %q", got)
 		}
 		time.Sleep(2 * time.Millisecond)
 		synctest.Wait()
-		if got := s.all(); len(got) != 1 || got[0] != "one\ntwo\n" {
+		if got := s.all(); len(got) != 2 || got[1] != "one\ntwo\n" {
 			t.Fatalf("after the delay: %q", got)
 		}
-		w.Write([]byte("three\n"))
 		time.Sleep(101 * time.Millisecond)
+		w.Write([]byte("three\n"))
 		synctest.Wait()
-		if got := s.all(); len(got) != 2 || got[1] != "three\n" {
-			t.Fatalf("second batch: %q", got)
+		if got := s.all(); len(got) != 3 || got[2] != "three\n" {
+			t.Fatalf("after a quiet spell: %q", got)
 		}
 	})
 }

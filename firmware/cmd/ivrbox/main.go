@@ -66,6 +66,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		opt      box.Options
 		rtp      = fs.String("rtp", "10000-20000", "RTP port range LOW-HIGH")
 		level    = fs.String("log-level", "info", "log level: debug, info, warn, error")
+		logFlush = fs.Duration("log-flush", 100*time.Millisecond, "longest a busy log's lines wait to be written (0: at once)")
 		showVers = fs.Bool("version", false, "print the version and exit")
 	)
 	fs.StringVar(&opt.DataDir, "data", "data", "data directory (config database, prompts)")
@@ -93,9 +94,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if opt.RTPLow, opt.RTPHigh, err = parseRange(*rtp); err != nil {
 		return err
 	}
-	// The log goes out in batches (at most 100 ms late), so that logging
-	// makes no system call on the goroutine that logs.
-	logOut := logbuf.New(stderr, 100*time.Millisecond)
+	// The log goes out from a goroutine of its own, a busy log in batches
+	// (-log-flush), so that logging makes no system call on the goroutine
+	// that logs.
+	logOut := logbuf.New(stderr, max(*logFlush, 0))
 	defer logOut.Close()
 	if opt.Log, err = newLogger(*level, logOut); err != nil {
 		return err
