@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"testing"
 	"testing/fstest"
+	"testing/synctest"
 	"time"
 
 	"github.com/ivrbox/ivrbox/firmware/config"
@@ -92,8 +93,18 @@ func (r *callRig) key(keys string) {
 	}
 }
 
+// settleBubble waits until the other goroutines of the caller's synctest
+// bubble are blocked; outside a bubble it does nothing.
+func settleBubble() {
+	defer func() { _ = recover() }() // synctest.Wait panics outside a bubble
+	synctest.Wait()
+}
+
 // events returns the events published so far, in order.
 func (r *callRig) events() []event.Event {
+	// An op's waiters are told before its CommandFinished is published:
+	// in a synctest bubble, let its goroutines finish what they are doing.
+	settleBubble()
 	var out []event.Event
 	for {
 		select {
