@@ -144,7 +144,7 @@ cmd_test() {
 }
 
 # fuzz_check runs every fuzz target for a bounded number of inputs
-# (IVRBOX_FUZZTIME, default 20000x each, one after the other; about 3 min for
+# (IVRBOX_FUZZTIME, default 20000x each, one after the other; about 2 min for
 # the 43 targets). The budget is a count, not a duration: with a duration,
 # Go 1.26's fuzz coordinator can report its own deadline as a failure of the
 # target ("context deadline exceeded", no input written; fixed in Go 1.27,
