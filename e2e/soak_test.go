@@ -130,18 +130,26 @@ func dropSink(t *testing.T) int {
 // every one succeeded.
 func soakSIPp(t *testing.T, b *box, rtpPort int) {
 	t.Helper()
+	shortCalls(t, b, rtpPort, soakCalls, soakRate)
+}
+
+// shortCalls places calls short calls (soakHold) to 6500, rate a second,
+// SIPp's RTP going to rtpPort, and fails the test unless every one
+// succeeded.
+func shortCalls(t *testing.T, b *box, rtpPort, calls, rate int) {
+	t.Helper()
 	sc := new(scenario).invite(false).answered(false).pause(soakHold).bye()
 	dir := t.TempDir()
 	f := filepath.Join(dir, "soak.xml")
 	if err := os.WriteFile(f, []byte(sc.xml()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run := time.Duration(soakCalls/soakRate) * time.Second
+	run := time.Duration(calls/rate) * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), run+90*time.Second)
 	defer cancel()
 	errF := filepath.Join(dir, "errors.log")
 	cmd := exec.CommandContext(ctx, "sipp", fmt.Sprintf("127.0.0.1:%d", b.sipPort),
-		"-sf", f, "-m", fmt.Sprint(soakCalls), "-r", fmt.Sprint(soakRate), "-l", "1000", "-s", "6500", "-t", "u1",
+		"-sf", f, "-m", fmt.Sprint(calls), "-r", fmt.Sprint(rate), "-l", "1000", "-s", "6500", "-t", "u1",
 		"-i", "127.0.0.1", "-p", fmt.Sprint(freePort(t)), "-mp", fmt.Sprint(sippMediaPort()),
 		"-key", "rtpport", fmt.Sprint(rtpPort), "-key", "codec", "0", "-key", "caller", "1000",
 		"-timeout", fmt.Sprintf("%ds", int((run+80*time.Second)/time.Second)), "-timeout_error", "-nostdin", "-trace_err", "-error_file", errF)

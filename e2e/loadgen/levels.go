@@ -119,13 +119,14 @@ func printTable(w io.Writer, rs []levelResult) {
 	fmt.Fprintf(w, "(%d cores; CPU is the box's own; pps are packets per call per second over the window)\n", runtime.NumCPU())
 }
 
-// writeResults keeps the results as JSON in dir, named by the time.
-func writeResults(dir string, rs []levelResult) error {
+// writeResults keeps the results as JSON in dir, named by the time, with
+// the box's -procs (procs).
+func writeResults(dir, procs string, rs []levelResult) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	doc, err := json.MarshalIndent(map[string]any{"time": time.Now().UTC().Format(time.RFC3339),
-		"cores": runtime.NumCPU(), "levels": rs}, "", "  ")
+		"cores": runtime.NumCPU(), "box_procs": procs, "levels": rs}, "", "  ")
 	if err != nil {
 		return err
 	}

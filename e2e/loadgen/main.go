@@ -45,6 +45,7 @@ type options struct {
 	// The box's addresses: free ones unless given; one given must be free.
 	sipAddr, httpAddr, debugAddr string
 	rtp                          string // the box's RTP port range
+	procs                        string // the box's -procs
 	sippMedia                    int    // SIPp's first media port
 	hold                         time.Duration
 	rate                         int
@@ -77,6 +78,7 @@ func main() {
 	flag.StringVar(&o.httpAddr, "http", "", "the box's HTTP address (default: a free 127.0.0.1 port)")
 	flag.StringVar(&o.debugAddr, "debug", "", "the box's pprof address (default: a free 127.0.0.1 port)")
 	flag.StringVar(&o.rtp, "rtp", "20000-31999", "the box's RTP port range (busy ports are skipped)")
+	flag.StringVar(&o.procs, "procs", "auto", "the box's -procs: auto (one processor while lightly loaded) or a number")
 	flag.IntVar(&o.sippMedia, "sipp-media", 40000, "SIPp's first media port")
 	flag.DurationVar(&o.hold, "hold", 40*time.Second, "how long each call lasts")
 	flag.IntVar(&o.rate, "rate", 200, "new calls per second while ramping up")
@@ -150,7 +152,7 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	printTable(os.Stdout, all)
-	return writeResults(o.out, all)
+	return writeResults(o.out, o.procs, all)
 }
 
 // runLoadgen runs one level with the load generator on a fresh box.
@@ -207,7 +209,8 @@ func startBox(ctx context.Context, o options, dir, appURL string) (*box, error) 
 	}
 	b := &box{sipAddr: o.sipAddr, httpAddr: o.httpAddr, dataDir: dir, exited: make(chan struct{})}
 	b.cmd = exec.CommandContext(ctx, o.bin, "-data", dir, "-board", "sim", "-log-level", "warn",
-		"-sip", b.sipAddr, "-http", b.httpAddr, "-https", "off", "-sips", "off", "-rtp", o.rtp, "-debug", o.debugAddr)
+		"-sip", b.sipAddr, "-http", b.httpAddr, "-https", "off", "-sips", "off", "-rtp", o.rtp, "-debug", o.debugAddr,
+		"-procs", o.procs)
 	b.cmd.Stderr = os.Stderr
 	if err := b.cmd.Start(); err != nil {
 		return nil, err

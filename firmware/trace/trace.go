@@ -170,7 +170,9 @@ func (s *Store) file(in bool, transport, laddr, raddr string, msg []byte, now ti
 		if m.Method != "INVITE" || m.Status != 0 {
 			return // not a call's first message: not traced
 		}
-		t = &Trace{SIPCallID: id, Started: now, Live: true}
+		// Room for a plain call's messages (INVITE, 100, 200, ACK, BYE,
+		// 200) at once, not grown four times.
+		t = &Trace{SIPCallID: id, Started: now, Live: true, Messages: make([]Message, 0, 6)}
 		s.add(id, t)
 	}
 	if len(t.Messages) >= MaxMessages {

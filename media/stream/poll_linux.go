@@ -105,10 +105,16 @@ func (p *poller) checkReady(uintptr) bool {
 	return p.n > 0 || p.err != nil
 }
 
-// ctl adds (or removes) fd with key as its event data.
+// ctl adds (or removes) fd with key as its event data. It is a raw call
+// (it never blocks; see sock).
 func (p *poller) ctl(op, fd int, key uint64) error {
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(uint32(key)), Pad: int32(uint32(key >> 32))}
-	return unix.EpollCtl(p.ep, op, fd, &ev)
+	_, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(p.ep), uintptr(op), uintptr(fd),
+		uintptr(unsafe.Pointer(&ev)), 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // add registers so: wait reports key while it has a datagram waiting. The
@@ -120,7 +126,10 @@ func (p *poller) add(so *sock, key uint64) error {
 	return nil
 }
 
-// remove unregisters so; it is called before so is closed.
+// remove unregisters so; it is called before so is closed. (Closing alone
+// would take so out of the set, but a socket with datagrams waiting would
+// be reported, level-triggered, under a stale key until then: the shard
+// would spin.)
 func (p *poller) remove(so *sock) error {
 	if err := p.ctl(unix.EPOLL_CTL_DEL, so.fd, 0); err != nil {
 		return fmt.Errorf("epoll_ctl del: %w", err)

@@ -33,6 +33,7 @@ import (
 	"github.com/ivrbox/ivrbox/firmware/config"
 	"github.com/ivrbox/ivrbox/firmware/logbuf"
 	"github.com/ivrbox/ivrbox/firmware/logring"
+	"github.com/ivrbox/ivrbox/firmware/procs"
 	"github.com/ivrbox/ivrbox/firmware/sdnotify"
 	"github.com/ivrbox/ivrbox/firmware/store"
 	"github.com/ivrbox/ivrbox/firmware/version"
@@ -68,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		level    = fs.String("log-level", "info", "log level: debug, info, warn, error")
 		logFlush = fs.Duration("log-flush", 100*time.Millisecond, "longest a busy log's lines wait to be written (0: at once)")
 		showVers = fs.Bool("version", false, "print the version and exit")
+		procsArg = fs.String("procs", "auto", "processors for goroutines: auto (one while lightly loaded, all when busy) or a number")
+		procLoad = fs.Float64("procs-load", procs.DefaultLoad, "load, in cores, at which -procs auto uses all processors")
 	)
 	fs.StringVar(&opt.DataDir, "data", "data", "data directory (config database, prompts)")
 	fs.StringVar(&opt.SIPAddr, "sip", ":5060", "SIP listen address (UDP and TCP)")
@@ -92,6 +95,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	var err error
 	if opt.RTPLow, opt.RTPHigh, err = parseRange(*rtp); err != nil {
+		return err
+	}
+	if err := checkProcs(*procsArg); err != nil {
 		return err
 	}
 	// The log goes out from a goroutine of its own, a busy log in batches
@@ -126,6 +132,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	wdCtx, stopWD := context.WithCancel(context.Background())
 	wg.Go(func() { n.Watchdog(wdCtx) })
 	defer stopWD()
+	if pc := newProcs(*procsArg, *procLoad, opt.Log); pc != nil {
+		wg.Go(func() { pc.Run(wdCtx) })
+	}
 	return serve(ctx, opt)
 }
 
