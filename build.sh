@@ -216,7 +216,8 @@ cmd_bench() {
 	# Arguments go to the load generator: -levels N,N,... (default 200,400,600),
 	# -window D, -rate N, the box's addresses -sip/-http/-debug (free ports by
 	# default; a port in use is refused), and the modes -record
-	# mixed|stereo|split, -fork, -keys (see e2e/loadgen/main.go).
+	# mixed|stereo|split, -fork, -keys, and the box's -procs auto|N (see
+	# e2e/loadgen/main.go).
 	[ $# -eq 0 ] && set -- -levels 200,400,600
 	go run ./e2e/loadgen -bin dist/ivrbox-bench -out dist/bench "$@"
 }

@@ -188,14 +188,20 @@ func (a *API) dtmf(e event.Event) {
 // callState sends callevents invite (a call began), dlg_start (it was
 // answered) and dlg_end (it ended); a call that ended forgets its session.
 func (a *API) callState(e event.Event) {
-	typ := map[event.Kind]string{event.CallStarted: "invite", event.CallAnswered: "dlg_start",
-		event.CallEnded: "dlg_end"}[e.Kind]
-	if e.Kind == event.CallEnded {
-		a.mu.Lock()
-		delete(a.sessions, e.CallID)
-		a.mu.Unlock()
+	typ := "invite"
+	switch e.Kind {
+	case event.CallAnswered:
+		typ = "dlg_start"
+	case event.CallEnded:
+		typ = "dlg_end"
 	}
-	if e.Call == nil {
+	a.mu.Lock()
+	if e.Kind == event.CallEnded {
+		delete(a.sessions, e.CallID)
+	}
+	none := len(a.conns) == 0
+	a.mu.Unlock()
+	if e.Call == nil || none { // none: nobody to tell, nothing to build
 		return
 	}
 	in := e.Call
