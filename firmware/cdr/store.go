@@ -11,6 +11,7 @@ import (
 	"go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/ivrbox/ivrbox/firmware/procs"
 	"github.com/ivrbox/ivrbox/firmware/store"
 )
 
@@ -73,32 +74,34 @@ func (s *Store) Add(recs ...Record) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.n
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucket)
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			k := key(r)
-			v, err := json.Marshal(r)
+	err := procs.Do(func() error {
+		return s.db.Update(func(tx *bbolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(bucket)
 			if err != nil {
 				return err
 			}
-			if b.Get(k) == nil {
-				n++
+			for _, r := range recs {
+				k := key(r)
+				v, err := json.Marshal(r)
+				if err != nil {
+					return err
+				}
+				if b.Get(k) == nil {
+					n++
+				}
+				if err := b.Put(k, v); err != nil {
+					return err
+				}
 			}
-			if err := b.Put(k, v); err != nil {
-				return err
+			c := b.Cursor()
+			for k, _ := c.First(); k != nil && n > s.max; k, _ = c.First() {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+				n--
 			}
-		}
-		c := b.Cursor()
-		for k, _ := c.First(); k != nil && n > s.max; k, _ = c.First() {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-			n--
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("cdr: add %d records: %w", len(recs), wrapClosed(err))
@@ -120,14 +123,16 @@ func (s *Store) List(limit int, before time.Time) ([]Record, error) {
 func (s *Store) Clear() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		if tx.Bucket(bucket) != nil {
-			if err := tx.DeleteBucket(bucket); err != nil {
-				return err
+	err := procs.Do(func() error {
+		return s.db.Update(func(tx *bbolt.Tx) error {
+			if tx.Bucket(bucket) != nil {
+				if err := tx.DeleteBucket(bucket); err != nil {
+					return err
+				}
 			}
-		}
-		_, err := tx.CreateBucket(bucket)
-		return err
+			_, err := tx.CreateBucket(bucket)
+			return err
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("cdr: clear: %w", wrapClosed(err))

@@ -21,6 +21,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/ivrbox/ivrbox/firmware/event"
+	"github.com/ivrbox/ivrbox/firmware/procs"
 )
 
 // CauseRestarted is the end cause of a call the box lost in a crash.
@@ -173,21 +174,23 @@ func (j *Journal) flush() {
 	if len(j.pending) == 0 {
 		return
 	}
-	err := j.db.Update(func(tx *bbolt.Tx) error {
-		bk := tx.Bucket([]byte(Bucket))
-		for id := range j.pending {
-			err := bk.Delete([]byte(id))
-			if en := j.live[id]; en != nil {
-				var b []byte
-				if b, err = json.Marshal(en); err == nil {
-					err = bk.Put([]byte(id), b)
+	err := procs.Do(func() error {
+		return j.db.Update(func(tx *bbolt.Tx) error {
+			bk := tx.Bucket([]byte(Bucket))
+			for id := range j.pending {
+				err := bk.Delete([]byte(id))
+				if en := j.live[id]; en != nil {
+					var b []byte
+					if b, err = json.Marshal(en); err == nil {
+						err = bk.Put([]byte(id), b)
+					}
+				}
+				if err != nil {
+					return err
 				}
 			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		j.log.Error("journal: write failed", "err", err, "changes", len(j.pending))

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/ivrbox/ivrbox/firmware/procs"
 )
 
 // maxSpare is the largest batch whose backing array the committer keeps for
@@ -151,37 +153,39 @@ func (o *Outbox) commit(batch []queued, rems []removal) error {
 	gone := make([]bool, len(rems)) // the event was no longer stored
 	var n int64
 	var dropped []droppedEvent
-	err := o.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte(o.opts.Bucket))
-		if b == nil {
-			return fmt.Errorf("bucket %q missing", o.opts.Bucket)
-		}
-		n = o.pending.Load()
-		for i, r := range rems {
-			k := key(r.id)
-			if b.Get(k) == nil {
-				gone[i] = true // dropped meanwhile, or removed twice
-				continue
+	err := procs.Do(func() error {
+		return o.db.Update(func(tx *bbolt.Tx) error {
+			b := tx.Bucket([]byte(o.opts.Bucket))
+			if b == nil {
+				return fmt.Errorf("bucket %q missing", o.opts.Bucket)
 			}
-			if err := b.Delete(k); err != nil {
-				return err
+			n = o.pending.Load()
+			for i, r := range rems {
+				k := key(r.id)
+				if b.Get(k) == nil {
+					gone[i] = true // dropped meanwhile, or removed twice
+					continue
+				}
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+				n--
 			}
-			n--
-		}
-		for i, q := range batch {
-			id, err := b.NextSequence()
-			if err != nil {
-				return err
+			for i, q := range batch {
+				id, err := b.NextSequence()
+				if err != nil {
+					return err
+				}
+				if err := b.Put(key(id), q.value); err != nil {
+					return err
+				}
+				ids[i] = id
 			}
-			if err := b.Put(key(id), q.value); err != nil {
-				return err
-			}
-			ids[i] = id
-		}
-		n += int64(len(batch))
-		var err error
-		dropped, n, err = dropOldest(b, n, int64(o.opts.MaxPending))
-		return err
+			n += int64(len(batch))
+			var err error
+			dropped, n, err = dropOldest(b, n, int64(o.opts.MaxPending))
+			return err
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("outbox: store %d events and remove %d: %w", len(batch), len(rems), err)

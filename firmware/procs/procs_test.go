@@ -149,3 +149,46 @@ func TestRealCPUTimeGrows(t *testing.T) {
 		t.Fatalf("CPU time did not grow over 30 ms of spinning (%v)", d)
 	}
 }
+
+func TestBorrowLendsASecondProcessor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(4)
+		Borrow(func() {}) // no controller running: just runs
+		if got := r.setCalls(); len(got) != 0 {
+			t.Fatalf("Borrow without a running controller set %v", got)
+		}
+		stop := r.run()
+		defer stop()
+		inner := make(chan struct{})
+		release := make(chan struct{})
+		go Borrow(func() { <-release })
+		go Borrow(func() { close(inner); <-release })
+		<-inner
+		synctest.Wait()
+		if got, want := r.setCalls(), []int{1, 2}; !slices.Equal(got, want) {
+			t.Fatalf("two Borrows under way: GOMAXPROCS set to %v, want %v", got, want)
+		}
+		if got := r.c.Procs(); got != 1 {
+			t.Fatalf("the load still asks for %d processors, want 1", got)
+		}
+		close(release)
+		synctest.Wait()
+		if got, want := r.setCalls(), []int{1, 2, 1}; !slices.Equal(got, want) {
+			t.Fatalf("after the Borrows: GOMAXPROCS set to %v, want %v", got, want)
+		}
+	})
+}
+
+func TestBorrowOnAllProcessorsChangesNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(2)
+		r.setLoad(1.5)
+		stop := r.run()
+		defer stop()
+		wait(DefaultEvery)
+		Borrow(func() {})
+		if got, want := r.setCalls(), []int{1, 2}; !slices.Equal(got, want) {
+			t.Fatalf("GOMAXPROCS set to %v, want %v (a Borrow on 2 of 2 lends nothing)", got, want)
+		}
+	})
+}
