@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+
+	"github.com/ivrbox/ivrbox/firmware/procs"
 )
 
 // debugRoutes are the endpoints for performance work: they change nothing
@@ -53,7 +55,7 @@ func (a *API) postDebugGC(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, runtimeJSON{
 		LiveHeapBytes: u(0), HeapBytes: u(1), TotalBytes: u(2), MemoryLimit: int64(u(3)),
 		Goroutines: runtime.NumGoroutine(), OpenFDs: openFDs(), RSSMB: rssMB(),
-		CPUSeconds: cpuTime().Seconds(),
+		CPUSeconds: procs.CPUTime().Seconds(),
 	})
 	return nil
 }

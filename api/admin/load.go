@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/ivrbox/ivrbox/firmware/procs"
 )
 
 // loadSampler turns the process's CPU time into a percentage between two
@@ -16,14 +18,14 @@ type loadSampler struct {
 
 func (l *loadSampler) start(now time.Time) {
 	l.mu.Lock()
-	l.wall, l.cpu = now, cpuTime()
+	l.wall, l.cpu = now, procs.CPUTime()
 	l.mu.Unlock()
 }
 
 // cpuPercent is the CPU the process used since the previous call, as a
 // percentage of all cores, to a tenth.
 func (l *loadSampler) cpuPercent(now time.Time) float64 {
-	cpu := cpuTime()
+	cpu := procs.CPUTime()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	wall := now.Sub(l.wall)

@@ -4,6 +4,5 @@ package procs
 
 import "time"
 
-// cpuTime is not measured on this system: the scheduling latencies alone
-// decide.
-func cpuTime() time.Duration { return 0 }
+// CPUTime is not measured on this system: 0.
+func CPUTime() time.Duration { return 0 }

@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// cpuTime is the process's CPU time, user and system.
-func cpuTime() time.Duration {
+// CPUTime is the process's CPU time, user and system (0 where it is not
+// measured).
+func CPUTime() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0

@@ -86,7 +86,7 @@ func New(opt Options) *Controller {
 		opt.Log = slog.Default()
 	}
 	if opt.CPU == nil {
-		opt.CPU = cpuTime
+		opt.CPU = CPUTime
 	}
 	if opt.Set == nil {
 		opt.Set = func(n int) { runtime.GOMAXPROCS(n) }
