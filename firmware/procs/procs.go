@@ -19,6 +19,9 @@
 // to one. Measured at 1000 concurrent calls of 50 packets a second each
 // way, one processor kept the media's timing (RTP gaps) as well as two or
 // better: the box's own load there is under half a core.
+//
+// One processor has one hazard, a goroutine blocked in a system call that
+// holds it; work that waits on the disk runs under Borrow.
 package procs
 
 import (
