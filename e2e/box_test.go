@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -296,15 +297,29 @@ func (b *box) stop() {
 	}
 }
 
-// freePort returns a port free for both UDP and TCP on 127.0.0.1.
+// freePorts is the last port freePort handed out, less freeLow.
+var freePorts atomic.Int32
+
+// Ports freePort hands out: below the kernel's ephemeral range (32768 up on
+// Linux), so that no process's ephemeral bind (a box's media forker takes
+// one) can take the port between freePort's check and its use, and out of
+// the RTP ranges the tests give (7000 up).
+const (
+	freeLow  = 1100
+	freeSpan = 5900
+)
+
+// freePort returns a port free for both UDP and TCP on 127.0.0.1, one this
+// test process has not handed out before (until the span wraps).
 func freePort(t *testing.T) int {
 	t.Helper()
-	for i := 0; i < 50; i++ {
-		u, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	freePorts.CompareAndSwap(0, int32(rand.IntN(freeSpan)))
+	for range freeSpan {
+		port := freeLow + int(freePorts.Add(1)%freeSpan)
+		u, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
 		if err != nil {
-			t.Fatal(err)
+			continue
 		}
-		port := u.LocalAddr().(*net.UDPAddr).Port
 		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		u.Close()
 		if err == nil {

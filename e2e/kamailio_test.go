@@ -109,6 +109,19 @@ func (k *kamailio) waitLog(d time.Duration, mark int, parts ...string) string {
 }
 
 // count is the number of log lines after mark with every part.
+// waitCount waits up to d for a line (from mark on) with every one of parts
+// and returns how many there are then: a line Kamailio logs before it
+// forwards a request may reach this process after the answer did.
+func (k *kamailio) waitCount(d time.Duration, mark int, parts ...string) int {
+	deadline := time.Now().Add(d)
+	for {
+		if n := k.count(mark, parts...); n > 0 || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func (k *kamailio) count(mark int, parts ...string) int {
 	n := 0
 	for _, line := range strings.Split(k.logs()[mark:], "\n") {

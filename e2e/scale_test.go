@@ -73,7 +73,7 @@ func settle(t *testing.T, k *kamailio, calls []*fleetCall, boxes ...*box) {
 			t.Errorf("call %s: the answer's SDP does not name %s", c.sipID, c.box.sipIP)
 		}
 		for _, m := range []string{"ACK", "BYE"} {
-			if k.count(0, "in-dialog "+m, c.sipID) == 0 {
+			if k.waitCount(5*time.Second, 0, "in-dialog "+m, c.sipID) == 0 {
 				t.Errorf("call %s: no %s through the proxy", c.sipID, m)
 			}
 		}
@@ -148,7 +148,7 @@ func TestScaleOutBehindKamailio(t *testing.T) {
 	all = append(all, during...)
 	long.r.wait(t) // the drained box hung it up (BYE through the proxy, answered)
 	long.box = drained
-	if k.count(mark, "in-dialog BYE", long.sipID) == 0 {
+	if k.waitCount(5*time.Second, mark, "in-dialog BYE", long.sipID) == 0 {
 		t.Error("the drained box's BYE did not pass the proxy")
 	}
 	// SIPp is done once it answered the BYE, maybe before the box saw the 200.
