@@ -44,6 +44,14 @@ func (r *rig) now() time.Duration {
 
 func (r *rig) setLoad(l float64) { r.now(); r.mu.Lock(); r.load = l; r.mu.Unlock() }
 
+// wantSets fails the test unless GOMAXPROCS was set to want, in order.
+func (r *rig) wantSets(t *testing.T, when string, want ...int) {
+	t.Helper()
+	if got := r.setCalls(); !slices.Equal(got, want) {
+		t.Fatalf("%s: GOMAXPROCS set to %v, want %v", when, got, want)
+	}
+}
+
 func (r *rig) setCalls() []int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -80,9 +88,7 @@ func TestStartsOnOneAndGoesUpWithLoad(t *testing.T) {
 			t.Fatalf("at 0.9 cores on %d processors, want 4 within a sample", got)
 		}
 		stop()
-		if got, want := r.setCalls(), []int{1, 4}; !slices.Equal(got, want) {
-			t.Fatalf("GOMAXPROCS set to %v, want %v (at stop it had Max already)", got, want)
-		}
+		r.wantSets(t, "at stop it had Max already", 1, 4)
 	})
 }
 
@@ -119,9 +125,7 @@ func TestStopGivesAllProcessorsBack(t *testing.T) {
 		stop := r.run()
 		wait(time.Second)
 		stop()
-		if got, want := r.setCalls(), []int{1, 2}; !slices.Equal(got, want) {
-			t.Fatalf("GOMAXPROCS set to %v, want %v", got, want)
-		}
+		r.wantSets(t, "after Run", 1, 2)
 		if got := r.c.Procs(); got != 2 {
 			t.Fatalf("after Run on %d processors, want 2", got)
 		}
@@ -135,9 +139,7 @@ func TestOneProcessorNothingToDo(t *testing.T) {
 		stop := r.run()
 		wait(time.Second)
 		stop()
-		if got := r.setCalls(); len(got) != 0 {
-			t.Fatalf("GOMAXPROCS set to %v on a one-processor box", got)
-		}
+		r.wantSets(t, "on a one-processor box")
 	})
 }
 
@@ -154,9 +156,7 @@ func TestBorrowLendsASecondProcessor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(4)
 		Borrow(func() {}) // no controller running: just runs
-		if got := r.setCalls(); len(got) != 0 {
-			t.Fatalf("Borrow without a running controller set %v", got)
-		}
+		r.wantSets(t, "Borrow without a running controller")
 		stop := r.run()
 		defer stop()
 		inner := make(chan struct{})
@@ -165,17 +165,13 @@ func TestBorrowLendsASecondProcessor(t *testing.T) {
 		go Borrow(func() { close(inner); <-release })
 		<-inner
 		synctest.Wait()
-		if got, want := r.setCalls(), []int{1, 2}; !slices.Equal(got, want) {
-			t.Fatalf("two Borrows under way: GOMAXPROCS set to %v, want %v", got, want)
-		}
+		r.wantSets(t, "two Borrows under way", 1, 2)
 		if got := r.c.Procs(); got != 1 {
 			t.Fatalf("the load still asks for %d processors, want 1", got)
 		}
 		close(release)
 		synctest.Wait()
-		if got, want := r.setCalls(), []int{1, 2, 1}; !slices.Equal(got, want) {
-			t.Fatalf("after the Borrows: GOMAXPROCS set to %v, want %v", got, want)
-		}
+		r.wantSets(t, "after the Borrows", 1, 2, 1)
 	})
 }
 
@@ -187,8 +183,6 @@ func TestBorrowOnAllProcessorsChangesNothing(t *testing.T) {
 		defer stop()
 		wait(DefaultEvery)
 		Borrow(func() {})
-		if got, want := r.setCalls(), []int{1, 2}; !slices.Equal(got, want) {
-			t.Fatalf("GOMAXPROCS set to %v, want %v (a Borrow on 2 of 2 lends nothing)", got, want)
-		}
+		r.wantSets(t, "a Borrow on 2 of 2 lends nothing", 1, 2)
 	})
 }
