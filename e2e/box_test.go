@@ -156,7 +156,7 @@ func startBox(t *testing.T, o boxOpts) *box {
 			t.Fatalf("config import: %v\n%s", err, out)
 		}
 	}
-	rtpLow := 10000 + 200*rand.IntN(90) // 10000-27999: below SIPp's media ports and the ephemeral range
+	rtpLow := rtpBlock()
 	// -log-flush 0: a line is written as soon as it is logged, so what a
 	// test reads of the log right after an event is there (the default
 	// holds a busy log's lines up to 100 ms).
@@ -297,6 +297,19 @@ func (b *box) stop() {
 	}
 }
 
+// rtpBlocks is the last RTP block rtpBlock handed out.
+var rtpBlocks atomic.Int32
+
+// rtpBlock returns the first port of a box's RTP range of 200 ports, in
+// 10000-27999 (below SIPp's media ports and the ephemeral range): the next
+// block after the last one handed out, so that boxes running side by side
+// never share one (a port one box just closed could take another box's
+// stray media).
+func rtpBlock() int {
+	rtpBlocks.CompareAndSwap(0, int32(1+rand.IntN(90)))
+	return 10000 + 200*int(rtpBlocks.Add(1)%90)
+}
+
 // freePorts is the last port freePort handed out, less freeLow.
 var freePorts atomic.Int32
 
@@ -313,22 +326,63 @@ const (
 // test process has not handed out before (until the span wraps).
 func freePort(t *testing.T) int {
 	t.Helper()
+	return freeRun(t, 1)
+}
+
+// freeRTPPair returns an even port p such that p and p+1 are free (a box's
+// RTP range of one call), neither of them handed out to another test.
+func freeRTPPair(t *testing.T) int {
+	t.Helper()
+	p := freeRun(t, 3) // an even pair lies within any three in a row
+	return (p + 1) &^ 1
+}
+
+// freeRun reserves n ports in a row, all free for UDP and TCP, and returns
+// the first.
+func freeRun(t *testing.T, n int) int {
+	t.Helper()
 	freePorts.CompareAndSwap(0, int32(rand.IntN(freeSpan)))
 	for range freeSpan {
-		port := freeLow + int(freePorts.Add(1)%freeSpan)
-		u, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
-		if err != nil {
-			continue
+		first := int(freePorts.Add(int32(n))-int32(n)+1) % freeSpan
+		if first+n > freeSpan {
+			continue // the run would wrap
 		}
-		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		u.Close()
-		if err == nil {
-			l.Close()
-			return port
+		ok := true
+		for i := range n {
+			ok = ok && portFree(freeLow+first+i)
+		}
+		if ok {
+			return freeLow + first
 		}
 	}
 	t.Fatal("no free port")
 	return 0
+}
+
+// browserBlocked are the ports in freePort's span that Chromium refuses
+// to load a page from (net::ERR_UNSAFE_PORT; its list of restricted
+// ports): a box's web page must not be served on one.
+var browserBlocked = map[int]bool{1719: true, 1720: true, 1723: true, 2049: true, 3659: true,
+	4045: true, 4190: true, 5060: true, 5061: true, 6000: true, 6566: true, 6665: true,
+	6666: true, 6667: true, 6668: true, 6669: true, 6679: true, 6697: true}
+
+// portFree reports whether port can be bound on 127.0.0.1, UDP and TCP,
+// and a browser would load a page from it.
+func portFree(port int) bool {
+	if browserBlocked[port] {
+		return false
+	}
+	u, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		return false
+	}
+	defer u.Close()
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
 }
 
 // ctxFor returns a context that ends with the test or after d.

@@ -263,7 +263,7 @@ func exchange(t *testing.T, conn *net.UDPConn, to *net.UDPAddr, msg string, d ti
 // answered.
 func TestNoPorts503(t *testing.T) {
 	t.Parallel()
-	low := freePort(t) &^ 1
+	low := freeRTPPair(t)
 	b := startBox(t, boxOpts{tones: true, config: fmt.Sprintf(guardConfig, `, "capacity": {"retry_after": 9}`),
 		args: []string{"-rtp", fmt.Sprintf("%d-%d", low, low+1)}})
 	p := newPeer(t, 0)
