@@ -220,6 +220,24 @@ func (b *box) logs() string {
 	return b.log.String()
 }
 
+// grepLog returns the log's lines that contain any of parts, at most the
+// last max of them: what a failure message needs of a long log.
+func (b *box) grepLog(max int, parts ...string) string {
+	var out []string
+	for _, line := range strings.Split(b.logs(), "\n") {
+		for _, p := range parts {
+			if strings.Contains(line, p) {
+				out = append(out, line)
+				break
+			}
+		}
+	}
+	if len(out) > max {
+		out = append([]string{fmt.Sprintf("[%d lines before]", len(out)-max)}, out[len(out)-max:]...)
+	}
+	return strings.Join(out, "\n")
+}
+
 // waitLog waits until a log line contains every one of parts.
 func (b *box) waitLog(d time.Duration, parts ...string) string {
 	b.t.Helper()

@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -205,7 +206,10 @@ func TestPBXEventsAppDown(t *testing.T) {
 	app.up()
 	uac.wait(t, 15*time.Second)
 	p.close() // no stray RTP towards a port another box may open
-	app.waitFor(30*time.Second, "", "the end", appEvent.isEnd)
+	if !app.waitUntil(30*time.Second, func() bool { return slices.ContainsFunc(app.delivered(), appEvent.isEnd) }) {
+		t.Fatalf("app server: no end event within 30 s; every request:\n%s\nthe box's events and delivery:\n%s",
+			dumpEvents(app.requests()), b.grepLog(60, "component=outbox", "event.kind=", "level=ERROR", "panic", "msg=processors"))
+	}
 	app.waitQuiet(time.Second, 5*time.Second)
 	evs := callEvents(app)
 	if got, want := sigs(evs), bookingSigs(); strings.Join(got, "\n") != strings.Join(want, "\n") {
