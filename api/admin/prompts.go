@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ivrbox/ivrbox/firmware/procs"
 	"github.com/ivrbox/ivrbox/media/prompt"
 	"github.com/ivrbox/ivrbox/media/prompt/builtin"
 )
@@ -267,7 +268,7 @@ func (a *API) savePrompt(name, ext string, data []byte) (fs.FileInfo, error) {
 	}
 	_, err = f.Write(data)
 	if err == nil {
-		err = f.Sync()
+		procs.Borrow(func() { err = f.Sync() }) // lend a processor while the disk works
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ivrbox/ivrbox/firmware/call"
 	"github.com/ivrbox/ivrbox/firmware/config"
+	"github.com/ivrbox/ivrbox/firmware/procs"
 	"github.com/ivrbox/ivrbox/firmware/xmlivr"
 	"github.com/ivrbox/ivrbox/media/fork"
 	"github.com/ivrbox/ivrbox/media/record"
@@ -23,7 +24,7 @@ func (b *Box) openMediaServices(sipIP netip.Addr) error {
 	cfg := b.Store.Current()
 	var err error
 	b.Rec, err = record.New(record.Options{Dir: RecordingsDir(b.opt.DataDir), MaxBytes: cfg.System.Recording.Bytes(),
-		Log: b.log.With("component", "record")})
+		Log: b.log.With("component", "record"), Blocking: procs.Borrow})
 	if err != nil {
 		return fmt.Errorf("recordings: %w", err)
 	}

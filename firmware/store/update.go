@@ -7,6 +7,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/ivrbox/ivrbox/firmware/config"
+	"github.com/ivrbox/ivrbox/firmware/procs"
 )
 
 // Update changes the config: fn gets a deep copy to edit; if fn returns nil
@@ -96,8 +97,10 @@ func (s *Store) commitLocked(c config.Config) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
-		return tx.Bucket([]byte(BucketConfig)).Put(keyCurrent, data)
+	err = procs.Do(func() error { // a durable write: lend a processor while it syncs
+		return s.db.Update(func(tx *bbolt.Tx) error {
+			return tx.Bucket([]byte(BucketConfig)).Put(keyCurrent, data)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("store: write config: %w", err)

@@ -2,8 +2,11 @@ package record
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -114,4 +117,57 @@ func TestBadOptions(t *testing.T) {
 			t.Errorf("New(%+v) = %v, want bad options", o, err)
 		}
 	}
+}
+
+// syncFile is a file that records whether Sync ran inside Blocking.
+type syncFile struct {
+	*os.File
+	inside  *atomic.Bool // set while Blocking runs its function
+	synced  *atomic.Int32
+	outside *atomic.Int32
+}
+
+func (f syncFile) Sync() error {
+	if f.inside.Load() {
+		f.synced.Add(1)
+	} else {
+		f.outside.Add(1)
+	}
+	return f.File.Sync()
+}
+
+// TestSealSyncsInsideBlocking: the fsync that seals each file of a
+// recording runs inside Options.Blocking, so the box can lend the runtime
+// a processor while the disk works.
+func TestSealSyncsInsideBlocking(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clk := newFakeClock()
+		dir := t.TempDir()
+		var inside atomic.Bool
+		var synced, outside, calls atomic.Int32
+		r := newTestRecorder(t, clk, Options{Dir: dir,
+			Blocking: func(fn func()) {
+				calls.Add(1)
+				inside.Store(true)
+				defer inside.Store(false)
+				fn()
+			},
+			Create: func(rel string) (Output, error) {
+				f, err := os.OpenFile(filepath.Join(dir, filepath.FromSlash(rel)), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+				if err != nil {
+					return nil, err
+				}
+				return syncFile{File: f, inside: &inside, synced: &synced, outside: &outside}, nil
+			}})
+		rec, _, tap := start(t, r, Spec{Format: Split, CallID: "c1", Name: "n"})
+		feed(tap, 0, 10)
+		res := rec.Stop("hangup")
+		if res.Err != nil || len(res.Files) != 2 {
+			t.Fatalf("result %+v, want two files", res)
+		}
+		if synced.Load() != 2 || outside.Load() != 0 || calls.Load() != 2 {
+			t.Errorf("%d syncs inside Blocking, %d outside, %d Blocking calls; want 2, 0, 2",
+				synced.Load(), outside.Load(), calls.Load())
+		}
+	})
 }

@@ -66,6 +66,11 @@ type Options struct {
 	// failures. nil creates the file in Dir through os.Root, exclusively,
 	// mode 0600.
 	Create func(rel string) (Output, error)
+	// Blocking, if set, runs fn, which waits for the disk (a file's fsync
+	// when it is sealed), so that the caller can keep the rest of the
+	// process running meanwhile: the box passes a function that lends the
+	// Go runtime a processor while fn runs. nil runs fn as it is.
+	Blocking func(fn func())
 }
 
 // Clock is the time source of a Recorder. A stream.Clock satisfies it.
@@ -118,6 +123,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Clock == nil {
 		o.Clock = realClock{}
+	}
+	if o.Blocking == nil {
+		o.Blocking = func(fn func()) { fn() }
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)

@@ -81,7 +81,8 @@ func (t *track) full(frameBytes int) bool { return len(t.buf)+frameBytes > cap(t
 // renames it to its final name. It returns the file's result and the first
 // error; a file that cannot be renamed keeps its .part name.
 func (t *track) seal(r *Recorder) (File, error) {
-	err := t.close()
+	var err error
+	r.opts.Blocking(func() { err = t.close() })
 	f := File{Path: t.part(), Channels: t.channels, Bytes: headerSize + t.data,
 		Duration: time.Duration(t.data) * time.Second / time.Duration(sampleRate*t.align())}
 	if t.out == nil {

@@ -9,6 +9,8 @@ import (
 	"path"
 	"path/filepath"
 	"syscall"
+
+	"github.com/ivrbox/ivrbox/firmware/procs"
 )
 
 // Every file is reached through an os.Root opened at its storage's folder
@@ -143,7 +145,7 @@ func writeAtomic(root *os.Root, rel string, data []byte, perm fs.FileMode) error
 	}
 	_, err = f.Write(data)
 	if err == nil {
-		err = f.Sync()
+		procs.Borrow(func() { err = f.Sync() }) // lend a processor while the disk works
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
