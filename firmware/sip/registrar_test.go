@@ -15,10 +15,13 @@ type accounts map[string]string
 
 func (a accounts) Password(user string) (string, bool) { p, ok := a[user]; return p, ok }
 
-// regStates collects a Registration's states.
+// regStates collects a Registration's states: the one it has when
+// OnChange takes effect (a state set before that is not reported; the
+// registration may have been quicker than the caller), then each new one.
 func regStates(r *Registration) chan RegState {
 	ch := make(chan RegState, 32)
 	r.OnChange(func(st RegState) { ch <- st })
+	ch <- r.State()
 	return ch
 }
 
