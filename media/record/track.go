@@ -82,7 +82,9 @@ func (t *track) full(frameBytes int) bool { return len(t.buf)+frameBytes > cap(t
 // error; a file that cannot be renamed keeps its .part name.
 func (t *track) seal(r *Recorder) (File, error) {
 	var err error
-	r.opts.Blocking(func() { err = t.close() })
+	if t.out != nil && !t.closed { // a wait on the disk
+		r.opts.Blocking(func() { err = t.close() })
+	}
 	f := File{Path: t.part(), Channels: t.channels, Bytes: headerSize + t.data,
 		Duration: time.Duration(t.data) * time.Second / time.Duration(sampleRate*t.align())}
 	if t.out == nil {
